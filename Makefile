@@ -1,0 +1,39 @@
+# newsflow — the two commands a newcomer needs:
+#   make demo   build the environment from uv.lock, run the pipeline on the bundled sample
+#   make test   build the environment, lint, type-check and run the tests
+# The environment lives in .venv/; uv itself is installed into .tools/ if it is not on PATH.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+
+.PHONY: demo test lint typecheck unit airflow-ui clean env
+
+env: $(VENV)/.synced
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+demo: env
+	$(BIN)/newsflow demo
+
+lint: env
+	$(BIN)/ruff check pipeline dags plugins tests
+	$(BIN)/mypy pipeline
+
+unit: env
+	$(BIN)/pytest
+
+test: lint unit
+
+clean:
+	rm -rf $(VENV) .tools data/demo.duckdb

@@ -1,0 +1,226 @@
+"""The `newsflow` command: a thin shell over `pipeline.run` and the stage modules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline import run as chain
+from pipeline import store
+from pipeline.config import Settings
+from pipeline.errors import NewsflowError
+from pipeline.sources import FeedSource, load_feeds
+
+app = typer.Typer(help="newsflow: news feeds -> pages -> text -> topics -> DuckDB.",
+                  no_args_is_help=True, add_completion=False)
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB file [default: data/newsflow.duckdb]")]
+FeedsOpt = Annotated[Path | None, typer.Option("--feeds", help="feed list YAML [default: config/feeds.yaml]")]
+SampleOpt = Annotated[bool, typer.Option("--sample", help="use the bundled sample feeds, served on 127.0.0.1")]
+BatchOpt = Annotated[int | None, typer.Option("--batch-size", help="pages per processing batch")]
+
+#: Sample runs wait this long for a silent server (the sample has one on purpose).
+SAMPLE_READ_TIMEOUT = 3.0
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]newsflow: {message}[/red]", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def _feeds(settings: Settings, sample: bool) -> Iterator[tuple[Settings, list[FeedSource]]]:
+    """The feed list, and for --sample the local server that serves it."""
+    if sample:
+        from pipeline.sample.server import sample_feeds, serve
+
+        with serve() as base:
+            yield settings.with_(read_timeout=SAMPLE_READ_TIMEOUT), sample_feeds(base)
+    else:
+        yield settings, load_feeds(settings.feeds_file)
+
+
+def _settings(db: Path | None = None, feeds: Path | None = None,
+              batch_size: int | None = None) -> Settings:
+    return Settings.from_env().with_(db=db, feeds_file=feeds, batch_size=batch_size)
+
+
+class _Bars:
+    """rich progress bars, one per stage."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, int] = {}
+
+    def start(self, stage: str, total: int) -> None:
+        self.tasks[stage] = self.progress.add_task(stage, total=total)
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        self.progress.advance(self.tasks[stage], n)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description:>9}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=False,
+                    disable=not console.is_terminal and not sys.stdout.isatty())
+
+
+@app.command()
+def init(db: DbOpt = None) -> None:
+    """Create the database file and apply the schema migrations."""
+    settings = _settings(db)
+    try:
+        with store.connect(settings.db) as con:
+            applied = store.migrate(con, settings.sql_dir)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    console.print(f"{settings.db}: {len(applied)} migration(s) applied"
+                  + (f" ({', '.join(applied)})" if applied else ", schema up to date"))
+
+
+@app.command("run")
+def run_cmd(feeds: FeedsOpt = None, db: DbOpt = None, sample: SampleOpt = False,
+            batch_size: BatchOpt = None) -> None:
+    """Run the whole chain once: poll, fetch, extract, classify, load. Prints a summary."""
+    settings = _settings(db, feeds, batch_size)
+    try:
+        with _feeds(settings, sample) as (settings, feed_list), _progress() as progress:
+            summary = chain.run(settings, feed_list, trigger="cli:sample" if sample else "cli",
+                                reporter=_Bars(progress))
+    except NewsflowError as exc:
+        _fail(str(exc))
+    _print_summary(summary, settings)
+
+
+@app.command("poll")
+def poll_cmd(feeds: FeedsOpt = None, db: DbOpt = None, sample: SampleOpt = False) -> None:
+    """Poll the feeds and record new entries, without fetching pages."""
+    settings = _settings(db, feeds)
+    try:
+        with _feeds(settings, sample) as (settings, feed_list), _progress() as progress:
+            run_id = chain.new_run_id("poll")
+            chain.begin(settings, feed_list, run_id, "cli:poll")
+            summary = chain.RunSummary(run_id)
+            with summary.timed("poll"):
+                polls, new = chain.poll_step(settings, feed_list, run_id, _Bars(progress))
+            summary.status = "success"
+            summary.counts.update(feeds_ok=sum(p.status != "failed" for p in polls),
+                                  feeds_failed=sum(p.status == "failed" for p in polls),
+                                  entries_seen=sum(len(p.entries) for p in polls), entries_new=new)
+            chain.finish(settings, summary)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    table = Table("feed", "status", "HTTP", "entries", "error", title="Poll")
+    for p in polls:
+        colour = {"ok": "green", "partial": "yellow"}.get(p.status, "red")
+        table.add_row(p.feed_id, f"[{colour}]{p.status}[/]", str(p.http_status or "-"),
+                      str(len(p.entries)), p.problem.message if p.problem else "")
+    console.print(table)
+    console.print(f"{new} new entries recorded in {settings.db}")
+
+
+@app.command()
+def status(db: DbOpt = None, runs: Annotated[int, typer.Option(help="how many runs")] = 5) -> None:
+    """Show the last runs and the health of every feed."""
+    settings = _settings(db)
+    if not settings.db.exists():
+        _fail(f"{settings.db}: no database yet (run 'newsflow init' or 'newsflow run')")
+    try:
+        with store.connect(settings.db, read_only=True) as con:
+            run_rows = con.execute(store.sql(settings, "report/last_runs"), {"n": runs}).fetchall()
+            feed_rows = con.execute(store.sql(settings, "report/feed_health")).fetchall()
+    except NewsflowError as exc:
+        _fail(str(exc))
+    t = Table("run", "trigger", "started", "status", "feeds ok/failed", "new articles",
+              "on topic", title="Last runs")
+    for r in run_rows:
+        t.add_row(r[0], r[1], f"{r[2]:%Y-%m-%d %H:%M}", r[3], f"{r[4] or 0}/{r[5] or 0}",
+                  str(r[6] or 0), str(r[7] or 0))
+    console.print(t)
+    f = Table("feed", "enabled", "polls", "last success", "last status", "fails in a row",
+              "articles", "last error", title="Feed health")
+    for r in feed_rows:
+        f.add_row(r[0], "yes" if r[1] else "no", str(r[2]),
+                  f"{r[3]:%Y-%m-%d %H:%M}" if r[3] else "-", r[4] or "-", str(r[5]),
+                  str(r[6]), (r[7] or "")[:60])
+    console.print(f)
+
+
+@app.command("extract")
+def extract_cmd(inputs: Annotated[list[str], typer.Argument(help="HTML files or http(s) URLs")]) -> None:
+    """Extract text and metadata from pages; prints one JSON object per input."""
+    from pipeline import extract, net
+
+    settings = Settings.from_env()
+    client = net.make_client(settings) if any(i.startswith(("http://", "https://")) for i in inputs) else None
+    with client or nullcontext():
+        for item in inputs:
+            record: dict[str, object] = {"source": item}
+            try:
+                if client is not None and item.startswith(("http://", "https://")):
+                    resp = net.get(client, item, max_bytes=settings.max_page_bytes, deadline_s=60)
+                    html: bytes | str = resp.body
+                    url: str | None = resp.url
+                else:
+                    html, url = Path(item).read_bytes(), None
+                meta = extract.extract_document(html, url)
+                text = extract.normalise_text(meta.get("text"))
+                record.update(title=meta.get("title"), authors=list(extract.split_authors(meta.get("author"))),
+                              date=meta.get("date"),
+                              language=extract.detect_language(text, meta.get("language")) if text else meta.get("language"),
+                              text=text or None)
+                if not text:
+                    record["error"] = "no main text found"
+            except (OSError, net.FetchError) as exc:
+                record["error"] = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            print(json.dumps(record, ensure_ascii=False))
+
+
+@app.command()
+def demo(db: Annotated[Path, typer.Option("--db", help="DuckDB file for the demo")] = Path("data/demo.duckdb")) -> None:
+    """Run the whole chain on the bundled sample (served on 127.0.0.1) and show what loaded."""
+    run_cmd(feeds=None, db=db, sample=True, batch_size=None)
+    settings = _settings(db)
+    with store.connect(settings.db, read_only=True) as con:
+        rows = con.execute(store.sql(settings, "report/demo_articles")).fetchall()
+    t = Table("relevant", "score", "primary subtopic", "lang", "words", "title",
+              title=f"Articles in {settings.db} (query: sql/report/demo_articles.sql)")
+    for r in rows:
+        t.add_row("[green]yes[/]" if r[0] else "no", f"{r[1]:.2f}" if r[1] is not None else "-",
+                  r[2] or "-", r[3] or "-", str(r[4]), (r[5] or "")[:70])
+    console.print(t)
+
+
+def _print_summary(summary: chain.RunSummary, settings: Settings) -> None:
+    c = summary.counts
+    t = Table("", "", title=f"Run {summary.run_id}: {summary.status}", show_header=False)
+    t.add_row("feeds ok / failed", f"{c['feeds_ok']} / {c['feeds_failed']}")
+    t.add_row("entries seen / new", f"{c['entries_seen']} / {c['entries_new']}")
+    t.add_row("pages fetched / failed", f"{c['pages_fetched']} / {c['pages_failed']}")
+    t.add_row("new articles (empty)", f"{c['articles_new']} ({c['articles_empty']})")
+    t.add_row("on topic", str(c["on_topic"]))
+    t.add_row("top subtopics", ", ".join(f"{k} {v}" for k, v in summary.top_topics[:4]) or "-")
+    t.add_row("time per stage", ", ".join(f"{k} {v:.1f}s" for k, v in summary.stage_seconds.items()))
+    t.add_row("database", str(settings.db))
+    console.print(t)
+    for feed_id, message in summary.failed_feeds:
+        console.print(f"  [red]feed {feed_id} failed:[/] {message}", highlight=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

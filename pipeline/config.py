@@ -1,0 +1,64 @@
+"""Settings: one validated object, packaged defaults overridden by environment variables.
+
+Every setting can be set as NEWSFLOW_<NAME> in the environment (for example NEWSFLOW_DB,
+NEWSFLOW_BATCH_SIZE); the CLI and the DAGs override single fields with `Settings.with_(...)`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipeline import __version__
+from pipeline.errors import ConfigError
+
+#: The repository root: `sql/`, `config/` and `data/` live here.
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class Settings(BaseModel):
+    """Everything a run needs to know besides the feed list."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    db: Path = Field(ROOT / "data" / "newsflow.duckdb", description="DuckDB file")
+    feeds_file: Path = Field(ROOT / "config" / "feeds.yaml", description="feed list (YAML)")
+    sql_dir: Path = Field(ROOT / "sql", description="migrations and load statements")
+    staging_dir: Path = Field(ROOT / "data" / "staging", description="batch files between tasks")
+    user_agent: str = Field(
+        f"newsflow/{__version__} (+https://github.com/newsflow/newsflow; news research crawler)"
+    )
+    connect_timeout: float = Field(10.0, gt=0, description="seconds to open a connection")
+    read_timeout: float = Field(20.0, gt=0, description="seconds between bytes")
+    max_page_bytes: int = Field(8_000_000, gt=0, description="bodies larger than this are refused")
+    max_redirects: int = Field(10, ge=0)
+    concurrency: int = Field(8, ge=1, description="requests in flight at once")
+    batch_size: int = Field(200, ge=1, description="pages per processing batch")
+    max_attempts: int = Field(3, ge=1, description="fetch attempts per URL across runs")
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (None values are ignored)."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        return self.model_validate({**self.model_dump(), **changes})
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Defaults, overridden by NEWSFLOW_* variables."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            key = f"NEWSFLOW_{name.upper()}"
+            if key in env and env[key] != "":
+                values[name] = env[key]
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"])
+            raise ConfigError(
+                f"environment: NEWSFLOW_{field.upper()}: {err['msg']}"
+            ) from None

@@ -1,0 +1,156 @@
+"""Extract stage: trafilatura turns a page into main text and metadata.
+
+The page's own metadata wins; the feed entry fills what the page lacks (title, authors, date).
+A page with no usable text is kept as an article with `extraction_status = 'empty'` and a reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import py3langid
+import trafilatura
+from dateutil import parser as dateparser
+
+from pipeline.models import Article, Page, Problem
+from pipeline.urls import domain
+
+#: Fewer words than this is not an article (cookie walls, teasers, paywall stubs).
+MIN_WORDS = 40
+#: Characters of text the language identifier reads; more adds time, not accuracy.
+LANGID_CHARS = 3000
+
+
+def extract_pages(pages: Iterable[Page]) -> tuple[list[Article], list[Problem]]:
+    """Extract every fetched page; pages that failed to fetch are passed over."""
+    articles: list[Article] = []
+    problems: list[Problem] = []
+    for page in pages:
+        if page.body is None:
+            continue
+        article, problem = extract_page(page)
+        articles.append(article)
+        if problem:
+            problems.append(problem)
+    return articles, problems
+
+
+def extract_document(html: bytes | str, url: str | None = None) -> dict[str, Any]:
+    """trafilatura with metadata, as a plain dict (also what `newsflow extract` prints)."""
+    doc = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        deduplicate=False,
+    )
+    if doc is None:
+        return {}
+    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    return {k: data.get(k) for k in ("title", "author", "date", "sitename", "language",
+                                     "description", "text", "hostname")}
+
+
+def extract_page(page: Page) -> tuple[Article, Problem | None]:
+    task = page.task
+    url = page.final_url or task.link
+    html: bytes | str = page.body or b""
+    if page.encoding:
+        try:
+            html = html.decode(page.encoding, errors="replace") if isinstance(html, bytes) else html
+        except LookupError:
+            pass  # unknown charset label: let trafilatura detect it from the bytes
+    problem: Problem | None = None
+    try:
+        meta = extract_document(html, url)
+    except Exception as exc:  # noqa: BLE001 - a broken page must not stop the batch
+        meta = {}
+        problem = Problem("extract", task.link, "extract_error",
+                          f"{type(exc).__name__}: {exc}"[:500], task.feed_id)
+
+    text = normalise_text(meta.get("text"))
+    words = len(text.split()) if text else 0
+    status = "ok"
+    if words < MIN_WORDS:
+        status = "empty"
+        problem = problem or Problem(
+            "extract", task.link, "empty_extraction",
+            f"no usable main text ({words} words, need {MIN_WORDS})", task.feed_id)
+
+    published, date_source = _published(meta.get("date"), task.published_at)
+    authors = split_authors(meta.get("author")) or task.authors
+    article = Article(
+        article_id=task.article_id,
+        url=task.url,
+        link=task.link,
+        final_url=page.final_url,
+        feed_id=task.feed_id,
+        source_domain=domain(url),
+        title=meta.get("title") or task.title,
+        authors=authors,
+        published_at=published,
+        date_source=date_source,
+        fetched_at=page.fetched_at,
+        http_status=page.http_status,
+        content_type=page.content_type,
+        size_bytes=page.size_bytes,
+        fetch_ms=page.elapsed_ms,
+        language=detect_language(text, meta.get("language") or task.language) if text else
+        (meta.get("language") or task.language),
+        site_name=meta.get("sitename"),
+        description=meta.get("description"),
+        text=text or None,
+        word_count=words,
+        content_hash=content_hash(text) if text else None,
+        extraction_status=status,
+        extraction_error=problem.message if problem else None,
+    )
+    return article, problem
+
+
+def normalise_text(text: str | None) -> str:
+    """Trim each line and drop empty ones; paragraphs stay one per line."""
+    if not text:
+        return ""
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def content_hash(text: str) -> str:
+    """sha256 of the text with case and whitespace folded: equal texts, equal hashes."""
+    folded = " ".join(text.lower().split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def split_authors(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    parts = [p.strip() for p in value.replace(" and ", ";").split(";")]
+    return tuple(dict.fromkeys(p for p in parts if p))
+
+
+def detect_language(text: str, declared: str | None = None) -> str | None:
+    """py3langid over the start of the text; too little text falls back to what is declared."""
+    if len(text) < 40:
+        return declared
+    lang, _ = py3langid.classify(text[:LANGID_CHARS])
+    return str(lang)
+
+
+def _published(page_date: str | None, feed_date: datetime | None) -> tuple[datetime | None, str | None]:
+    """The page's date (day precision from htmldate) else the feed's; a feed timestamp on the
+    same day as the page date refines it to the minute."""
+    if page_date:
+        try:
+            day = dateparser.isoparse(page_date)
+        except (ValueError, OverflowError):
+            day = None
+        if day is not None:
+            if day.tzinfo is None:
+                day = day.replace(tzinfo=UTC)
+            if feed_date and feed_date.date() == day.date():
+                return feed_date, "page"
+            return day, "page"
+    if feed_date:
+        return feed_date, "feed"
+    return None, None

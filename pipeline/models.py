@@ -1,0 +1,120 @@
+"""The records that flow between stages. Plain frozen dataclasses: cheap, typed, picklable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A per-item failure: where, what class of failure, and why in words."""
+
+    stage: str  # poll | fetch | extract
+    target: str  # the feed URL or the page URL
+    error_class: str  # http_4xx, http_5xx, timeout, not_html, parse_error, empty_extraction, ...
+    message: str
+    feed_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item of a feed as the feed describes it."""
+
+    feed_id: str
+    guid: str
+    link: str | None
+    article_id: str | None
+    title: str | None
+    summary: str | None
+    published_at: datetime | None
+    authors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPoll:
+    """The outcome of polling one feed once."""
+
+    poll_id: str
+    feed_id: str
+    url: str
+    polled_at: datetime
+    status: str  # ok | partial | failed
+    http_status: int | None
+    content_type: str | None
+    elapsed_ms: float
+    entries: tuple[Entry, ...] = ()
+    problem: Problem | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageTask:
+    """An article page to fetch, with what its feed entry said about it (the fallbacks)."""
+
+    article_id: str
+    url: str  # normalised
+    link: str  # as the feed gave it
+    feed_id: str | None
+    title: str | None = None
+    published_at: datetime | None = None
+    authors: tuple[str, ...] = ()
+    language: str | None = None  # the feed's configured language
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A fetched page (or the failure to fetch it)."""
+
+    task: PageTask
+    fetched_at: datetime
+    final_url: str | None
+    http_status: int | None
+    content_type: str | None
+    size_bytes: int
+    elapsed_ms: float
+    body: bytes | None  # None when the fetch failed or the content was refused
+    encoding: str | None = None
+    problem: Problem | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An extracted article: one row of `articles`."""
+
+    article_id: str
+    url: str
+    link: str
+    final_url: str | None
+    feed_id: str | None
+    source_domain: str
+    title: str | None
+    authors: tuple[str, ...]
+    published_at: datetime | None
+    date_source: str | None
+    fetched_at: datetime
+    http_status: int | None
+    content_type: str | None
+    size_bytes: int
+    fetch_ms: float
+    language: str | None
+    site_name: str | None
+    description: str | None
+    text: str | None
+    word_count: int
+    content_hash: str | None
+    extraction_status: str  # ok | empty
+    extraction_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The classifier's decision on one article."""
+
+    article_id: str
+    classifier_version: str
+    relevant: bool
+    score: float
+    topic_scores: dict[str, float]
+    primary_topic: str | None
+    explanation: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,244 @@
+"""The chain, stage by stage: poll -> plan -> (fetch -> extract -> classify) per batch -> load.
+
+Each function here is one step that the CLI runs in-process and the DAGs run as tasks. Network
+work never holds the database: a batch is processed in memory, then loaded in one transaction.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from pipeline import extract, fetch, poll, staging, store
+from pipeline.classify import LexicalClassifier, default_classifier
+from pipeline.config import Settings
+from pipeline.models import FeedPoll, Page, PageTask
+from pipeline.sources import FeedSource
+from pipeline.urls import stable_id
+
+
+class Reporter(Protocol):
+    """Progress callbacks; the CLI draws bars with them, everything else passes None."""
+
+    def start(self, stage: str, total: int) -> None: ...
+    def advance(self, stage: str, n: int = 1) -> None: ...
+
+
+class _Quiet:
+    def start(self, stage: str, total: int) -> None:
+        pass
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        pass
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    status: str = "running"
+    counts: Counter[str] = field(default_factory=Counter)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    failed_feeds: list[tuple[str, str]] = field(default_factory=list)
+    top_topics: list[tuple[str, int]] = field(default_factory=list)
+    error: str | None = None
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + (
+                time.perf_counter() - started)
+
+
+def new_run_id(trigger: str) -> str:
+    now = datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%S}-{stable_id(trigger, now.isoformat(), length=6)}"
+
+
+# -- steps -----------------------------------------------------------------------------------------
+
+def begin(settings: Settings, feeds: Sequence[FeedSource], run_id: str, trigger: str,
+          classifier: LexicalClassifier | None = None) -> None:
+    """Migrate the database, sync feeds and topics, record the run as started."""
+    classifier = classifier or default_classifier()
+    with store.open_db(settings) as con:
+        store.sync_config(con, settings, feeds, classifier.taxonomy)
+        store.start_run(con, settings, run_id, trigger)
+
+
+def poll_step(settings: Settings, feeds: Sequence[FeedSource], run_id: str,
+              reporter: Reporter | None = None) -> tuple[list[FeedPoll], int]:
+    """Poll the enabled feeds and record polls and entries; returns (polls, new entries)."""
+    reporter = reporter or _Quiet()
+    enabled = [f for f in feeds if f.enabled]
+    reporter.start("poll", len(enabled))
+    polls = poll.poll_feeds(enabled, settings, run_id=run_id,
+                            on_done=lambda _p: reporter.advance("poll"))
+    with store.open_db(settings) as con:
+        new = store.save_polls(con, settings, run_id, polls)
+    return polls, new
+
+
+def plan(settings: Settings, *, feed_ids: Sequence[str] | None = None,
+         since: datetime | None = None, until: datetime | None = None) -> list[list[PageTask]]:
+    """The pages still to fetch, cut into batches of `settings.batch_size`."""
+    with store.open_db(settings) as con:
+        tasks = store.pending_tasks(con, settings, feed_ids=feed_ids, since=since, until=until)
+    size = settings.batch_size
+    return [tasks[i:i + size] for i in range(0, len(tasks), size)]
+
+
+@dataclass
+class BatchResult:
+    tables: dict[str, pa.Table]
+    counts: Counter[str]
+    stage_seconds: dict[str, float]
+
+
+def process_batch(settings: Settings, tasks: Sequence[PageTask], run_id: str,
+                  classifier: LexicalClassifier | None = None,
+                  reporter: Reporter | None = None) -> BatchResult:
+    """Fetch, extract and classify one batch in memory; touches no database."""
+    classifier = classifier or default_classifier()
+    reporter = reporter or _Quiet()
+    seconds: dict[str, float] = {}
+
+    t0 = time.perf_counter()
+    pages: list[Page] = fetch.fetch_pages(tasks, settings,
+                                          on_done=lambda _p: reporter.advance("fetch"))
+    t1 = time.perf_counter()
+    articles, extract_problems = extract.extract_pages(pages)
+    reporter.advance("extract", len(pages))
+    t2 = time.perf_counter()
+    usable = [a for a in articles if a.extraction_status == "ok"]
+    decisions = classifier.classify((a.article_id, a.title, a.text) for a in usable)
+    reporter.advance("classify", len(pages))
+    t3 = time.perf_counter()
+    seconds.update(fetch=t1 - t0, extract=t2 - t1, classify=t3 - t2)
+
+    fetch_problems = [p.problem for p in pages if p.problem]
+    succeeded = [("fetch", p.task.link) for p in pages if p.problem is None]
+    succeeded += [("extract", a.link) for a in usable]
+    counts: Counter[str] = Counter(
+        pages_fetched=sum(1 for p in pages if p.http_status and p.http_status < 400),
+        pages_failed=len(fetch_problems),
+        articles_new=len(usable),
+        articles_empty=len(articles) - len(usable),
+        on_topic=sum(1 for d in decisions if d.relevant),
+    )
+    counts.update({f"topic:{d.primary_topic}": 1 for d in decisions if d.primary_topic})
+    tables = store.batch_tables(run_id, articles=articles, classifications=decisions,
+                                problems=[*fetch_problems, *extract_problems], succeeded=succeeded)
+    return BatchResult(tables=tables, counts=counts, stage_seconds=seconds)
+
+
+def load_step(settings: Settings, batch: BatchResult) -> None:
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, batch.tables)
+
+
+# -- batches between processes (Airflow tasks) ---------------------------------------------------
+
+def batch_folder(settings: Settings, run_id: str, index: int) -> Path:
+    return settings.staging_dir / run_id / f"batch-{index:05d}"
+
+
+def stage_batch(settings: Settings, run_id: str, index: int, batch: BatchResult) -> Path:
+    """Write a processed batch to the staging area for `load_staged`."""
+    meta = {"counts": dict(batch.counts), "stage_seconds": batch.stage_seconds}
+    return staging.write_batch(batch_folder(settings, run_id, index), batch.tables, meta)
+
+
+def load_staged(settings: Settings, run_id: str) -> RunSummary:
+    """Load every finished batch of a run, in one writer; returns their summed counts.
+    Each batch loads in its own transaction and its folder is removed once loaded, so a retry
+    after a crash loads only what is left (and a reload would be an idempotent upsert anyway)."""
+    summary = RunSummary(run_id)
+    root = settings.staging_dir / run_id
+    for folder in staging.finished_batches(root):
+        tables, meta = staging.read_batch(folder)
+        load_step(settings, BatchResult(tables, Counter(), {}))
+        summary.counts.update(meta["counts"])
+        for stage, secs in meta["stage_seconds"].items():
+            summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + secs
+        shutil.rmtree(folder)
+    if root.exists() and not any(root.iterdir()):
+        root.rmdir()
+    return summary
+
+
+def tasks_to_json(tasks: Sequence[PageTask]) -> list[dict[str, Any]]:
+    """PageTasks as plain JSON values (for XCom)."""
+    return [{**asdict(t), "published_at": t.published_at.isoformat() if t.published_at else None,
+             "authors": list(t.authors)} for t in tasks]
+
+
+def tasks_from_json(items: Sequence[dict[str, Any]]) -> list[PageTask]:
+    return [PageTask(**{**i, "authors": tuple(i.get("authors") or ()),
+                        "published_at": datetime.fromisoformat(i["published_at"])
+                        if i.get("published_at") else None}) for i in items]
+
+
+def finish(settings: Settings, summary: RunSummary) -> None:
+    with store.open_db(settings) as con:
+        store.finish_run(con, settings, summary.run_id, summary.status, dict(summary.counts),
+                         summary.stage_seconds, summary.error)
+
+
+# -- the whole chain -----------------------------------------------------------------------------
+
+def run(settings: Settings, feeds: Sequence[FeedSource], *, trigger: str = "cli",
+        reporter: Reporter | None = None,
+        classifier: LexicalClassifier | None = None) -> RunSummary:
+    """Poll, fetch, extract, classify and load once. Per-feed and per-page failures are recorded
+    and counted; only a failure of the run itself (database, disk) raises."""
+    reporter = reporter or _Quiet()
+    classifier = classifier or default_classifier()
+    summary = RunSummary(run_id=new_run_id(trigger))
+    begin(settings, feeds, summary.run_id, trigger, classifier)
+    try:
+        with summary.timed("poll"):
+            polls, new = poll_step(settings, feeds, summary.run_id, reporter)
+        summary.counts.update(
+            feeds_ok=sum(1 for p in polls if p.status != "failed"),
+            feeds_failed=sum(1 for p in polls if p.status == "failed"),
+            entries_seen=sum(len(p.entries) for p in polls),
+            entries_new=new,
+        )
+        summary.failed_feeds = [(p.feed_id, p.problem.message) for p in polls
+                                if p.status == "failed" and p.problem]
+        batches = plan(settings)
+        total = sum(len(b) for b in batches)
+        for stage in ("fetch", "extract", "classify"):
+            reporter.start(stage, total)
+        for tasks in batches:
+            result = process_batch(settings, tasks, summary.run_id, classifier, reporter)
+            with summary.timed("load"):
+                load_step(settings, result)
+            summary.counts.update(result.counts)
+            for stage, secs in result.stage_seconds.items():
+                summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + secs
+        summary.status = "success"
+    except BaseException as exc:
+        summary.status = "failed"
+        summary.error = f"{type(exc).__name__}: {exc}"[:1000]
+        raise
+    finally:
+        summary.top_topics = sorted(
+            ((k.removeprefix("topic:"), v) for k, v in summary.counts.items()
+             if k.startswith("topic:")), key=lambda kv: -kv[1])
+        for key in [k for k in summary.counts if k.startswith("topic:")]:
+            del summary.counts[key]
+        finish(settings, summary)
+    return summary

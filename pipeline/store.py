@@ -1,0 +1,278 @@
+"""DuckDB at the edge: migrations, and bulk idempotent loads through Arrow.
+
+Connections are short-lived: a stage opens the file, loads a whole batch in one transaction and
+closes it, so the single-writer lock is held for the load alone, never during network I/O.
+Every load statement lives in `sql/load/*.sql`; this module only stages Arrow tables for them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from pipeline.config import Settings
+from pipeline.errors import DatabaseError
+from pipeline.models import Article, Classification, FeedPoll, PageTask, Problem
+from pipeline.sources import FeedSource
+from pipeline.taxonomy import Taxonomy
+from pipeline.urls import normalise_url
+
+TS = pa.timestamp("us", tz="UTC")
+STR_LIST = pa.list_(pa.string())
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "feeds": pa.schema([("feed_id", pa.string()), ("name", pa.string()), ("url", pa.string()),
+                        ("language", pa.string()), ("tags", STR_LIST), ("enabled", pa.bool_())]),
+    "topics": pa.schema([("topic_id", pa.string()), ("parent_id", pa.string()),
+                         ("label", pa.string()), ("description", pa.string()),
+                         ("taxonomy_version", pa.string())]),
+    "polls": pa.schema([("poll_id", pa.string()), ("run_id", pa.string()),
+                        ("feed_id", pa.string()), ("url", pa.string()), ("polled_at", TS),
+                        ("status", pa.string()), ("http_status", pa.int32()),
+                        ("content_type", pa.string()), ("elapsed_ms", pa.float64()),
+                        ("entries_seen", pa.int32()), ("entries_new", pa.int32()),
+                        ("error_class", pa.string()), ("error", pa.string())]),
+    "entries": pa.schema([("feed_id", pa.string()), ("guid", pa.string()), ("link", pa.string()),
+                          ("article_id", pa.string()), ("title", pa.string()),
+                          ("summary", pa.string()), ("published_at", TS),
+                          ("authors", STR_LIST), ("seen_at", TS)]),
+    "articles": pa.schema([
+        ("article_id", pa.string()), ("url", pa.string()), ("link", pa.string()),
+        ("final_url", pa.string()), ("feed_id", pa.string()), ("source_domain", pa.string()),
+        ("title", pa.string()), ("authors", STR_LIST), ("published_at", TS),
+        ("date_source", pa.string()), ("fetched_at", TS), ("http_status", pa.int32()),
+        ("content_type", pa.string()), ("size_bytes", pa.int64()), ("fetch_ms", pa.float64()),
+        ("language", pa.string()), ("site_name", pa.string()), ("description", pa.string()),
+        ("text", pa.large_string()), ("word_count", pa.int32()), ("content_hash", pa.string()),
+        ("extraction_status", pa.string()), ("extraction_error", pa.string())]),
+    "classifications": pa.schema([("article_id", pa.string()), ("classifier_version", pa.string()),
+                                  ("relevant", pa.bool_()), ("score", pa.float64()),
+                                  ("explanation", pa.string()), ("classified_at", TS)]),
+    "article_topics": pa.schema([("article_id", pa.string()), ("topic_id", pa.string()),
+                                 ("classifier_version", pa.string()), ("score", pa.float64()),
+                                 ("is_primary", pa.bool_())]),
+    "errors": pa.schema([("stage", pa.string()), ("target", pa.string()), ("feed_id", pa.string()),
+                         ("error_class", pa.string()), ("message", pa.string()),
+                         ("seen_at", TS), ("run_id", pa.string())]),
+    "resolved": pa.schema([("stage", pa.string()), ("target", pa.string())]),
+}
+
+
+# -- connections and migrations -------------------------------------------------------------------
+
+@contextmanager
+def connect(db: Path | str, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the DuckDB file (creating its folder); errors become one-line DatabaseErrors."""
+    path = Path(db)
+    try:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path), read_only=read_only)
+    except (duckdb.Error, OSError) as exc:
+        raise DatabaseError(f"{path}: cannot open database: {_first_line(exc)}") from None
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        yield con
+    finally:
+        con.close()
+
+
+def sql(settings_or_dir: Settings | Path, name: str) -> str:
+    base = settings_or_dir.sql_dir if isinstance(settings_or_dir, Settings) else settings_or_dir
+    return (base / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[str]:
+    """Apply `sql/migrations/NNN_*.sql` not yet recorded in schema_migrations, in order."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied: list[str] = []
+    for path in sorted((sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql")):
+        version = int(path.name[:3])
+        if version in done:
+            continue
+        try:
+            con.execute("BEGIN")
+            con.execute(path.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, path.stem])
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise DatabaseError(f"{path}: migration failed: {_first_line(exc)}") from None
+        applied.append(path.stem)
+    return applied
+
+
+@contextmanager
+def open_db(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the configured database with every migration applied."""
+    with connect(settings.db, read_only=read_only) as con:
+        if not read_only:
+            migrate(con, settings.sql_dir)
+        yield con
+
+
+# -- staging and loading -------------------------------------------------------------------------
+
+def _table(name: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(list(rows), schema=SCHEMAS[name])
+
+
+def _load(con: duckdb.DuckDBPyConnection, settings: Settings,
+          staged: dict[str, pa.Table], statements: Sequence[str]) -> None:
+    """Register the staged Arrow tables and run the load statements in one transaction."""
+    for name, table in staged.items():
+        con.register(f"staging_{name}", table)
+    try:
+        con.execute("BEGIN")
+        for statement in statements:
+            con.execute(sql(settings, f"load/{statement}"))
+        con.execute("COMMIT")
+    except duckdb.Error:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in staged:
+            con.unregister(f"staging_{name}")
+
+
+def sync_config(con: duckdb.DuckDBPyConnection, settings: Settings,
+                feeds: Sequence[FeedSource], taxonomy: Taxonomy) -> None:
+    feed_rows = [{"feed_id": f.id, "name": f.label, "url": f.url, "language": f.language,
+                  "tags": list(f.tags), "enabled": f.enabled} for f in feeds]
+    topic_rows = [{"topic_id": taxonomy.story.id, "parent_id": None, "label": taxonomy.story.label,
+                   "description": taxonomy.story.description,
+                   "taxonomy_version": taxonomy.version}]
+    topic_rows += [{"topic_id": s.id, "parent_id": taxonomy.story.id, "label": s.label,
+                    "description": s.description, "taxonomy_version": taxonomy.version}
+                   for s in taxonomy.subtopics]
+    _load(con, settings, {"feeds": _table("feeds", feed_rows), "topics": _table("topics", topic_rows)},
+          ["feeds", "topics"])
+
+
+def save_polls(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str,
+               polls: Sequence[FeedPoll]) -> int:
+    """Record polls and their entries; returns how many entries were new."""
+    poll_rows, entry_rows = [], []
+    for p in polls:
+        poll_rows.append({
+            "poll_id": p.poll_id, "run_id": run_id, "feed_id": p.feed_id, "url": p.url,
+            "polled_at": p.polled_at, "status": p.status, "http_status": p.http_status,
+            "content_type": p.content_type, "elapsed_ms": p.elapsed_ms,
+            "entries_seen": len(p.entries), "entries_new": 0,
+            "error_class": p.problem.error_class if p.problem else None,
+            "error": p.problem.message if p.problem else None,
+        })
+        for e in p.entries:
+            row = asdict(e)
+            row["authors"] = list(e.authors)
+            row["seen_at"] = p.polled_at
+            entry_rows.append(row)
+    problems = [p.problem for p in polls if p.problem]
+    resolved = [{"stage": "poll", "target": p.url} for p in polls if p.status == "ok"]
+    staged = {"polls": _table("polls", poll_rows), "entries": _table("entries", entry_rows),
+              "errors": _errors_table(problems, run_id), "resolved": _table("resolved", resolved)}
+    _load(con, settings, staged, ["feed_polls", "entries", "errors", "resolve_errors"])
+    ids = [p.poll_id for p in polls]
+    if not ids:
+        return 0
+    row = con.execute(sql(settings, "load/new_entries"), {"poll_ids": ids}).fetchone()
+    return int(row[0]) if row else 0
+
+
+def pending_tasks(con: duckdb.DuckDBPyConnection, settings: Settings, *,
+                  feed_ids: Sequence[str] | None = None,
+                  since: datetime | None = None, until: datetime | None = None) -> list[PageTask]:
+    """Article pages linked from entries that are not loaded yet and not given up on."""
+    rows = con.execute(sql(settings, "load/pending_tasks"), {
+        "max_attempts": settings.max_attempts,
+        "feed_ids": list(feed_ids) if feed_ids else None,
+        "since": since, "until": until,
+    }).fetchall()
+    return [PageTask(article_id=r[0], url=normalise_url(r[1]), link=r[1], feed_id=r[2],
+                     title=r[3], published_at=r[4], authors=tuple(r[5] or ()), language=r[6])
+            for r in rows]
+
+
+BATCH_LOADS = ("articles", "classifications", "article_topics", "errors", "resolve_errors")
+
+
+def batch_tables(run_id: str, *, articles: Sequence[Article],
+                 classifications: Sequence[Classification], problems: Sequence[Problem],
+                 succeeded: Iterable[tuple[str, str]] = ()) -> dict[str, pa.Table]:
+    """The Arrow tables of one processed batch: what `load_batch` loads, or staging files hold."""
+    now = datetime.now(UTC)
+    article_rows = []
+    for a in articles:
+        row = asdict(a)
+        row["authors"] = list(a.authors)
+        article_rows.append(row)
+    return {
+        "articles": _table("articles", article_rows),
+        "classifications": classifications_table(classifications, now),
+        "article_topics": topics_table(classifications),
+        "errors": _errors_table(problems, run_id),
+        "resolved": _table("resolved", [{"stage": s, "target": t} for s, t in succeeded]),
+    }
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, settings: Settings,
+               tables: dict[str, pa.Table]) -> None:
+    """Load one batch in one transaction: articles, decisions, scores, errors."""
+    names = ("articles", "classifications", "article_topics", "errors", "resolved")
+    _load(con, settings, {n: tables[n].cast(SCHEMAS[n]) for n in names}, BATCH_LOADS)
+
+
+def classifications_table(items: Sequence[Classification], at: datetime) -> pa.Table:
+    return _table("classifications", [
+        {"article_id": c.article_id, "classifier_version": c.classifier_version,
+         "relevant": c.relevant, "score": c.score,
+         "explanation": json.dumps(c.explanation, ensure_ascii=False), "classified_at": at}
+        for c in items])
+
+
+def topics_table(items: Sequence[Classification]) -> pa.Table:
+    return _table("article_topics", [
+        {"article_id": c.article_id, "topic_id": topic, "classifier_version": c.classifier_version,
+         "score": score, "is_primary": topic == c.primary_topic}
+        for c in items for topic, score in c.topic_scores.items()])
+
+
+def _errors_table(problems: Iterable[Problem], run_id: str) -> pa.Table:
+    now = datetime.now(UTC)
+    return _table("errors", [{**asdict(p), "seen_at": now, "run_id": run_id} for p in problems])
+
+
+# -- runs --------------------------------------------------------------------------------------
+
+RUN_COUNTS = ("feeds_ok", "feeds_failed", "entries_seen", "entries_new", "pages_fetched",
+              "pages_failed", "articles_new", "articles_empty", "on_topic")
+
+
+def start_run(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, trigger: str) -> None:
+    con.execute(sql(settings, "load/start_run"), {"run_id": run_id, "trigger": trigger})
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, status: str,
+               counts: dict[str, int], stage_seconds: dict[str, float],
+               error: str | None = None) -> None:
+    con.execute(sql(settings, "load/finish_run"), {
+        "run_id": run_id, "status": status, "error": error,
+        "stage_seconds": json.dumps({k: round(v, 3) for k, v in stage_seconds.items()}),
+        **{c: counts.get(c) for c in RUN_COUNTS},
+    })
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,10 @@
+-- One row per poll; entries_new counts the entries not in `entries` before this poll.
+INSERT INTO feed_polls BY NAME
+SELECT
+    p.* EXCLUDE (entries_new),
+    coalesce((
+        SELECT count(*) FROM staging_entries s
+        WHERE s.feed_id = p.feed_id
+          AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.feed_id = s.feed_id AND e.guid = s.guid)
+    ), 0)::INTEGER AS entries_new
+FROM staging_polls p;

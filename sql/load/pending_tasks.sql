@@ -1,0 +1,17 @@
+-- Article pages still to fetch: linked from an entry, not yet an article, and not given up on.
+-- Given up: a permanent failure (4xx, not HTML, bad URL, refused) or $max_attempts attempts.
+-- Parameters: $max_attempts, $feed_ids (NULL = all), $since, $until (published or first seen).
+SELECT DISTINCT ON (e.article_id)
+    e.article_id, e.link, e.feed_id, e.title, e.published_at, e.authors, f.language
+FROM entries e
+LEFT JOIN feeds f USING (feed_id)
+LEFT JOIN errors x ON x.stage = 'fetch' AND x.target = e.link AND x.resolved_at IS NULL
+WHERE e.article_id IS NOT NULL
+  AND e.article_id NOT IN (SELECT article_id FROM articles)
+  AND (x.stage IS NULL OR (
+        x.attempts < $max_attempts
+        AND x.error_class NOT IN ('http_4xx', 'not_html', 'bad_url', 'too_large', 'blocked_address')))
+  AND ($feed_ids IS NULL OR list_contains($feed_ids, e.feed_id))
+  AND ($since IS NULL OR coalesce(e.published_at, e.first_seen_at) >= $since)
+  AND ($until IS NULL OR coalesce(e.published_at, e.first_seen_at) < $until)
+ORDER BY e.article_id, e.first_seen_at, e.feed_id;

@@ -1,0 +1,57 @@
+"""Shared fixtures: the bundled sample served on 127.0.0.1, a fresh DuckDB file per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from pipeline.config import Settings
+from pipeline.sample.server import FEEDS, serve
+from pipeline.sources import FeedSource
+from pipeline.sample.server import sample_feeds as _sample_feeds
+
+
+@pytest.fixture(scope="session")
+def sample_base() -> Iterator[str]:
+    """Base URL of the sample site, served for the whole test session."""
+    with serve() as base:
+        yield base
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for a test: its own database and staging area, short timeouts."""
+    return Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging",
+                    feeds_file=tmp_path / "feeds.yaml", read_timeout=2.0, connect_timeout=2.0,
+                    batch_size=4)
+
+
+@pytest.fixture
+def sample_feeds(sample_base: str) -> list[FeedSource]:
+    return _sample_feeds(sample_base)
+
+
+@pytest.fixture
+def sample_feeds_file(tmp_path: Path, sample_base: str) -> Path:
+    """The sample feed list written out with the server's address, as a user's file would be."""
+    data = yaml.safe_load(FEEDS.read_text(encoding="utf-8"))
+    for feed in data["feeds"]:
+        feed["url"] = feed["url"].replace("{base}", sample_base)
+    path = tmp_path / "feeds.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def query(db: Path, sql: str, params: list[object] | None = None) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def counts(db: Path) -> dict[str, int]:
+    tables = ["feeds", "entries", "articles", "topics", "classifications", "article_topics", "errors"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
