@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pipeline import run as chain
@@ -25,11 +25,14 @@ app = typer.Typer(help="newsflow: news feeds -> pages -> text -> topics -> DuckD
 console = Console(stderr=False)
 err = Console(stderr=True)
 
-DbOpt = Annotated[Path | None, typer.Option("--db", help="DuckDB file [default: data/newsflow.duckdb]")]
-FeedsOpt = Annotated[Path | None, typer.Option("--feeds", help="feed list YAML [default: config/feeds.yaml]")]
-SampleOpt = Annotated[bool, typer.Option("--sample", help="use the bundled sample feeds, served on 127.0.0.1")]
+DbOpt = Annotated[Path | None,
+                  typer.Option("--db", help="DuckDB file [default: data/newsflow.duckdb]")]
+FeedsOpt = Annotated[Path | None,
+                     typer.Option("--feeds", help="feed list YAML [default: config/feeds.yaml]")]
+SampleOpt = Annotated[bool, typer.Option("--sample", help="use the bundled sample, served on 127.0.0.1")]
 BatchOpt = Annotated[int | None, typer.Option("--batch-size", help="pages per processing batch")]
 
+DEMO_DB = Path("data/demo.duckdb")
 #: Sample runs wait this long for a silent server (the sample has one on purpose).
 SAMPLE_READ_TIMEOUT = 3.0
 
@@ -61,7 +64,7 @@ class _Bars:
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def start(self, stage: str, total: int) -> None:
         self.tasks[stage] = self.progress.add_task(stage, total=total)
@@ -163,7 +166,8 @@ def extract_cmd(inputs: Annotated[list[str], typer.Argument(help="HTML files or 
     from pipeline import extract, net
 
     settings = Settings.from_env()
-    client = net.make_client(settings) if any(i.startswith(("http://", "https://")) for i in inputs) else None
+    remote = any(i.startswith(("http://", "https://")) for i in inputs)
+    client = net.make_client(settings) if remote else None
     with client or nullcontext():
         for item in inputs:
             record: dict[str, object] = {"source": item}
@@ -176,9 +180,11 @@ def extract_cmd(inputs: Annotated[list[str], typer.Argument(help="HTML files or 
                     html, url = Path(item).read_bytes(), None
                 meta = extract.extract_document(html, url)
                 text = extract.normalise_text(meta.get("text"))
-                record.update(title=meta.get("title"), authors=list(extract.split_authors(meta.get("author"))),
+                language = meta.get("language")
+                record.update(title=meta.get("title"),
+                              authors=list(extract.split_authors(meta.get("author"))),
                               date=meta.get("date"),
-                              language=extract.detect_language(text, meta.get("language")) if text else meta.get("language"),
+                              language=extract.detect_language(text, language) if text else language,
                               text=text or None)
                 if not text:
                     record["error"] = "no main text found"
@@ -188,7 +194,7 @@ def extract_cmd(inputs: Annotated[list[str], typer.Argument(help="HTML files or 
 
 
 @app.command()
-def demo(db: Annotated[Path, typer.Option("--db", help="DuckDB file for the demo")] = Path("data/demo.duckdb")) -> None:
+def demo(db: Annotated[Path, typer.Option("--db", help="DuckDB file for the demo")] = DEMO_DB) -> None:
     """Run the whole chain on the bundled sample (served on 127.0.0.1) and show what loaded."""
     run_cmd(feeds=None, db=db, sample=True, batch_size=None)
     settings = _settings(db)

@@ -6,6 +6,7 @@ A page with no usable text is kept as an article with `extraction_status = 'empt
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -55,11 +56,9 @@ def extract_page(page: Page) -> tuple[Article, Problem | None]:
     task = page.task
     url = page.final_url or task.link
     html: bytes | str = page.body or b""
-    if page.encoding:
-        try:
-            html = html.decode(page.encoding, errors="replace") if isinstance(html, bytes) else html
-        except LookupError:
-            pass  # unknown charset label: let trafilatura detect it from the bytes
+    if page.encoding and isinstance(html, bytes):
+        with contextlib.suppress(LookupError):  # unknown label: trafilatura detects it from bytes
+            html = html.decode(page.encoding, errors="replace")
     problem: Problem | None = None
     try:
         meta = extract_document(html, url)

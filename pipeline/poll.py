@@ -7,6 +7,7 @@ yields entries keeps them (status `partial`, the parser's complaint recorded).
 from __future__ import annotations
 
 import calendar
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -158,10 +159,8 @@ def _clean(value: Any) -> str | None:
         return None
     text = str(value)
     if "<" in text:
-        try:
+        with contextlib.suppress(ValueError, lxml.etree.ParserError):
             text = lxml.html.fromstring(text).text_content()
-        except (ValueError, lxml.etree.ParserError):
-            pass
     text = " ".join(text.split())
     return text or None
 

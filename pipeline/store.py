@@ -187,8 +187,8 @@ def save_polls(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str,
     ids = [p.poll_id for p in polls]
     if not ids:
         return 0
-    row = con.execute(sql(settings, "load/new_entries"), {"poll_ids": ids}).fetchone()
-    return int(row[0]) if row else 0
+    found = con.execute(sql(settings, "load/new_entries"), {"poll_ids": ids}).fetchone()
+    return int(found[0]) if found else 0
 
 
 def pending_tasks(con: duckdb.DuckDBPyConnection, settings: Settings, *,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,10 +13,26 @@ import duckdb
 import pytest
 import yaml
 
-from pipeline.config import Settings
-from pipeline.sample.server import FEEDS, serve
-from pipeline.sources import FeedSource
-from pipeline.sample.server import sample_feeds as _sample_feeds
+# Airflow reads its home at import: give the test session its own, before anything imports it.
+_AIRFLOW_HOME = tempfile.mkdtemp(prefix="newsflow-airflow-")
+os.environ["AIRFLOW_HOME"] = _AIRFLOW_HOME
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "plugins")
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
+
+from pipeline.config import Settings  # noqa: E402
+from pipeline.sample.server import FEEDS, serve  # noqa: E402
+from pipeline.sample.server import sample_feeds as _sample_feeds  # noqa: E402
+from pipeline.sources import FeedSource  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> str:
+    """A migrated Airflow metadata database (SQLite) in the session's AIRFLOW_HOME."""
+    airflow = Path(sys.executable).parent / "airflow"
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ)
+    return _AIRFLOW_HOME
 
 
 @pytest.fixture(scope="session")

@@ -56,7 +56,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = file.read_bytes()
         if file.suffix in TEXT_SUFFIXES:
             body = body.replace(b"{{BASE}}", self.server.base.encode())
-        ctype = CONTENT_TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        ctype = (CONTENT_TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0]
+                 or "application/octet-stream")
         if file.name == "notafeed.rss":
             ctype = "text/html; charset=utf-8"
         return self._send(200, body, ctype)

@@ -1,0 +1,104 @@
+"""The `newsflow` command as a user meets it: help everywhere, clear one-line failures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+
+runner = CliRunner()
+NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
+SITE = Path(__file__).resolve().parent.parent / "pipeline" / "sample" / "site"
+
+
+def commands() -> list[str]:
+    import typer.main
+
+    return sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_the_commands_users_rely_on_exist():
+    assert {"run", "poll", "init", "status", "extract", "demo"} <= set(commands())
+
+
+@pytest.mark.parametrize("command", commands())
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output and len(result.output.splitlines()) > 4
+
+
+def test_a_bad_feed_list_stops_before_anything_starts_with_one_line(tmp_path):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - id: x\n    url: gopher://old\n", encoding="utf-8")
+    db = tmp_path / "x.duckdb"
+    proc = subprocess.run([NEWSFLOW, "run", "--feeds", str(feeds), "--db", str(db)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"newsflow: {feeds}: feeds[0] (id 'x'): url: must be an "
+                                   "http(s) URL")
+    assert not db.exists()
+
+
+def test_an_unusable_database_is_a_one_line_failure(tmp_path, sample_feeds_file):
+    db = tmp_path / "not-a-db.duckdb"
+    db.write_text("this is not a database file", encoding="utf-8")
+    proc = subprocess.run([NEWSFLOW, "run", "--feeds", str(sample_feeds_file), "--db", str(db)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"newsflow: {db}: cannot open database")
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_run_loads_the_sample_and_prints_a_closing_table(tmp_path, sample_feeds_file):
+    db = tmp_path / "cli.duckdb"
+    proc = subprocess.run([NEWSFLOW, "run", "--feeds", str(sample_feeds_file), "--db", str(db)],
+                          capture_output=True, text=True, env={"NEWSFLOW_READ_TIMEOUT": "2",
+                                                               "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    for words in ("feeds ok / failed", "4 / 3", "on topic", "time per stage", "sample-error failed"):
+        assert words in proc.stdout
+    status = subprocess.run([NEWSFLOW, "status", "--db", str(db)], capture_output=True, text=True)
+    assert status.returncode == 0 and "sample-slow" in status.stdout and "timeout" in status.stdout.lower()
+
+
+def test_poll_records_entries_without_fetching(tmp_path, sample_feeds_file):
+    db = tmp_path / "poll.duckdb"
+    result = runner.invoke(app, ["poll", "--feeds", str(sample_feeds_file), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "new entries recorded" in result.output
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM entries").fetchone()[0] > 20
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+
+
+def test_extract_prints_one_json_object_per_input(sample_base):
+    page = SITE / "articles" / "seed-2.html"
+    result = runner.invoke(app, ["extract", str(page), f"{sample_base}/articles/offtopic-12.html",
+                                 f"{sample_base}/articles/missing-story.html"])
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["source"] for r in records] == [str(page), f"{sample_base}/articles/offtopic-12.html",
+                                              f"{sample_base}/articles/missing-story.html"]
+    first = records[0]
+    assert set(first) >= {"source", "title", "authors", "date", "language", "text"}
+    assert first["language"] == "en" and len(first["text"].split()) > 200
+    assert "cookie" not in first["text"].lower()
+    assert records[1]["language"] == "de"
+    assert "404" in records[2]["error"]
+
+
+def test_init_creates_the_schema(tmp_path):
+    db = tmp_path / "init.duckdb"
+    result = runner.invoke(app, ["init", "--db", str(db)])
+    assert result.exit_code == 0 and "001_core" in result.output
+    again = runner.invoke(app, ["init", "--db", str(db)])
+    assert "schema up to date" in again.output
