@@ -18,6 +18,7 @@ Settings come from `NEWSFLOW_*` environment variables (`NEWSFLOW_DB`, `NEWSFLOW_
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from airflow.sdk import dag, get_current_context, task
 
 DEFAULT_ARGS = {
     "owner": "newsflow",
-    "retries": 2,
+    "retries": int(os.environ.get("NEWSFLOW_TASK_RETRIES", "2")),
     "retry_delay": timedelta(minutes=1),
     "retry_exponential_backoff": True,
     "execution_timeout": timedelta(hours=2),
@@ -51,29 +52,29 @@ def news_daily() -> None:
         from pipeline.sources import load_feeds
 
         settings = Settings.from_env()
-        run_id = f"airflow-{get_current_context()['run_id']}"
-        chain.begin(settings, load_feeds(settings.feeds_file), run_id, "airflow:news_daily")
-        return run_id
+        run = f"airflow-{get_current_context()['run_id']}"
+        chain.begin(settings, load_feeds(settings.feeds_file), run, "airflow:news_daily")
+        return run
 
     @task
-    def poll(run_id: str) -> dict[str, int]:
+    def poll(run: str) -> dict[str, int]:
         from pipeline import run as chain
         from pipeline.config import Settings
         from pipeline.sources import load_feeds
 
         settings = Settings.from_env()
-        polls, new = chain.poll_step(settings, load_feeds(settings.feeds_file), run_id)
+        polls, new = chain.poll_step(settings, load_feeds(settings.feeds_file), run)
         return {"feeds_ok": sum(p.status != "failed" for p in polls),
                 "feeds_failed": sum(p.status == "failed" for p in polls),
                 "entries_seen": sum(len(p.entries) for p in polls), "entries_new": new}
 
     @task
-    def plan(run_id: str, polled: dict[str, int]) -> list[dict[str, Any]]:
+    def plan(run: str, polled: dict[str, int]) -> list[dict[str, Any]]:
         from pipeline import run as chain
         from pipeline.config import Settings
 
         batches = chain.plan(Settings.from_env())
-        return [{"run_id": run_id, "index": i, "tasks": chain.tasks_to_json(b)}
+        return [{"run": run, "index": i, "tasks": chain.tasks_to_json(b)}
                 for i, b in enumerate(batches)]
 
     @task(max_active_tis_per_dagrun=4)
@@ -83,23 +84,23 @@ def news_daily() -> None:
 
         settings = Settings.from_env()
         result = chain.process_batch(settings, chain.tasks_from_json(batch["tasks"]),
-                                     batch["run_id"])
-        return str(chain.stage_batch(settings, batch["run_id"], batch["index"], result))
+                                     batch["run"])
+        return str(chain.stage_batch(settings, batch["run"], batch["index"], result))
 
     @task(trigger_rule="all_done")
-    def load(run_id: str, staged: list[str] | None) -> dict[str, Any]:
+    def load(run: str, staged: list[str] | None) -> dict[str, Any]:
         from pipeline import run as chain
         from pipeline.config import Settings
 
-        loaded = chain.load_staged(Settings.from_env(), run_id)
+        loaded = chain.load_staged(Settings.from_env(), run)
         return {"counts": dict(loaded.counts), "stage_seconds": loaded.stage_seconds}
 
     @task(trigger_rule="all_done")
-    def finish(run_id: str, polled: dict[str, int] | None, loaded: dict[str, Any] | None) -> None:
+    def finish(run: str, polled: dict[str, int] | None, loaded: dict[str, Any] | None) -> None:
         from pipeline import run as chain
         from pipeline.config import Settings
 
-        summary = chain.RunSummary(run_id)
+        summary = chain.RunSummary(run)
         summary.counts.update(polled or {})
         summary.counts.update({k: v for k, v in (loaded or {}).get("counts", {}).items()
                                if not k.startswith("topic:")})
@@ -107,13 +108,13 @@ def news_daily() -> None:
         summary.status = "success" if polled is not None and loaded is not None else "failed"
         chain.finish(Settings.from_env(), summary)
         if summary.status == "failed":
-            raise RuntimeError(f"run {run_id} failed: see the failed tasks above")
+            raise RuntimeError(f"run {run} failed: see the failed tasks above")
 
-    run_id = begin()
-    polled = poll(run_id)
-    staged = process.expand(batch=plan(run_id, polled))
-    loaded = load(run_id, staged)
-    finish(run_id, polled, loaded)
+    run = begin()
+    polled = poll(run)
+    staged = process.expand(batch=plan(run, polled))
+    loaded = load(run, staged)
+    finish(run, polled, loaded)
 
 
 news_daily()

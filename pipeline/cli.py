@@ -33,8 +33,8 @@ SampleOpt = Annotated[bool, typer.Option("--sample", help="use the bundled sampl
 BatchOpt = Annotated[int | None, typer.Option("--batch-size", help="pages per processing batch")]
 
 DEMO_DB = Path("data/demo.duckdb")
-#: Sample runs wait this long for a silent server (the sample has one on purpose).
-SAMPLE_READ_TIMEOUT = 3.0
+#: Sample runs give up on a slow server after this many seconds (the sample has one on purpose).
+SAMPLE_TIMEOUT = 3.0
 
 
 def _fail(message: str) -> None:
@@ -49,7 +49,8 @@ def _feeds(settings: Settings, sample: bool) -> Iterator[tuple[Settings, list[Fe
         from pipeline.sample.server import sample_feeds, serve
 
         with serve() as base:
-            yield settings.with_(read_timeout=SAMPLE_READ_TIMEOUT), sample_feeds(base)
+            yield (settings.with_(read_timeout=SAMPLE_TIMEOUT, deadline=SAMPLE_TIMEOUT),
+                   sample_feeds(base))
     else:
         yield settings, load_feeds(settings.feeds_file)
 
@@ -156,7 +157,7 @@ def status(db: DbOpt = None, runs: Annotated[int, typer.Option(help="how many ru
     for r in feed_rows:
         f.add_row(r[0], "yes" if r[1] else "no", str(r[2]),
                   f"{r[3]:%Y-%m-%d %H:%M}" if r[3] else "-", r[4] or "-", str(r[5]),
-                  str(r[6]), (r[7] or "")[:60])
+                  str(r[6]), r[7] or "")
     console.print(f)
 
 
@@ -173,7 +174,8 @@ def extract_cmd(inputs: Annotated[list[str], typer.Argument(help="HTML files or 
             record: dict[str, object] = {"source": item}
             try:
                 if client is not None and item.startswith(("http://", "https://")):
-                    resp = net.get(client, item, max_bytes=settings.max_page_bytes, deadline_s=60)
+                    resp = net.get(client, item, max_bytes=settings.max_page_bytes,
+                                   deadline_s=settings.deadline)
                     html: bytes | str = resp.body
                     url: str | None = resp.url
                 else:

@@ -34,6 +34,7 @@ class Settings(BaseModel):
     )
     connect_timeout: float = Field(10.0, gt=0, description="seconds to open a connection")
     read_timeout: float = Field(20.0, gt=0, description="seconds between bytes")
+    deadline: float = Field(60.0, gt=0, description="seconds a whole response may take")
     max_page_bytes: int = Field(8_000_000, gt=0, description="bodies larger than this are refused")
     max_redirects: int = Field(10, ge=0)
     concurrency: int = Field(8, ge=1, description="requests in flight at once")

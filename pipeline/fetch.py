@@ -17,8 +17,6 @@ from pipeline.models import Page, PageTask, Problem
 
 #: Content types that carry an HTML page. Others are refused before extraction.
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-#: Seconds a whole page response may take, however slowly it drips.
-PAGE_DEADLINE_S = 60.0
 
 
 def fetch_pages(
@@ -44,7 +42,7 @@ def fetch_page(client: httpx.Client, task: PageTask, settings: Settings) -> Page
     fetched_at = datetime.now(UTC)
     try:
         resp = net.get(client, task.link, max_bytes=settings.max_page_bytes,
-                       deadline_s=PAGE_DEADLINE_S)
+                       deadline_s=settings.deadline)
     except net.FetchError as exc:
         return Page(task=task, fetched_at=fetched_at, final_url=None, http_status=exc.status,
                     content_type=None, size_bytes=0, elapsed_ms=0.0, body=None,

@@ -26,8 +26,6 @@ from pipeline.urls import article_id, is_http_url, stable_id
 
 #: Feeds bigger than this are refused (a large real feed is a few MB).
 MAX_FEED_BYTES = 10_000_000
-#: Seconds a whole feed response may take.
-FEED_DEADLINE_S = 60.0
 
 
 def poll_feeds(
@@ -42,7 +40,8 @@ def poll_feeds(
     polls: list[FeedPoll] = []
     with net.make_client(settings) as client:
         for result in net.parallel_map(
-            lambda f: poll_feed(client, f, run_id=run_id), enabled, settings.concurrency
+            lambda f: poll_feed(client, f, run_id=run_id, deadline_s=settings.deadline), enabled,
+            settings.concurrency,
         ):
             polls.append(result)
             if on_done:
@@ -51,7 +50,7 @@ def poll_feeds(
     return polls
 
 
-def poll_feed(client: httpx.Client, feed: FeedSource, *, run_id: str) -> FeedPoll:
+def poll_feed(client: httpx.Client, feed: FeedSource, *, run_id: str, deadline_s: float) -> FeedPoll:
     polled_at = datetime.now(UTC)
     started = time.monotonic()
     poll_id = stable_id(run_id, feed.id, polled_at.isoformat())
@@ -66,7 +65,7 @@ def poll_feed(client: httpx.Client, feed: FeedSource, *, run_id: str) -> FeedPol
         )
 
     try:
-        resp = net.get(client, feed.url, max_bytes=MAX_FEED_BYTES, deadline_s=FEED_DEADLINE_S)
+        resp = net.get(client, feed.url, max_bytes=MAX_FEED_BYTES, deadline_s=deadline_s)
     except net.FetchError as exc:
         return failed(exc.error_class, exc.message, exc.status)
 
@@ -169,6 +168,8 @@ def _bozo_reason(parsed: Any) -> str:
     exc = parsed.get("bozo_exception")
     if exc is None:
         return "unknown parser error"
+    if hasattr(exc, "getLineNumber") and hasattr(exc, "getMessage"):  # SAX: say where
+        return f"line {exc.getLineNumber()}, column {exc.getColumnNumber()}: {exc.getMessage()}"
     return f"{type(exc).__name__}: {exc}"[:500]
 
 

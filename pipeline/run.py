@@ -137,7 +137,9 @@ def process_batch(settings: Settings, tasks: Sequence[PageTask], run_id: str,
         articles_empty=len(articles) - len(usable),
         on_topic=sum(1 for d in decisions if d.relevant),
     )
-    counts.update({f"topic:{d.primary_topic}": 1 for d in decisions if d.primary_topic})
+    # articles per subtopic: every subtopic a relevant article is assigned (multi-label)
+    counts.update(f"topic:{topic}" for d in decisions if d.relevant
+                  for topic, score in d.topic_scores.items() if score >= classifier.thresholds.subtopic)
     tables = store.batch_tables(run_id, articles=articles, classifications=decisions,
                                 problems=[*fetch_problems, *extract_problems], succeeded=succeeded)
     return BatchResult(tables=tables, counts=counts, stage_seconds=seconds)

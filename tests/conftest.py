@@ -20,6 +20,7 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "plugins")
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
+os.environ["NEWSFLOW_TASK_RETRIES"] = "0"  # a failing task fails the test at once
 
 from pipeline.config import Settings  # noqa: E402
 from pipeline.sample.server import FEEDS, serve  # noqa: E402
@@ -46,7 +47,7 @@ def sample_base() -> Iterator[str]:
 def settings(tmp_path: Path) -> Settings:
     """Settings for a test: its own database and staging area, short timeouts."""
     return Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging",
-                    feeds_file=tmp_path / "feeds.yaml", read_timeout=2.0, connect_timeout=2.0,
+                    feeds_file=tmp_path / "feeds.yaml", read_timeout=2.0, connect_timeout=2.0, deadline=2.0,
                     batch_size=4)
 
 

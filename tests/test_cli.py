@@ -58,13 +58,15 @@ def test_an_unusable_database_is_a_one_line_failure(tmp_path, sample_feeds_file)
 
 def test_run_loads_the_sample_and_prints_a_closing_table(tmp_path, sample_feeds_file):
     db = tmp_path / "cli.duckdb"
+    env = {"NEWSFLOW_READ_TIMEOUT": "2", "NEWSFLOW_DEADLINE": "2", "PATH": "/usr/bin:/bin",
+           "COLUMNS": "200"}
     proc = subprocess.run([NEWSFLOW, "run", "--feeds", str(sample_feeds_file), "--db", str(db)],
-                          capture_output=True, text=True, env={"NEWSFLOW_READ_TIMEOUT": "2",
-                                                               "PATH": "/usr/bin:/bin"})
+                          capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     for words in ("feeds ok / failed", "4 / 3", "on topic", "time per stage", "sample-error failed"):
         assert words in proc.stdout
-    status = subprocess.run([NEWSFLOW, "status", "--db", str(db)], capture_output=True, text=True)
+    status = subprocess.run([NEWSFLOW, "status", "--db", str(db)], capture_output=True, text=True,
+                            env=env)
     assert status.returncode == 0 and "sample-slow" in status.stdout and "timeout" in status.stdout.lower()
 
 

@@ -46,6 +46,7 @@ def newsflow_env(monkeypatch, settings, sample_feeds_file):
     monkeypatch.setenv("NEWSFLOW_FEEDS_FILE", str(sample_feeds_file))
     monkeypatch.setenv("NEWSFLOW_STAGING_DIR", str(settings.staging_dir))
     monkeypatch.setenv("NEWSFLOW_READ_TIMEOUT", "2")
+    monkeypatch.setenv("NEWSFLOW_DEADLINE", "2")
     monkeypatch.setenv("NEWSFLOW_BATCH_SIZE", "4")
     return settings
 

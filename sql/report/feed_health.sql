@@ -1,7 +1,7 @@
 -- Health of every feed: last success, the current failure streak, articles it brought
 -- (newsflow status).
 WITH ranked AS (
-    SELECT feed_id, status, polled_at, error,
+    SELECT feed_id, status, polled_at, error_class, error,
            row_number() OVER (PARTITION BY feed_id ORDER BY polled_at DESC) AS recency
     FROM feed_polls
 ),
@@ -21,7 +21,8 @@ SELECT
     h.last_status,
     coalesce(s.failures, 0) AS failure_streak,
     (SELECT count(*) FROM articles a WHERE a.feed_id = f.feed_id) AS articles,
-    (SELECT error FROM ranked r WHERE r.feed_id = f.feed_id AND r.recency = 1) AS last_error
+    (SELECT error_class || ': ' || error FROM ranked r
+     WHERE r.feed_id = f.feed_id AND r.recency = 1) AS last_error
 FROM feeds f
 JOIN feed_health h USING (feed_id)
 LEFT JOIN streak s USING (feed_id)
