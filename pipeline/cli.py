@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from pipeline import run as chain
 from pipeline import store
@@ -202,11 +202,12 @@ def demo(db: Annotated[Path, typer.Option("--db", help="DuckDB file for the demo
     settings = _settings(db)
     with store.connect(settings.db, read_only=True) as con:
         rows = con.execute(store.sql(settings, "report/demo_articles")).fetchall()
-    t = Table("relevant", "score", "primary subtopic", "lang", "words", "title",
-              title=f"Articles in {settings.db} (query: sql/report/demo_articles.sql)")
+    t = Table("on topic", "score", "primary subtopic", "lang", "words",
+              Column("title", no_wrap=True, overflow="ellipsis", ratio=1),
+              title=f"Articles in {settings.db} (sql/report/demo_articles.sql)", expand=True)
     for r in rows:
         t.add_row("[green]yes[/]" if r[0] else "no", f"{r[1]:.2f}" if r[1] is not None else "-",
-                  r[2] or "-", r[3] or "-", str(r[4]), (r[5] or "")[:70])
+                  r[2] or "-", r[3] or "-", str(r[4]), r[5] or "")
     console.print(t)
 
 
