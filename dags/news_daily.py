@@ -11,6 +11,7 @@ against the seed topics and loads the results into DuckDB.
 | `plan` | cuts the pages still to fetch into batches (`NEWSFLOW_BATCH_SIZE`) |
 | `process` | one mapped task per batch: fetch, extract, classify; writes a staging batch, no DB |
 | `load` | the single writer: loads every staged batch, each in one transaction |
+| `cluster` | groups near-duplicate articles of the last `NEWSFLOW_CLUSTER_DAYS` into stories |
 | `finish` | records counts, time per stage and the run's status |
 
 Settings come from `NEWSFLOW_*` environment variables (`NEWSFLOW_DB`, `NEWSFLOW_FEEDS_FILE`, ...).
@@ -95,6 +96,14 @@ def news_daily() -> None:
         loaded = chain.load_staged(Settings.from_env(), run)
         return {"counts": dict(loaded.counts), "stage_seconds": loaded.stage_seconds}
 
+    @task
+    def cluster(loaded: dict[str, Any]) -> dict[str, int]:
+        from pipeline import run as chain
+        from pipeline.config import Settings
+
+        settings = Settings.from_env()
+        return chain.cluster_step(settings, since=chain.default_cluster_window(settings))
+
     @task(trigger_rule="all_done")
     def finish(run: str, polled: dict[str, int] | None, loaded: dict[str, Any] | None) -> None:
         from pipeline import run as chain
@@ -114,7 +123,8 @@ def news_daily() -> None:
     polled = poll(run)
     staged = process.expand(batch=plan(run, polled))
     loaded = load(run, staged)
-    finish(run, polled, loaded)
+    clustered = cluster(loaded)
+    clustered >> finish(run, polled, loaded)
 
 
 news_daily()

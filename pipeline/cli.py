@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -134,6 +135,41 @@ def poll_cmd(feeds: FeedsOpt = None, db: DbOpt = None, sample: SampleOpt = False
     console.print(f"{new} new entries recorded in {settings.db}")
 
 
+DateOpt = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])]
+
+
+@app.command()
+def cluster(db: DbOpt = None, since: DateOpt = None, until: DateOpt = None) -> None:
+    """Recompute story clusters (near-duplicates) for articles published in [--since, --until)."""
+    settings = _settings(db)
+    try:
+        result = chain.cluster_step(settings, since=_utc(since), until=_utc(until))
+    except NewsflowError as exc:
+        _fail(str(exc))
+    console.print(f"{result['clustered']} articles in {result['stories']} stories")
+
+
+@app.command()
+def refetch(feeds: FeedsOpt = None, db: DbOpt = None, since: DateOpt = None, until: DateOpt = None,
+            feed: Annotated[list[str] | None, typer.Option(help="only this feed id (repeatable)")] = None,
+            batch_size: BatchOpt = None) -> None:
+    """Fetch loaded articles published in [--since, --until) again: changed pages become new
+    versions (article_versions); the window is re-classified and re-clustered."""
+    settings = _settings(db, feeds, batch_size)
+    try:
+        feed_list = load_feeds(settings.feeds_file) if settings.feeds_file.exists() else []
+        with _progress() as progress:
+            summary = chain.refetch(settings, feed_list, since=_utc(since), until=_utc(until),
+                                    feed_ids=feed, reporter=_Bars(progress))
+    except NewsflowError as exc:
+        _fail(str(exc))
+    _print_summary(summary, settings)
+
+
+def _utc(day: datetime | None) -> datetime | None:
+    return day.replace(tzinfo=UTC) if day else None
+
+
 @app.command()
 def status(db: DbOpt = None, runs: Annotated[int, typer.Option(help="how many runs")] = 5) -> None:
     """Show the last runs and the health of every feed."""
@@ -219,6 +255,7 @@ def _print_summary(summary: chain.RunSummary, settings: Settings) -> None:
     t.add_row("pages fetched / failed", f"{c['pages_fetched']} / {c['pages_failed']}")
     t.add_row("new articles (empty)", f"{c['articles_new']} ({c['articles_empty']})")
     t.add_row("on topic", str(c["on_topic"]))
+    t.add_row("stories (clusters)", str(c["stories"]))
     t.add_row("top subtopics", ", ".join(f"{k} {v}" for k, v in summary.top_topics[:4]) or "-")
     t.add_row("time per stage", ", ".join(f"{k} {v:.1f}s" for k, v in summary.stage_seconds.items()))
     t.add_row("database", str(settings.db))

@@ -40,6 +40,7 @@ class Settings(BaseModel):
     concurrency: int = Field(8, ge=1, description="requests in flight at once")
     batch_size: int = Field(200, ge=1, description="pages per processing batch")
     max_attempts: int = Field(3, ge=1, description="fetch attempts per URL across runs")
+    cluster_days: int = Field(14, ge=1, description="days of articles each run re-clusters")
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed (None values are ignored)."""

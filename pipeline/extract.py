@@ -17,7 +17,7 @@ import trafilatura
 from dateutil import parser as dateparser
 
 from pipeline.models import Article, Page, Problem
-from pipeline.urls import domain
+from pipeline.urls import article_id, domain, is_http_url, normalise_url
 
 #: Fewer words than this is not an article (cookie walls, teasers, paywall stubs).
 MIN_WORDS = 40
@@ -49,7 +49,7 @@ def extract_document(html: bytes | str, url: str | None = None) -> dict[str, Any
         return {}
     data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     return {k: data.get(k) for k in ("title", "author", "date", "sitename", "language",
-                                     "description", "text", "hostname")}
+                                     "description", "text", "url")}
 
 
 def extract_page(page: Page) -> tuple[Article, Problem | None]:
@@ -78,9 +78,11 @@ def extract_page(page: Page) -> tuple[Article, Problem | None]:
 
     published, date_source = _published(meta.get("date"), task.published_at)
     authors = split_authors(meta.get("author")) or task.authors
+    canonical = canonical_url(meta.get("url"), url) or task.url
     article = Article(
-        article_id=task.article_id,
-        url=task.url,
+        article_id=article_id(canonical) if canonical != task.url else task.article_id,
+        link_id=task.article_id,
+        url=canonical,
         link=task.link,
         final_url=page.final_url,
         feed_id=task.feed_id,
@@ -105,6 +107,16 @@ def extract_page(page: Page) -> tuple[Article, Problem | None]:
         extraction_error=problem.message if problem else None,
     )
     return article, problem
+
+
+def canonical_url(declared: str | None, page_url: str) -> str | None:
+    """The page's rel=canonical / og:url (as trafilatura reads it), normalised, when it points to
+    the same site as the page itself; an AMP or mobile page names its main page this way."""
+    if not declared or not is_http_url(declared):
+        return None
+    if domain(declared) != domain(page_url):
+        return None
+    return normalise_url(declared)
 
 
 def normalise_text(text: str | None) -> str:

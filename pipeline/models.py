@@ -82,7 +82,8 @@ class Page:
 class Article:
     """An extracted article: one row of `articles`."""
 
-    article_id: str
+    article_id: str  # id of `url`: the page's canonical URL when it names one on the same site
+    link_id: str  # id of the link the feed gave (an alias when the canonical URL differs)
     url: str
     link: str
     final_url: str | None

@@ -12,13 +12,13 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
 
-from pipeline import extract, fetch, poll, staging, store
+from pipeline import dedup, extract, fetch, poll, staging, store
 from pipeline.classify import LexicalClassifier, default_classifier
 from pipeline.config import Settings
 from pipeline.models import FeedPoll, Page, PageTask
@@ -91,10 +91,13 @@ def poll_step(settings: Settings, feeds: Sequence[FeedSource], run_id: str,
 
 
 def plan(settings: Settings, *, feed_ids: Sequence[str] | None = None,
-         since: datetime | None = None, until: datetime | None = None) -> list[list[PageTask]]:
-    """The pages still to fetch, cut into batches of `settings.batch_size`."""
+         since: datetime | None = None, until: datetime | None = None,
+         refetch: bool = False) -> list[list[PageTask]]:
+    """The pages still to fetch (or with `refetch`, the loaded articles to fetch again), cut
+    into batches of `settings.batch_size`."""
+    select = store.refetch_tasks if refetch else store.pending_tasks
     with store.open_db(settings) as con:
-        tasks = store.pending_tasks(con, settings, feed_ids=feed_ids, since=since, until=until)
+        tasks = select(con, settings, feed_ids=feed_ids, since=since, until=until)
     size = settings.batch_size
     return [tasks[i:i + size] for i in range(0, len(tasks), size)]
 
@@ -125,7 +128,10 @@ def process_batch(settings: Settings, tasks: Sequence[PageTask], run_id: str,
     decisions = classifier.classify((a.article_id, a.title, a.text) for a in usable)
     reporter.advance("classify", len(pages))
     t3 = time.perf_counter()
-    seconds.update(fetch=t1 - t0, extract=t2 - t1, classify=t3 - t2)
+    sigs = list(zip([a.article_id for a in usable], dedup.signatures([a.text or "" for a in usable]),
+                    strict=True))
+    t4 = time.perf_counter()
+    seconds.update(fetch=t1 - t0, extract=t2 - t1, classify=t3 - t2, dedup=t4 - t3)
 
     fetch_problems = [p.problem for p in pages if p.problem]
     succeeded = [("fetch", p.task.link) for p in pages if p.problem is None]
@@ -141,7 +147,8 @@ def process_batch(settings: Settings, tasks: Sequence[PageTask], run_id: str,
     counts.update(f"topic:{topic}" for d in decisions if d.relevant
                   for topic, score in d.topic_scores.items() if score >= classifier.thresholds.subtopic)
     tables = store.batch_tables(run_id, articles=articles, classifications=decisions,
-                                problems=[*fetch_problems, *extract_problems], succeeded=succeeded)
+                                problems=[*fetch_problems, *extract_problems], signatures=sigs,
+                                succeeded=succeeded)
     return BatchResult(tables=tables, counts=counts, stage_seconds=seconds)
 
 
@@ -192,6 +199,22 @@ def tasks_from_json(items: Sequence[dict[str, Any]]) -> list[PageTask]:
                         if i.get("published_at") else None}) for i in items]
 
 
+def cluster_step(settings: Settings, *, since: datetime | None = None,
+                 until: datetime | None = None) -> dict[str, int]:
+    """(Re)compute story clusters over the articles published in [since, until); all when open.
+    Returns how many articles and stories the window holds."""
+    with store.open_db(settings) as con:
+        rows = store.cluster_window(con, settings, since, until)
+        members = dedup.cluster([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                                [r[3] for r in rows])
+        store.save_clusters(con, settings, [asdict(m) for m in members])
+    return {"clustered": len(members), "stories": sum(m.is_representative for m in members)}
+
+
+def default_cluster_window(settings: Settings) -> datetime:
+    return datetime.now(UTC) - timedelta(days=settings.cluster_days)
+
+
 def finish(settings: Settings, summary: RunSummary) -> None:
     with store.open_db(settings) as con:
         store.finish_run(con, settings, summary.run_id, summary.status, dict(summary.counts),
@@ -199,6 +222,21 @@ def finish(settings: Settings, summary: RunSummary) -> None:
 
 
 # -- the whole chain -----------------------------------------------------------------------------
+
+def process_all(settings: Settings, batches: Sequence[Sequence[PageTask]], summary: RunSummary,
+                classifier: LexicalClassifier, reporter: Reporter) -> None:
+    """Process and load batches one after another in this process (the CLI's way)."""
+    total = sum(len(b) for b in batches)
+    for stage in ("fetch", "extract", "classify"):
+        reporter.start(stage, total)
+    for tasks in batches:
+        result = process_batch(settings, tasks, summary.run_id, classifier, reporter)
+        with summary.timed("load"):
+            load_step(settings, result)
+        summary.counts.update(result.counts)
+        for stage, secs in result.stage_seconds.items():
+            summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + secs
+
 
 def run(settings: Settings, feeds: Sequence[FeedSource], *, trigger: str = "cli",
         reporter: Reporter | None = None,
@@ -209,7 +247,7 @@ def run(settings: Settings, feeds: Sequence[FeedSource], *, trigger: str = "cli"
     classifier = classifier or default_classifier()
     summary = RunSummary(run_id=new_run_id(trigger))
     begin(settings, feeds, summary.run_id, trigger, classifier)
-    try:
+    with _recorded(settings, summary):
         with summary.timed("poll"):
             polls, new = poll_step(settings, feeds, summary.run_id, reporter)
         summary.counts.update(
@@ -220,17 +258,37 @@ def run(settings: Settings, feeds: Sequence[FeedSource], *, trigger: str = "cli"
         )
         summary.failed_feeds = [(p.feed_id, p.problem.message) for p in polls
                                 if p.status == "failed" and p.problem]
-        batches = plan(settings)
-        total = sum(len(b) for b in batches)
-        for stage in ("fetch", "extract", "classify"):
-            reporter.start(stage, total)
-        for tasks in batches:
-            result = process_batch(settings, tasks, summary.run_id, classifier, reporter)
-            with summary.timed("load"):
-                load_step(settings, result)
-            summary.counts.update(result.counts)
-            for stage, secs in result.stage_seconds.items():
-                summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + secs
+        process_all(settings, plan(settings), summary, classifier, reporter)
+        with summary.timed("cluster"):
+            clustered = cluster_step(settings, since=default_cluster_window(settings))
+        summary.counts["stories"] = clustered["stories"]
+    return summary
+
+
+def refetch(settings: Settings, feeds: Sequence[FeedSource], *, since: datetime | None,
+            until: datetime | None, feed_ids: Sequence[str] | None = None,
+            trigger: str = "cli:refetch", reporter: Reporter | None = None,
+            classifier: LexicalClassifier | None = None) -> RunSummary:
+    """Fetch loaded articles again (a backfill's re-fetch stage): changed texts become new
+    versions, and the window is re-classified and re-clustered."""
+    reporter = reporter or _Quiet()
+    classifier = classifier or default_classifier()
+    summary = RunSummary(run_id=new_run_id(trigger))
+    begin(settings, feeds, summary.run_id, trigger, classifier)
+    with _recorded(settings, summary):
+        batches = plan(settings, feed_ids=feed_ids, since=since, until=until, refetch=True)
+        process_all(settings, batches, summary, classifier, reporter)
+        with summary.timed("cluster"):
+            clustered = cluster_step(settings, since=since, until=until)
+        summary.counts["stories"] = clustered["stories"]
+    return summary
+
+
+@contextmanager
+def _recorded(settings: Settings, summary: RunSummary) -> Iterator[None]:
+    """Mark the run succeeded or failed in pipeline_runs, whatever happens inside."""
+    try:
+        yield
         summary.status = "success"
     except BaseException as exc:
         summary.status = "failed"
@@ -243,4 +301,3 @@ def run(settings: Settings, feeds: Sequence[FeedSource], *, trigger: str = "cli"
         for key in [k for k in summary.counts if k.startswith("topic:")]:
             del summary.counts[key]
         finish(settings, summary)
-    return summary

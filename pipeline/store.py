@@ -7,6 +7,7 @@ Every load statement lives in `sql/load/*.sql`; this module only stages Arrow ta
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from pipeline.errors import DatabaseError
 from pipeline.models import Article, Classification, FeedPoll, PageTask, Problem
 from pipeline.sources import FeedSource
 from pipeline.taxonomy import Taxonomy
-from pipeline.urls import normalise_url
+from pipeline.urls import article_id, normalise_url
 
 TS = pa.timestamp("us", tz="UTC")
 STR_LIST = pa.list_(pa.string())
@@ -45,7 +46,8 @@ SCHEMAS: dict[str, pa.Schema] = {
                           ("summary", pa.string()), ("published_at", TS),
                           ("authors", STR_LIST), ("seen_at", TS)]),
     "articles": pa.schema([
-        ("article_id", pa.string()), ("url", pa.string()), ("link", pa.string()),
+        ("article_id", pa.string()), ("link_id", pa.string()), ("url", pa.string()),
+        ("link", pa.string()),
         ("final_url", pa.string()), ("feed_id", pa.string()), ("source_domain", pa.string()),
         ("title", pa.string()), ("authors", STR_LIST), ("published_at", TS),
         ("date_source", pa.string()), ("fetched_at", TS), ("http_status", pa.int32()),
@@ -63,6 +65,10 @@ SCHEMAS: dict[str, pa.Schema] = {
                          ("error_class", pa.string()), ("message", pa.string()),
                          ("seen_at", TS), ("run_id", pa.string())]),
     "resolved": pa.schema([("stage", pa.string()), ("target", pa.string())]),
+    "signatures": pa.schema([("article_id", pa.string()), ("signature", pa.binary())]),
+    "diffs": pa.schema([("article_id", pa.string()), ("diff_words", pa.int32())]),
+    "clusters": pa.schema([("article_id", pa.string()), ("cluster_id", pa.string()),
+                           ("similarity", pa.float64()), ("is_representative", pa.bool_())]),
 }
 
 
@@ -205,11 +211,26 @@ def pending_tasks(con: duckdb.DuckDBPyConnection, settings: Settings, *,
             for r in rows]
 
 
-BATCH_LOADS = ("articles", "classifications", "article_topics", "errors", "resolve_errors")
+def refetch_tasks(con: duckdb.DuckDBPyConnection, settings: Settings, *,
+                  feed_ids: Sequence[str] | None = None,
+                  since: datetime | None = None, until: datetime | None = None) -> list[PageTask]:
+    """Loaded articles to fetch again, by the link their feed gave."""
+    rows = con.execute(sql(settings, "load/refetch_tasks"), {
+        "feed_ids": list(feed_ids) if feed_ids else None, "since": since, "until": until,
+    }).fetchall()
+    return [PageTask(article_id=article_id(r[0]), url=normalise_url(r[0]), link=r[0], feed_id=r[1],
+                     title=r[2], published_at=r[3], authors=tuple(r[4] or ()), language=r[5])
+            for r in rows]
+
+
+BATCH_TABLES = ("articles", "classifications", "article_topics", "errors", "resolved", "signatures")
+BATCH_LOADS = ("article_versions", "articles", "url_aliases", "article_signatures",
+               "classifications", "article_topics", "errors", "resolve_errors")
 
 
 def batch_tables(run_id: str, *, articles: Sequence[Article],
                  classifications: Sequence[Classification], problems: Sequence[Problem],
+                 signatures: Sequence[tuple[str, bytes]] = (),
                  succeeded: Iterable[tuple[str, str]] = ()) -> dict[str, pa.Table]:
     """The Arrow tables of one processed batch: what `load_batch` loads, or staging files hold."""
     now = datetime.now(UTC)
@@ -224,14 +245,44 @@ def batch_tables(run_id: str, *, articles: Sequence[Article],
         "article_topics": topics_table(classifications),
         "errors": _errors_table(problems, run_id),
         "resolved": _table("resolved", [{"stage": s, "target": t} for s, t in succeeded]),
+        "signatures": _table("signatures", [{"article_id": a, "signature": s} for a, s in signatures]),
     }
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, settings: Settings,
                tables: dict[str, pa.Table]) -> None:
-    """Load one batch in one transaction: articles, decisions, scores, errors."""
-    names = ("articles", "classifications", "article_topics", "errors", "resolved")
-    _load(con, settings, {n: tables[n].cast(SCHEMAS[n]) for n in names}, BATCH_LOADS)
+    """Load one batch in one transaction: versions, articles, aliases, signatures, decisions,
+    scores and errors. A text that changed under the same URL becomes a new version."""
+    staged = {n: tables[n].cast(SCHEMAS[n]) for n in BATCH_TABLES}
+    con.register("staging_articles", staged["articles"])
+    try:
+        changed = con.execute(sql(settings, "load/changed_texts")).fetchall()
+    finally:
+        con.unregister("staging_articles")
+    new_texts = dict(zip(staged["articles"]["article_id"].to_pylist(),
+                         staged["articles"]["text"].to_pylist(), strict=True))
+    staged["diffs"] = _table("diffs", [{"article_id": aid, "diff_words": diff_words(old, new_texts[aid])}
+                                       for aid, old in changed])
+    _load(con, settings, staged, BATCH_LOADS)
+
+
+def diff_words(old: str | None, new: str | None) -> int:
+    """Words added plus words removed between two texts."""
+    a, b = (old or "").split(), (new or "").split()
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    same = sum(block.size for block in matcher.get_matching_blocks())
+    return (len(a) - same) + (len(b) - same)
+
+
+def cluster_window(con: duckdb.DuckDBPyConnection, settings: Settings, since: datetime | None,
+                   until: datetime | None) -> list[tuple[str, datetime, bytes, str | None]]:
+    return con.execute(sql(settings, "load/cluster_window"),
+                       {"since": since, "until": until}).fetchall()
+
+
+def save_clusters(con: duckdb.DuckDBPyConnection, settings: Settings,
+                  members: Sequence[dict[str, Any]]) -> None:
+    _load(con, settings, {"clusters": _table("clusters", members)}, ["story_clusters"])
 
 
 def classifications_table(items: Sequence[Classification], at: datetime) -> pa.Table:

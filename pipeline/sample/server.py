@@ -1,7 +1,7 @@
 """A local web server for the bundled sample: feeds and article pages on 127.0.0.1.
 
-Serves `site/` with `{{BASE}}` in feeds and pages replaced by the server's own address, and a few
-routes that misbehave on purpose:
+Serves `site/` (or another folder laid out the same way) with `{{BASE}}` in feeds and pages
+replaced by the server's own address, and a few routes that misbehave on purpose:
 
   /broken/500          answers 500
   /broken/slow         sends headers, then one byte a second (never finishes within a timeout)
@@ -50,8 +50,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return None
-        file = (SITE / path.lstrip("/")).resolve()
-        if SITE not in file.parents or not file.is_file():
+        site = self.server.site
+        file = (site / path.lstrip("/")).resolve()
+        if site not in file.parents or not file.is_file():
             return self._send(404, b"not found", "text/plain")
         body = file.read_bytes()
         if file.suffix in TEXT_SUFFIXES:
@@ -88,13 +89,15 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     base: str
+    site: Path
     stopping: threading.Event
 
 
 @contextmanager
-def serve(host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Run the sample server in a background thread; yields its base URL."""
+def serve(host: str = "127.0.0.1", port: int = 0, site: Path = SITE) -> Iterator[str]:
+    """Serve `site` (the bundled sample by default) in a background thread; yields its base URL."""
     server = _Server((host, port), _Handler)
+    server.site = site.resolve()
     server.stopping = threading.Event()
     server.base = f"http://{host}:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, name="sample-server", daemon=True)

@@ -8,6 +8,7 @@ LEFT JOIN feeds f USING (feed_id)
 LEFT JOIN errors x ON x.stage = 'fetch' AND x.target = e.link AND x.resolved_at IS NULL
 WHERE e.article_id IS NOT NULL
   AND e.article_id NOT IN (SELECT article_id FROM articles)
+  AND e.article_id NOT IN (SELECT alias_id FROM url_aliases)
   AND (x.stage IS NULL OR (
         x.attempts < $max_attempts
         AND x.error_class NOT IN ('http_4xx', 'not_html', 'bad_url', 'too_large', 'blocked_address')))
