@@ -39,11 +39,15 @@ def shingles(text: str) -> list[bytes]:
                  for i in range(len(words) - SHINGLE_WORDS + 1)})
 
 
-def signatures(texts: Sequence[str]) -> list[bytes]:
-    """MinHash signatures of texts as compact bytes (NUM_PERM uint32 values each)."""
-    sets = [shingles(t) for t in texts]
-    hashes = MinHash.bulk(sets, num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    return [np.asarray(h.hashvalues, dtype=np.uint32).tobytes() for h in hashes]
+def signatures(texts: Sequence[str], chunk: int = 500) -> list[bytes]:
+    """MinHash signatures of texts as compact bytes (NUM_PERM uint32 values each). Shingle sets
+    are built a chunk at a time: they are ~50x the size of the text, the signatures 512 bytes."""
+    out: list[bytes] = []
+    for i in range(0, len(texts), chunk):
+        sets = [shingles(t) for t in texts[i:i + chunk]]
+        hashes = MinHash.bulk(sets, num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+        out.extend(np.asarray(h.hashvalues, dtype=np.uint32).tobytes() for h in hashes)
+    return out
 
 
 def _minhash(signature: bytes) -> LeanMinHash:
