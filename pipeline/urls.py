@@ -9,14 +9,16 @@ from courlan import normalize_url
 
 
 def normalise_url(url: str) -> str:
-    """Lower-case scheme and host, drop default ports, fragments and tracking parameters.
+    """Lower-case scheme and host, drop default ports, fragments, tracking parameters and a
+    trailing slash on the path.
 
-    `strict=True` makes courlan drop the tracking parameters (utm_*, fbclid, gclid, ...).
+    `strict=True` makes courlan drop the tracking parameters (utm_*, fbclid, gclid, ...);
+    news sites serve `/story/` and `/story` as one page, so `trailing_slash=False` folds them.
     A URL courlan cannot parse is returned stripped but otherwise unchanged.
     """
     url = url.strip()
     try:
-        return normalize_url(url, strict=True)
+        return normalize_url(url, strict=True, trailing_slash=False)
     except (ValueError, AttributeError):
         return url
 

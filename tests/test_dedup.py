@@ -165,6 +165,7 @@ def test_clustering_can_be_recomputed_over_a_date_range(loaded, settings):
     ("https://Example.com:443/news/a.html?utm_source=x&utm_medium=y", "https://example.com/news/a.html"),
     ("http://example.com/a?fbclid=1&id=7#comments", "http://example.com/a?id=7"),
     ("https://example.com/a?gclid=abc", "https://example.com/a"),
+    ("https://www.example.com/politics/story-1/", "https://www.example.com/politics/story-1"),
 ])
 def test_url_normalisation_drops_what_does_not_name_the_page(a, b):
     assert normalise_url(a) == normalise_url(b)
