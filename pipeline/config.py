@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -40,6 +40,8 @@ class Settings(BaseModel):
     concurrency: int = Field(8, ge=1, description="requests in flight at once")
     batch_size: int = Field(200, ge=1, description="pages per processing batch")
     max_attempts: int = Field(3, ge=1, description="fetch attempts per URL across runs")
+    classifier: Literal["semantic", "lexical"] = Field(
+        "semantic", description="semantic (embeddings + terms) or lexical (terms only, fast)")
     cluster_days: int = Field(14, ge=1, description="days of articles each run re-clusters")
 
     def with_(self, **changes: Any) -> Settings:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from pipeline import dedup, extract, fetch, poll, staging, store
-from pipeline.classify import LexicalClassifier, default_classifier
+from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
 from pipeline.models import FeedPoll, Page, PageTask
 from pipeline.sources import FeedSource
@@ -69,9 +69,9 @@ def new_run_id(trigger: str) -> str:
 # -- steps -----------------------------------------------------------------------------------------
 
 def begin(settings: Settings, feeds: Sequence[FeedSource], run_id: str, trigger: str,
-          classifier: LexicalClassifier | None = None) -> None:
+          classifier: Classifier | None = None) -> None:
     """Migrate the database, sync feeds and topics, record the run as started."""
-    classifier = classifier or default_classifier()
+    classifier = classifier or default_classifier(settings.classifier)
     with store.open_db(settings) as con:
         store.sync_config(con, settings, feeds, classifier.taxonomy)
         store.start_run(con, settings, run_id, trigger)
@@ -110,10 +110,10 @@ class BatchResult:
 
 
 def process_batch(settings: Settings, tasks: Sequence[PageTask], run_id: str,
-                  classifier: LexicalClassifier | None = None,
+                  classifier: Classifier | None = None,
                   reporter: Reporter | None = None) -> BatchResult:
     """Fetch, extract and classify one batch in memory; touches no database."""
-    classifier = classifier or default_classifier()
+    classifier = classifier or default_classifier(settings.classifier)
     reporter = reporter or _Quiet()
     seconds: dict[str, float] = {}
 
@@ -144,8 +144,7 @@ def process_batch(settings: Settings, tasks: Sequence[PageTask], run_id: str,
         on_topic=sum(1 for d in decisions if d.relevant),
     )
     # articles per subtopic: every subtopic a relevant article is assigned (multi-label)
-    counts.update(f"topic:{topic}" for d in decisions if d.relevant
-                  for topic, score in d.topic_scores.items() if score >= classifier.thresholds.subtopic)
+    counts.update(f"topic:{topic}" for d in decisions for topic in classifier.assigned(d))
     tables = store.batch_tables(run_id, articles=articles, classifications=decisions,
                                 problems=[*fetch_problems, *extract_problems], signatures=sigs,
                                 succeeded=succeeded)
@@ -224,7 +223,7 @@ def finish(settings: Settings, summary: RunSummary) -> None:
 # -- the whole chain -----------------------------------------------------------------------------
 
 def process_all(settings: Settings, batches: Sequence[Sequence[PageTask]], summary: RunSummary,
-                classifier: LexicalClassifier, reporter: Reporter) -> None:
+                classifier: Classifier, reporter: Reporter) -> None:
     """Process and load batches one after another in this process (the CLI's way)."""
     total = sum(len(b) for b in batches)
     for stage in ("fetch", "extract", "classify"):
@@ -240,11 +239,11 @@ def process_all(settings: Settings, batches: Sequence[Sequence[PageTask]], summa
 
 def run(settings: Settings, feeds: Sequence[FeedSource], *, trigger: str = "cli",
         reporter: Reporter | None = None,
-        classifier: LexicalClassifier | None = None) -> RunSummary:
+        classifier: Classifier | None = None) -> RunSummary:
     """Poll, fetch, extract, classify and load once. Per-feed and per-page failures are recorded
     and counted; only a failure of the run itself (database, disk) raises."""
     reporter = reporter or _Quiet()
-    classifier = classifier or default_classifier()
+    classifier = classifier or default_classifier(settings.classifier)
     summary = RunSummary(run_id=new_run_id(trigger))
     begin(settings, feeds, summary.run_id, trigger, classifier)
     with _recorded(settings, summary):
@@ -268,11 +267,11 @@ def run(settings: Settings, feeds: Sequence[FeedSource], *, trigger: str = "cli"
 def refetch(settings: Settings, feeds: Sequence[FeedSource], *, since: datetime | None,
             until: datetime | None, feed_ids: Sequence[str] | None = None,
             trigger: str = "cli:refetch", reporter: Reporter | None = None,
-            classifier: LexicalClassifier | None = None) -> RunSummary:
+            classifier: Classifier | None = None) -> RunSummary:
     """Fetch loaded articles again (a backfill's re-fetch stage): changed texts become new
     versions, and the window is re-classified and re-clustered."""
     reporter = reporter or _Quiet()
-    classifier = classifier or default_classifier()
+    classifier = classifier or default_classifier(settings.classifier)
     summary = RunSummary(run_id=new_run_id(trigger))
     begin(settings, feeds, summary.run_id, trigger, classifier)
     with _recorded(settings, summary):
