@@ -17,6 +17,7 @@ from rich.table import Column, Table
 
 from pipeline import run as chain
 from pipeline import store
+from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError
 from pipeline.sources import FeedSource, load_feeds
@@ -164,6 +165,98 @@ def refetch(feeds: FeedsOpt = None, db: DbOpt = None, since: DateOpt = None, unt
     except NewsflowError as exc:
         _fail(str(exc))
     _print_summary(summary, settings)
+
+
+ModeOpt = Annotated[str | None, typer.Option(
+    "--mode", help="semantic (default) or lexical [env NEWSFLOW_CLASSIFIER]")]
+
+
+def _classifier(mode: str | None) -> Classifier:
+    try:
+        return default_classifier(mode or Settings.from_env().classifier)
+    except ValueError as exc:
+        _fail(str(exc))
+        raise
+
+
+@app.command()
+def classify(input: Annotated[Path, typer.Option("--input", help="JSON lines with id, title, text")],  # noqa: A002
+             mode: ModeOpt = None) -> None:
+    """Classify news items from a JSONL file; prints one JSON object per line (id, relevant,
+    score, subtopics, scores) — the same code path as the pipeline. Headlines alone work."""
+    items: list[tuple[str, str | None, str | None]] = []
+    line_no = 0
+    try:
+        for line_no, line in enumerate(input.read_text(encoding="utf-8").splitlines(), 1):  # noqa: B007
+            if not line.strip():
+                continue
+            obj = json.loads(line)
+            if not isinstance(obj, dict) or "id" not in obj:
+                raise ValueError("expected an object with at least 'id'")
+            items.append((str(obj["id"]), obj.get("title"), obj.get("text")))
+    except (OSError, ValueError) as exc:
+        _fail(f"{input}: line {line_no}: {exc}" if line_no else f"{input}: {exc}")
+    clf = _classifier(mode)
+    for d in clf.classify(items):
+        print(json.dumps({"id": d.article_id, "relevant": d.relevant, "score": d.score,
+                          "subtopics": clf.assigned(d), "scores": d.topic_scores,
+                          "classifier": d.classifier_version}, ensure_ascii=False))
+
+
+@app.command("eval")
+def eval_cmd(mode: ModeOpt = None,
+             split: Annotated[str, typer.Option(help="test (default) or dev")] = "test") -> None:
+    """Score the classifier on the labelled set: P/R/F1 per subtopic and overall, and the
+    relevance confusion matrix."""
+    from pipeline.evaluate import load_items, score
+
+    clf = _classifier(mode)
+    items = load_items(split)
+    decisions = clf.classify((i["id"], i["title"], i["text"]) for i in items)
+    report = score(items, [d.relevant for d in decisions], [clf.assigned(d) for d in decisions],
+                   clf.taxonomy.subtopic_ids)
+    t = Table("", "precision", "recall", "F1", "support",
+              title=f"{clf.version} on the {split} split ({len(items)} items)")
+    p, r, f = report.relevance
+    t.add_row("relevance", f"{p:.3f}", f"{r:.3f}", f"{f:.3f}",
+              str(report.confusion["tp"] + report.confusion["fn"]), end_section=True)
+    for name, (p, r, f, n) in report.subtopics.items():
+        t.add_row(name, f"{p:.3f}", f"{r:.3f}", f"{f:.3f}", str(n))
+    t.add_row("subtopic macro-F1", "", "", f"{report.macro_f1:.3f}", "")
+    console.print(t)
+    c = report.confusion
+    m = Table("", "predicted relevant", "predicted not", title="Relevance confusion matrix")
+    m.add_row("relevant", str(c["tp"]), str(c["fn"]))
+    m.add_row("not relevant", str(c["fp"]), str(c["tn"]))
+    console.print(m)
+    console.print("relevance accuracy by language: " + ", ".join(
+        f"{lang} {acc:.2f}" for lang, acc in report.by_language.items()))
+
+
+@app.command()
+def train() -> None:
+    """Fit the semantic classifier on the dev split and write pipeline/topics/model.npz."""
+    from pipeline import train as fitting
+    from pipeline.semantic import MODEL_FILE
+
+    model = fitting.fit(log=console.print)
+    model.save(MODEL_FILE)
+    console.print(f"wrote {MODEL_FILE} (model {model.fingerprint})")
+
+
+@app.command()
+def reclassify(db: DbOpt = None, since: DateOpt = None, mode: ModeOpt = None) -> None:
+    """Classify stored articles again (no refetching) with the current classifier version;
+    earlier versions' rows stay queryable, the current_* views show the newest."""
+    settings = _settings(db)
+    try:
+        with _progress() as progress:
+            result = chain.reclassify(settings, since=_utc(since), classifier=_classifier(mode),
+                                      reporter=_Bars(progress))
+    except NewsflowError as exc:
+        _fail(str(exc))
+    console.print(f"{result['articles']} articles classified with {result['version']}: "
+                  f"{result['relevant']} on topic")
 
 
 def _utc(day: datetime | None) -> datetime | None:

@@ -214,6 +214,25 @@ def default_cluster_window(settings: Settings) -> datetime:
     return datetime.now(UTC) - timedelta(days=settings.cluster_days)
 
 
+def reclassify(settings: Settings, *, since: datetime | None = None,
+               classifier: Classifier | None = None, reporter: Reporter | None = None) -> dict[str, Any]:
+    """Classify stored texts again with the current classifier (no refetching): its version's
+    rows are written beside the earlier versions', which stay queryable."""
+    classifier = classifier or default_classifier(settings.classifier)
+    reporter = reporter or _Quiet()
+    with store.open_db(settings) as con:
+        items = store.stored_texts(con, settings, since)
+    reporter.start("classify", len(items))
+    relevant = 0
+    for i in range(0, len(items), settings.batch_size):
+        decisions = classifier.classify(items[i:i + settings.batch_size])
+        with store.open_db(settings) as con:
+            store.save_classifications(con, settings, decisions)
+        relevant += sum(d.relevant for d in decisions)
+        reporter.advance("classify", len(decisions))
+    return {"version": classifier.version, "articles": len(items), "relevant": relevant}
+
+
 def finish(settings: Settings, summary: RunSummary) -> None:
     with store.open_db(settings) as con:
         store.finish_run(con, settings, summary.run_id, summary.status, dict(summary.counts),

@@ -153,8 +153,11 @@ class SemanticClassifier:
         self.embed = embedder or Embedder()
         self.taxonomy = self.lexical.taxonomy
         self.thresholds = self.lexical.thresholds
-        if tuple(self.taxonomy.subtopic_ids) != self.model.subtopics:
-            raise ValueError("model.npz was fitted for other subtopics: run `newsflow train`")
+        if (tuple(self.taxonomy.subtopic_ids) != self.model.subtopics
+                or self.lexical.version != self.model.lexical_version):
+            raise ValueError(f"{MODEL_FILE} was fitted with another taxonomy or lexical classifier "
+                             f"({self.model.lexical_version}, now {self.lexical.version}): "
+                             "run `newsflow train` and commit the new model")
         self.version = f"{self.mode}-{self.taxonomy.version}-{self.model.fingerprint}"
 
     def classify(self, items: Iterable[tuple[str, str | None, str | None]]) -> list[Classification]:

@@ -266,6 +266,19 @@ def load_batch(con: duckdb.DuckDBPyConnection, settings: Settings,
     _load(con, settings, staged, BATCH_LOADS)
 
 
+def stored_texts(con: duckdb.DuckDBPyConnection, settings: Settings,
+                 since: datetime | None) -> list[tuple[str, str | None, str | None]]:
+    return con.execute(sql(settings, "load/reclassify_articles"), {"since": since}).fetchall()
+
+
+def save_classifications(con: duckdb.DuckDBPyConnection, settings: Settings,
+                         decisions: Sequence[Classification]) -> None:
+    """Decisions of one classifier version; other versions' rows are left as they are."""
+    staged = {"classifications": classifications_table(decisions, datetime.now(UTC)),
+              "article_topics": topics_table(decisions)}
+    _load(con, settings, staged, ["classifications", "article_topics"])
+
+
 def diff_words(old: str | None, new: str | None) -> int:
     """Words added plus words removed between two texts."""
     a, b = (old or "").split(), (new or "").split()
