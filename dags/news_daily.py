@@ -64,10 +64,7 @@ def news_daily() -> None:
         from pipeline.sources import load_feeds
 
         settings = Settings.from_env()
-        polls, new = chain.poll_step(settings, load_feeds(settings.feeds_file), run)
-        return {"feeds_ok": sum(p.status != "failed" for p in polls),
-                "feeds_failed": sum(p.status == "failed" for p in polls),
-                "entries_seen": sum(len(p.entries) for p in polls), "entries_new": new}
+        return chain.poll_counts(*chain.poll_step(settings, load_feeds(settings.feeds_file), run))
 
     @task
     def plan(run: str, polled: dict[str, int]) -> list[dict[str, Any]]:
@@ -111,8 +108,8 @@ def news_daily() -> None:
 
         summary = chain.RunSummary(run)
         summary.counts.update(polled or {})
-        summary.counts.update({k: v for k, v in (loaded or {}).get("counts", {}).items()
-                               if not k.startswith("topic:")})
+        summary.counts.update((loaded or {}).get("counts", {}))
+        summary.split_topics()
         summary.stage_seconds = (loaded or {}).get("stage_seconds", {})
         summary.status = "success" if polled is not None and loaded is not None else "failed"
         chain.finish(Settings.from_env(), summary)

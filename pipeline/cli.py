@@ -121,9 +121,7 @@ def poll_cmd(feeds: FeedsOpt = None, db: DbOpt = None, sample: SampleOpt = False
             with summary.timed("poll"):
                 polls, new = chain.poll_step(settings, feed_list, run_id, _Bars(progress))
             summary.status = "success"
-            summary.counts.update(feeds_ok=sum(p.status != "failed" for p in polls),
-                                  feeds_failed=sum(p.status == "failed" for p in polls),
-                                  entries_seen=sum(len(p.entries) for p in polls), entries_new=new)
+            summary.counts.update(chain.poll_counts(polls, new))
             chain.finish(settings, summary)
     except NewsflowError as exc:
         _fail(str(exc))
@@ -311,11 +309,10 @@ def extract_cmd(inputs: Annotated[list[str], typer.Argument(help="HTML files or 
                     html, url = Path(item).read_bytes(), None
                 meta = extract.extract_document(html, url)
                 text = extract.normalise_text(meta.get("text"))
-                language = meta.get("language")
                 record.update(title=meta.get("title"),
                               authors=list(extract.split_authors(meta.get("author"))),
                               date=meta.get("date"),
-                              language=extract.detect_language(text, language) if text else language,
+                              language=extract.detect_language(text, meta.get("language")),
                               text=text or None)
                 if not text:
                     record["error"] = "no main text found"

@@ -96,8 +96,7 @@ def extract_page(page: Page) -> tuple[Article, Problem | None]:
         content_type=page.content_type,
         size_bytes=page.size_bytes,
         fetch_ms=page.elapsed_ms,
-        language=detect_language(text, meta.get("language") or task.language) if text else
-        (meta.get("language") or task.language),
+        language=detect_language(text, meta.get("language") or task.language),
         site_name=meta.get("sitename"),
         description=meta.get("description"),
         text=text or None,
@@ -141,7 +140,8 @@ def split_authors(value: str | None) -> tuple[str, ...]:
 
 
 def detect_language(text: str, declared: str | None = None) -> str | None:
-    """py3langid over the start of the text; too little text falls back to what is declared."""
+    """py3langid over the start of the text; too little (or no) text falls back to what the
+    page or feed declared."""
     if len(text) < 40:
         return declared
     lang, _ = py3langid.classify(text[:LANGID_CHARS])

@@ -57,8 +57,19 @@ class RunSummary:
         try:
             yield
         finally:
-            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + (
-                time.perf_counter() - started)
+            self.add_seconds({stage: time.perf_counter() - started})
+
+    def split_topics(self) -> None:
+        """Move the per-subtopic counts ("topic:<id>") from `counts` to `top_topics`."""
+        topics = {k: v for k, v in self.counts.items() if k.startswith("topic:")}
+        for key in topics:
+            del self.counts[key]
+        self.top_topics = sorted(((k.removeprefix("topic:"), v) for k, v in topics.items()),
+                                 key=lambda kv: -kv[1])
+
+    def add_seconds(self, seconds: dict[str, float]) -> None:
+        for stage, secs in seconds.items():
+            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + secs
 
 
 def new_run_id(trigger: str) -> str:
@@ -88,6 +99,13 @@ def poll_step(settings: Settings, feeds: Sequence[FeedSource], run_id: str,
     with store.open_db(settings) as con:
         new = store.save_polls(con, settings, run_id, polls)
     return polls, new
+
+
+def poll_counts(polls: Sequence[FeedPoll], new: int) -> dict[str, int]:
+    """The run counts of a poll step."""
+    return {"feeds_ok": sum(p.status != "failed" for p in polls),
+            "feeds_failed": sum(p.status == "failed" for p in polls),
+            "entries_seen": sum(len(p.entries) for p in polls), "entries_new": new}
 
 
 def plan(settings: Settings, *, feed_ids: Sequence[str] | None = None,
@@ -178,8 +196,7 @@ def load_staged(settings: Settings, run_id: str) -> RunSummary:
         tables, meta = staging.read_batch(folder)
         load_step(settings, BatchResult(tables, Counter(), {}))
         summary.counts.update(meta["counts"])
-        for stage, secs in meta["stage_seconds"].items():
-            summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + secs
+        summary.add_seconds(meta["stage_seconds"])
         shutil.rmtree(folder)
     if root.exists() and not any(root.iterdir()):
         root.rmdir()
@@ -252,8 +269,7 @@ def process_all(settings: Settings, batches: Sequence[Sequence[PageTask]], summa
         with summary.timed("load"):
             load_step(settings, result)
         summary.counts.update(result.counts)
-        for stage, secs in result.stage_seconds.items():
-            summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + secs
+        summary.add_seconds(result.stage_seconds)
 
 
 def run(settings: Settings, feeds: Sequence[FeedSource], *, trigger: str = "cli",
@@ -268,12 +284,7 @@ def run(settings: Settings, feeds: Sequence[FeedSource], *, trigger: str = "cli"
     with _recorded(settings, summary):
         with summary.timed("poll"):
             polls, new = poll_step(settings, feeds, summary.run_id, reporter)
-        summary.counts.update(
-            feeds_ok=sum(1 for p in polls if p.status != "failed"),
-            feeds_failed=sum(1 for p in polls if p.status == "failed"),
-            entries_seen=sum(len(p.entries) for p in polls),
-            entries_new=new,
-        )
+        summary.counts.update(poll_counts(polls, new))
         summary.failed_feeds = [(p.feed_id, p.problem.message) for p in polls
                                 if p.status == "failed" and p.problem]
         process_all(settings, plan(settings), summary, classifier, reporter)
@@ -313,9 +324,5 @@ def _recorded(settings: Settings, summary: RunSummary) -> Iterator[None]:
         summary.error = f"{type(exc).__name__}: {exc}"[:1000]
         raise
     finally:
-        summary.top_topics = sorted(
-            ((k.removeprefix("topic:"), v) for k, v in summary.counts.items()
-             if k.startswith("topic:")), key=lambda kv: -kv[1])
-        for key in [k for k in summary.counts if k.startswith("topic:")]:
-            del summary.counts[key]
+        summary.split_topics()
         finish(settings, summary)
