@@ -201,23 +201,22 @@ def pending_tasks(con: duckdb.DuckDBPyConnection, settings: Settings, *,
                   feed_ids: Sequence[str] | None = None,
                   since: datetime | None = None, until: datetime | None = None) -> list[PageTask]:
     """Article pages linked from entries that are not loaded yet and not given up on."""
-    rows = con.execute(sql(settings, "load/pending_tasks"), {
-        "max_attempts": settings.max_attempts,
-        "feed_ids": list(feed_ids) if feed_ids else None,
-        "since": since, "until": until,
-    }).fetchall()
-    return [PageTask(article_id=r[0], url=normalise_url(r[1]), link=r[1], feed_id=r[2],
-                     title=r[3], published_at=r[4], authors=tuple(r[5] or ()), language=r[6])
-            for r in rows]
+    return _tasks(con.execute(sql(settings, "load/pending_tasks"), {
+        "max_attempts": settings.max_attempts, "feed_ids": list(feed_ids) if feed_ids else None,
+        "since": since, "until": until}).fetchall())
 
 
 def refetch_tasks(con: duckdb.DuckDBPyConnection, settings: Settings, *,
                   feed_ids: Sequence[str] | None = None,
                   since: datetime | None = None, until: datetime | None = None) -> list[PageTask]:
     """Loaded articles to fetch again, by the link their feed gave."""
-    rows = con.execute(sql(settings, "load/refetch_tasks"), {
+    return _tasks(con.execute(sql(settings, "load/refetch_tasks"), {
         "feed_ids": list(feed_ids) if feed_ids else None, "since": since, "until": until,
-    }).fetchall()
+    }).fetchall())
+
+
+def _tasks(rows: Iterable[tuple[Any, ...]]) -> list[PageTask]:
+    """PageTasks from (link, feed_id, title, published_at, authors, language) rows."""
     return [PageTask(article_id=article_id(r[0]), url=normalise_url(r[0]), link=r[0], feed_id=r[1],
                      title=r[2], published_at=r[3], authors=tuple(r[4] or ()), language=r[5])
             for r in rows]

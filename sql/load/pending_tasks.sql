@@ -2,7 +2,7 @@
 -- Given up: a permanent failure (4xx, not HTML, bad URL, refused) or $max_attempts attempts.
 -- Parameters: $max_attempts, $feed_ids (NULL = all), $since, $until (published or first seen).
 SELECT DISTINCT ON (e.article_id)
-    e.article_id, e.link, e.feed_id, e.title, e.published_at, e.authors, f.language
+    e.link, e.feed_id, e.title, e.published_at, e.authors, f.language
 FROM entries e
 LEFT JOIN feeds f USING (feed_id)
 LEFT JOIN errors x ON x.stage = 'fetch' AND x.target = e.link AND x.resolved_at IS NULL
