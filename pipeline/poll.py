@@ -72,23 +72,18 @@ def poll_feed(client: httpx.Client, feed: FeedSource, *, run_id: str, deadline_s
     parsed = parse_feed(resp.body, resp.url, resp.headers)
     entries = tuple(_entries(feed, parsed, resp.url))
     elapsed = (time.monotonic() - started) * 1000
-    problem = None
-    status = "ok"
-    if parsed.get("bozo"):
-        reason = _bozo_reason(parsed)
-        if not entries:
-            if _looks_like_html(resp, parsed):
-                return failed("not_a_feed", f"got an HTML page ({resp.content_type or 'no content type'}), "
-                              "not RSS or Atom", resp.status, resp.content_type)
-            return failed("parse_error", f"malformed feed: {reason}", resp.status, resp.content_type)
-        status = "partial"
-        problem = Problem("poll", feed.url, "parse_error",
-                          f"malformed feed, kept {len(entries)} entries: {reason}", feed.id)
-    elif not entries and not parsed.get("version"):
-        if _looks_like_html(resp, parsed):
+    bozo = bool(parsed.get("bozo"))
+    if not entries and (bozo or not parsed.get("version")):  # nothing usable came out
+        if _looks_like_html(resp):
             return failed("not_a_feed", f"got an HTML page ({resp.content_type or 'no content type'}), "
                           "not RSS or Atom", resp.status, resp.content_type)
-        return failed("parse_error", "no RSS or Atom content found", resp.status, resp.content_type)
+        reason = f"malformed feed: {_bozo_reason(parsed)}" if bozo else "no RSS or Atom content found"
+        return failed("parse_error", reason, resp.status, resp.content_type)
+    status, problem = "ok", None
+    if bozo:  # malformed, but it yielded entries: keep them and record the complaint
+        status = "partial"
+        problem = Problem("poll", feed.url, "parse_error",
+                          f"malformed feed, kept {len(entries)} entries: {_bozo_reason(parsed)}", feed.id)
     return FeedPoll(
         poll_id=poll_id, feed_id=feed.id, url=feed.url, polled_at=polled_at, status=status,
         http_status=resp.status, content_type=resp.content_type, elapsed_ms=elapsed,
@@ -173,7 +168,7 @@ def _bozo_reason(parsed: Any) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
-def _looks_like_html(resp: net.Response, parsed: Any) -> bool:
+def _looks_like_html(resp: net.Response) -> bool:
     if "html" in resp.content_type and "xml" not in resp.content_type:
         return True
     head = resp.body[:2048].lstrip().lower()

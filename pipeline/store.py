@@ -91,9 +91,9 @@ def connect(db: Path | str, *, read_only: bool = False) -> Iterator[duckdb.DuckD
         con.close()
 
 
-def sql(settings_or_dir: Settings | Path, name: str) -> str:
-    base = settings_or_dir.sql_dir if isinstance(settings_or_dir, Settings) else settings_or_dir
-    return (base / f"{name}.sql").read_text(encoding="utf-8")
+def sql(settings: Settings, name: str) -> str:
+    """The text of `sql/<name>.sql`."""
+    return (settings.sql_dir / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[str]:
