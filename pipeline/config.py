@@ -43,6 +43,10 @@ class Settings(BaseModel):
     classifier: Literal["semantic", "lexical"] = Field(
         "semantic", description="semantic (embeddings + terms) or lexical (terms only, fast)")
     cluster_days: int = Field(14, ge=1, description="days of articles each run re-clusters")
+    backfill_stage: Literal["re-fetch", "re-extract", "re-classify"] = Field(
+        "re-extract", description="what a scheduled run for a past interval reprocesses")
+    lock_wait: float = Field(
+        600.0, ge=0, description="seconds a writer waits for another process's write lock")
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed (None values are ignored)."""

@@ -138,6 +138,13 @@ def process_batch(settings: Settings, tasks: Sequence[PageTask], run_id: str,
     t0 = time.perf_counter()
     pages: list[Page] = fetch.fetch_pages(tasks, settings,
                                           on_done=lambda _p: reporter.advance("fetch"))
+    seconds["fetch"] = time.perf_counter() - t0
+    return pages_to_batch(settings, pages, run_id, classifier, reporter, seconds)
+
+
+def pages_to_batch(settings: Settings, pages: Sequence[Page], run_id: str, classifier: Classifier,
+                   reporter: Reporter, seconds: dict[str, float]) -> BatchResult:
+    """Extract, classify and sign fetched (or archived) pages: the batch's tables and counts."""
     t1 = time.perf_counter()
     articles, extract_problems = extract.extract_pages(pages)
     reporter.advance("extract", len(pages))
@@ -149,7 +156,7 @@ def process_batch(settings: Settings, tasks: Sequence[PageTask], run_id: str,
     sigs = list(zip([a.article_id for a in usable], dedup.signatures([a.text or "" for a in usable]),
                     strict=True))
     t4 = time.perf_counter()
-    seconds.update(fetch=t1 - t0, extract=t2 - t1, classify=t3 - t2, dedup=t4 - t3)
+    seconds.update(extract=t2 - t1, classify=t3 - t2, dedup=t4 - t3)
 
     fetch_problems = [p.problem for p in pages if p.problem]
     succeeded = [("fetch", p.task.link) for p in pages if p.problem is None]
@@ -196,8 +203,10 @@ def load_staged(settings: Settings, run_id: str) -> RunSummary:
         tables, meta = staging.read_batch(folder)
         load_step(settings, BatchResult(tables, Counter(), {}))
         summary.counts.update(meta["counts"])
+        summary.counts["batches"] += 1
         summary.add_seconds(meta["stage_seconds"])
         shutil.rmtree(folder)
+    shutil.rmtree(root / "input", ignore_errors=True)  # a backfill's planned inputs, now loaded
     if root.exists() and not any(root.iterdir()):
         root.rmdir()
     return summary

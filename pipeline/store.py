@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -54,7 +55,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("content_type", pa.string()), ("size_bytes", pa.int64()), ("fetch_ms", pa.float64()),
         ("language", pa.string()), ("site_name", pa.string()), ("description", pa.string()),
         ("text", pa.large_string()), ("word_count", pa.int32()), ("content_hash", pa.string()),
-        ("extraction_status", pa.string()), ("extraction_error", pa.string())]),
+        ("extraction_status", pa.string()), ("extraction_error", pa.string()),
+        ("last_run_id", pa.string())]),
     "classifications": pa.schema([("article_id", pa.string()), ("classifier_version", pa.string()),
                                   ("relevant", pa.bool_()), ("score", pa.float64()),
                                   ("explanation", pa.string()), ("classified_at", TS)]),
@@ -75,15 +77,28 @@ SCHEMAS: dict[str, pa.Schema] = {
 # -- connections and migrations -------------------------------------------------------------------
 
 @contextmanager
-def connect(db: Path | str, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the DuckDB file (creating its folder); errors become one-line DatabaseErrors."""
+def connect(db: Path | str, *, read_only: bool = False,
+            lock_wait: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the DuckDB file (creating its folder); errors become one-line DatabaseErrors.
+    While another process holds the file's lock, retry for up to `lock_wait` seconds."""
     path = Path(db)
-    try:
-        if not read_only:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), read_only=read_only)
-    except (duckdb.Error, OSError) as exc:
-        raise DatabaseError(f"{path}: cannot open database: {_first_line(exc)}") from None
+    waited = 0.0
+    while True:
+        try:
+            if not read_only:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            # Another process holds the single write lock (a parallel Airflow task's short write):
+            # wait for it rather than fail; loads hold it for seconds, not minutes.
+            if "lock" not in str(exc).lower() or waited >= lock_wait:
+                raise DatabaseError(f"{path}: cannot open database: {_first_line(exc)}") from None
+            pause = min(0.05 * 2 ** min(waited, 6), 2.0, lock_wait - waited)
+            time.sleep(pause)
+            waited += pause
+        except (duckdb.Error, OSError) as exc:
+            raise DatabaseError(f"{path}: cannot open database: {_first_line(exc)}") from None
     try:
         con.execute("SET TimeZone = 'UTC'")
         yield con
@@ -123,7 +138,7 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[str]:
 @contextmanager
 def open_db(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the configured database with every migration applied."""
-    with connect(settings.db, read_only=read_only) as con:
+    with connect(settings.db, read_only=read_only, lock_wait=settings.lock_wait) as con:
         if not read_only:
             migrate(con, settings.sql_dir)
         yield con
@@ -237,6 +252,7 @@ def batch_tables(run_id: str, *, articles: Sequence[Article],
     for a in articles:
         row = asdict(a)
         row["authors"] = list(a.authors)
+        row["last_run_id"] = run_id
         article_rows.append(row)
     return {
         "articles": _table("articles", article_rows),
@@ -335,6 +351,50 @@ def finish_run(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, 
         "stage_seconds": json.dumps({k: round(v, 3) for k, v in stage_seconds.items()}),
         **{c: counts.get(c) for c in RUN_COUNTS},
     })
+
+
+def fail_run(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, trigger: str,
+             error: str) -> None:
+    con.execute(sql(settings, "load/fail_run"), {"run_id": run_id, "trigger": trigger, "error": error})
+
+
+# -- reprocessing requests ------------------------------------------------------------------------
+
+def add_request(con: duckdb.DuckDBPyConnection, settings: Settings, *, request_id: str,
+                requested_by: str, stage: str, since: datetime | None, until: datetime | None,
+                feed_ids: Sequence[str] | None) -> None:
+    con.execute(sql(settings, "load/add_request"), {
+        "request_id": request_id, "requested_by": requested_by, "stage": stage, "since": since,
+        "until": until, "feed_ids": list(feed_ids) if feed_ids else None})
+
+
+def take_requests(con: duckdb.DuckDBPyConnection, settings: Settings,
+                  run_id: str) -> list[tuple[str, str, datetime | None, datetime | None, list[str]]]:
+    """Take the requests not yet worked off for `run_id`: (request_id, stage, since, until, feed_ids)."""
+    rows = con.execute(sql(settings, "load/open_requests"), {"run_id": run_id}).fetchall()
+    return sorted(rows, key=lambda r: r[0])
+
+
+def close_requests(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> None:
+    con.execute(sql(settings, "load/close_requests"), {"run_id": run_id})
+
+
+def request_window(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> datetime | None:
+    """How far back the requests taken by `run_id` reach (the window to re-cluster)."""
+    row = con.execute(sql(settings, "load/request_window"), {"run_id": run_id}).fetchone()
+    return row[0] if row else None
+
+
+def window_texts(con: duckdb.DuckDBPyConnection, settings: Settings, *, since: datetime | None,
+                 until: datetime | None,
+                 feed_ids: Sequence[str] | None) -> list[tuple[str, str | None, str | None]]:
+    """(article_id, title, text) of the usable articles in a backfill window."""
+    return con.execute(sql(settings, "load/backfill_texts"), {
+        "since": since, "until": until, "feed_ids": list(feed_ids) if feed_ids else None}).fetchall()
+
+
+def known_feeds(con: duckdb.DuckDBPyConnection, settings: Settings) -> set[str]:
+    return {r[0] for r in con.execute(sql(settings, "load/known_feeds")).fetchall()}
 
 
 def _first_line(exc: BaseException) -> str:

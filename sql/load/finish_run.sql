@@ -1,6 +1,7 @@
--- A run ends: its status, counts per stage and time per stage.
+-- A run ends: its status, counts per stage and time per stage. The first reason recorded (by a
+-- failure callback) is kept: it names the root cause.
 UPDATE pipeline_runs SET
-    finished_at = now(), status = $status, error = $error,
+    finished_at = now(), status = $status, error = coalesce(error, $error),
     stage_seconds = $stage_seconds::JSON,
     feeds_ok = $feeds_ok, feeds_failed = $feeds_failed,
     entries_seen = $entries_seen, entries_new = $entries_new,

@@ -1,0 +1,64 @@
+"""
+### news_ingest — poll the feeds, announce what is new
+
+Scheduled daily (06:00 UTC; set `NEWSFLOW_INGEST_SCHEDULE` to another cron, e.g. `0 * * * *` for
+hourly). Polls every enabled feed; a failed feed is recorded in `feed_polls` and `errors` and the
+run goes on. It ends by updating the **`newsflow_entries`** asset; the event's `extra` carries what
+the poll found (feeds ok/failed, entries seen/new, pages pending and the batches they make), and
+that event starts **news_process**.
+
+**Backfills.** A run for a past data interval (Airflow's own backfill of this DAG over a date range,
+or a catch-up run) does not poll: it queues the articles published in its interval for
+reprocessing (`reprocess_requests`, stage from `NEWSFLOW_BACKFILL_STAGE`, default `re-extract`,
+which reads the stored raw pages instead of fetching), and `news_process` works the queue off.
+
+| task | what it does |
+|---|---|
+| `begin` | migrates the database, syncs feeds and topics, records the run in `pipeline_runs` |
+| `ingest` | polls the feeds — or, for a past interval, queues its reprocessing |
+| `announce` | records the run's counts; updates `newsflow_entries` with them |
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pendulum
+from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
+from newsflow_tasks import DEFAULT_ARGS, ENTRIES, begin, finish_run, settings
+
+
+@dag(
+    dag_id="news_ingest",
+    schedule=CronDataIntervalTimetable(os.environ.get("NEWSFLOW_INGEST_SCHEDULE", "0 6 * * *"),
+                                       timezone="UTC"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["newsflow", "ingest"],
+    doc_md=__doc__,
+)
+def news_ingest() -> None:
+    @task
+    def ingest(run: str) -> dict[str, Any]:
+        from pipeline import intervals
+
+        context = get_current_context()
+        return intervals.ingest(settings(), run, context["data_interval_start"],
+                                context["data_interval_end"],
+                                backfill_run=context["dag_run"].run_type == "backfill")
+
+    @task(outlets=[ENTRIES])
+    def announce(run: str, found: dict[str, Any]) -> dict[str, Any]:
+        counts = {k: v for k, v in found.items() if isinstance(v, int)}
+        finish_run(run, {"ingest": found}, None)
+        get_current_context()["outlet_events"][ENTRIES].extra = {"run": run, **found}
+        return counts
+
+    run = begin()
+    announce(run, ingest(run))
+
+
+news_ingest()

@@ -1,0 +1,82 @@
+"""
+### news_process — fetch, extract, classify and load what ingest found
+
+Runs whenever the **`newsflow_entries`** asset is updated: by `news_ingest`, or by an outside
+system posting an asset event through Airflow's REST API (see the README). It processes every page
+still to fetch and every queued reprocessing request, in batches of `batch_size` pages mapped over
+parallel tasks (never one task per article), then loads them with a single writer and updates the
+**`newsflow_articles`** asset, which starts `news_report`.
+
+An event's `extra` (or a manual run's conf) may ask for reprocessing as well:
+`{"since": "2026-03-01", "until": "2026-03-04", "stage": "re-extract", "sources": ["bbc-world"]}`.
+
+| task | what it does |
+|---|---|
+| `begin` | records the run in `pipeline_runs` |
+| `plan` | queues requests from events/conf; cuts pending pages and queued requests into batches |
+| `process` | one mapped task per batch: fetch (or read stored pages), extract, classify → staging Parquet |
+| `load` | the single writer (pool `newsflow_db`): loads every staged batch, each in one transaction |
+| `cluster` | groups near-duplicates into stories over the recent window |
+| `finish` | closes the requests, records counts and status, updates `newsflow_articles` |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pendulum
+from airflow.sdk import dag, get_current_context, task
+from newsflow_tasks import (
+    ARTICLES,
+    DEFAULT_ARGS,
+    ENTRIES,
+    begin,
+    cluster,
+    finish_run,
+    load,
+    planned,
+    process,
+    settings,
+)
+
+
+@dag(
+    dag_id="news_process",
+    schedule=[ENTRIES],
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["newsflow", "process"],
+    doc_md=__doc__,
+)
+def news_process() -> None:
+    @task
+    def plan(run: str) -> list[dict[str, Any]]:
+        from pipeline import intervals
+
+        context = get_current_context()
+        events = context.get("triggering_asset_events") or {}
+        asks = [dict(e.extra or {}) for evs in events.values() for e in evs]
+        return planned(intervals.plan_processing(settings(), run, [*asks, context["dag_run"].conf or {}]))
+
+    @task(outlets=[ARTICLES])
+    def finish(run: str, loaded: dict[str, Any] | None, clustered: dict[str, int] | None) -> dict[str, Any]:
+        from pipeline import backfill
+
+        if loaded is not None and loaded["batches"] == loaded["planned"]:
+            backfill.close(settings(), run)
+        result = finish_run(run, {"cluster": clustered}, loaded,
+                            {"stories": (clustered or {}).get("stories", 0)})
+        get_current_context()["outlet_events"][ARTICLES].extra = result
+        return result
+
+    run = begin()
+    batches = plan(run)
+    loaded = load(run)
+    process.expand(batch=batches) >> loaded
+    clustered = cluster(loaded)
+    finish.override(trigger_rule="all_done", on_failure_callback=None)(run, loaded, clustered)
+
+
+news_process()

@@ -1,0 +1,183 @@
+"""Backfills: process the stored articles of a date window again, one stage of the chain onwards.
+
+- `re-fetch` downloads the pages again (a changed text becomes a new version),
+- `re-extract` extracts again from the raw pages kept in the WARC archive, and fetches only the
+  pages that were never archived,
+- `re-classify` classifies the stored texts again with the current classifier.
+
+Planning reads the database once and cuts the work into batches described by plain JSON; a batch
+is processed without the database (the texts a re-classify batch needs are written to a staging
+file by the planner) and one loader loads the results, exactly like a daily run. Every load is an
+upsert keyed by article id, so running a backfill twice leaves the same rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from pipeline import run as chain
+from pipeline import store
+from pipeline.classify import Classifier, default_classifier
+from pipeline.config import Settings
+from pipeline.errors import ConfigError
+from pipeline.urls import stable_id
+
+Stage = Literal["re-fetch", "re-extract", "re-classify"]
+STAGES: tuple[Stage, ...] = ("re-fetch", "re-extract", "re-classify")
+
+
+class Backfill(BaseModel):
+    """What to reprocess: a stage, a window [since, until) of publication dates, some sources."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stage: Stage = "re-extract"
+    since: datetime | None = None
+    until: datetime | None = None
+    feed_ids: tuple[str, ...] = ()
+    dry_run: bool = False
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _day_or_time(cls, value: Any) -> Any:
+        """A bare date means midnight UTC of that day; an empty value means an open end."""
+        if value in ("", None):
+            return None
+        if isinstance(value, str) and len(value) == 10:
+            value = date.fromisoformat(value)
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime.combine(value, time(), tzinfo=UTC)
+        return value
+
+    @field_validator("since", "until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Backfill:
+        if self.since and self.until and self.since >= self.until:
+            raise ValueError(f"the window is empty: since {self.since:%Y-%m-%d %H:%M} is not "
+                             f"before until {self.until:%Y-%m-%d %H:%M}")
+        return self
+
+    @classmethod
+    def parse(cls, values: dict[str, Any], origin: str = "backfill") -> Backfill:
+        """Validate user input (a Params form, CLI options); a mistake is a one-line ConfigError."""
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "request"
+            raise ConfigError(f"{origin}: {where}: {err['msg']}") from None
+
+    @property
+    def request_id(self) -> str:
+        return stable_id(self.stage, str(self.since), str(self.until), ",".join(sorted(self.feed_ids)))
+
+
+def plan(settings: Settings, backfill: Backfill, run_id: str) -> tuple[list[dict[str, Any]], int]:
+    """The batches of a backfill and how many articles it selects. A dry run plans nothing."""
+    feed_ids = backfill.feed_ids or None
+    with store.open_db(settings) as con:
+        unknown = set(backfill.feed_ids) - store.known_feeds(con, settings)
+        if unknown:
+            raise ConfigError(f"backfill: unknown source(s): {', '.join(sorted(unknown))}")
+        if backfill.stage == "re-classify":
+            texts = store.window_texts(con, settings, since=backfill.since, until=backfill.until,
+                                       feed_ids=feed_ids)
+        else:
+            tasks = store.refetch_tasks(con, settings, feed_ids=feed_ids, since=backfill.since,
+                                        until=backfill.until)
+    size = settings.batch_size
+    window = {"stage": backfill.stage}
+    if backfill.stage == "re-classify":
+        if backfill.dry_run:
+            return [], len(texts)
+        return [{**window, "input": str(_write_texts(settings, run_id, backfill, i, texts[i:i + size]))}
+                for i in range(0, len(texts), size)], len(texts)
+    if backfill.dry_run:
+        return [], len(tasks)
+    return [{**window, "tasks": chain.tasks_to_json(tasks[i:i + size])}
+            for i in range(0, len(tasks), size)], len(tasks)
+
+
+def plan_requests(settings: Settings, run_id: str) -> list[dict[str, Any]]:
+    """Take every open reprocessing request for `run_id`; returns their batches."""
+    with store.open_db(settings) as con:
+        requests = store.take_requests(con, settings, run_id)
+    batches: list[dict[str, Any]] = []
+    for _request_id, stage, since, until, feed_ids in requests:
+        found, _ = plan(settings, Backfill.model_validate(
+            {"stage": stage, "since": since, "until": until, "feed_ids": tuple(feed_ids or ())}), run_id)
+        batches += found
+    return batches
+
+
+def request(settings: Settings, backfill: Backfill, requested_by: str) -> str:
+    """Queue a backfill for the next processing run; returns the request's id."""
+    with store.open_db(settings) as con:
+        store.add_request(con, settings, request_id=backfill.request_id, requested_by=requested_by,
+                          stage=backfill.stage, since=backfill.since, until=backfill.until,
+                          feed_ids=backfill.feed_ids)
+    return backfill.request_id
+
+
+def reaches_back(settings: Settings, run_id: str) -> datetime | None:
+    """How far back the requests `run_id` took reach (None: it took none)."""
+    with store.open_db(settings) as con:
+        return store.request_window(con, settings, run_id)
+
+
+def close(settings: Settings, run_id: str) -> None:
+    """Mark the requests `run_id` took as done."""
+    with store.open_db(settings) as con:
+        store.close_requests(con, settings, run_id)
+
+
+def process(settings: Settings, batch: dict[str, Any], run_id: str,
+            classifier: Classifier | None = None) -> chain.BatchResult:
+    """Process one planned batch in memory; touches no database."""
+    classifier = classifier or default_classifier(settings.classifier)
+    if batch["stage"] == "re-classify":
+        return _reclassify(Path(batch["input"]), run_id, classifier)
+    tasks = chain.tasks_from_json(batch["tasks"])
+    # `re-extract` reads pages from the raw archive where they were archived; until then (and
+    # for pages fetched before the archive existed) it fetches them, like `re-fetch`.
+    return chain.process_batch(settings, tasks, run_id, classifier)
+
+
+def _reclassify(path: Path, run_id: str, classifier: Classifier) -> chain.BatchResult:
+    table = pq.read_table(path)
+    items = list(zip(table["article_id"].to_pylist(), table["title"].to_pylist(),
+                     table["text"].to_pylist(), strict=True))
+    decisions = classifier.classify(items)
+    counts: Counter[str] = Counter(reclassified=len(decisions),
+                                   on_topic=sum(d.relevant for d in decisions))
+    counts.update(f"topic:{t}" for d in decisions for t in classifier.assigned(d))
+    tables = store.batch_tables(run_id, articles=[], classifications=decisions, problems=[])
+    return chain.BatchResult(tables=tables, counts=counts, stage_seconds={})
+
+
+TEXTS_SCHEMA = pa.schema([("article_id", pa.string()), ("title", pa.string()),
+                          ("text", pa.large_string())])
+
+
+def _write_texts(settings: Settings, run_id: str, backfill: Backfill, index: int,
+                 rows: Sequence[tuple[str, str | None, str | None]]) -> Path:
+    path = settings.staging_dir / run_id / "input" / f"{backfill.request_id}-{index:07d}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist([{"article_id": a, "title": t, "text": x} for a, t, x in rows],
+                                 schema=TEXTS_SCHEMA)
+    pq.write_table(table, path, compression="zstd")
+    return path
