@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,6 +21,15 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "plugins")
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
+os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] = "True"  # the REST API test needs no login
+# two bundles: the project's DAGs, and the test DAGs in tests/dags (which import dags/newsflow_tasks.py)
+_LOCAL_BUNDLE = "airflow.dag_processing.bundles.local.LocalDagBundle"
+os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"] = json.dumps([
+    {"name": "dags-folder", "classpath": _LOCAL_BUNDLE,
+     "kwargs": {"path": os.environ["AIRFLOW__CORE__DAGS_FOLDER"]}},
+    {"name": "test-dags", "classpath": _LOCAL_BUNDLE,
+     "kwargs": {"path": str(Path(__file__).resolve().parent / "dags")}},
+])
 os.environ["NEWSFLOW_TASK_RETRIES"] = "0"  # a failing task fails the test at once
 
 from pipeline.config import Settings  # noqa: E402

@@ -4,10 +4,13 @@ and news_backfill from its trigger form."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pendulum
 import pytest
 
 from tests.conftest import counts, query
@@ -95,3 +98,192 @@ def test_the_asset_chain_loads_the_sample_under_dag_test(bag, newsflow_env):
     assert bag.dags["news_process"].test().state == "success"
     assert counts(db) == before
     assert not any(newsflow_env.staging_dir.rglob("*.parquet"))
+
+
+@pytest.fixture(scope="module")
+def loaded_db(tmp_path_factory, sample_base):
+    """The sample, loaded once by the CLI path; tests copy the file."""
+    from pipeline import run as chain
+    from pipeline.config import Settings
+    from pipeline.sample.server import sample_feeds
+
+    folder = tmp_path_factory.mktemp("loaded")
+    cfg = Settings(db=folder / "news.duckdb", staging_dir=folder / "staging", batch_size=4,
+                   read_timeout=2.0, connect_timeout=2.0, deadline=2.0,
+                   **({"allow_hosts": ["127.0.0.1"]} if "allow_hosts" in Settings.model_fields else {}))
+    assert chain.run(cfg, sample_feeds(sample_base), trigger="test").status == "success"
+    return cfg.db
+
+
+@pytest.fixture
+def loaded_env(newsflow_env, loaded_db):
+    shutil.copy(loaded_db, newsflow_env.db)
+    return newsflow_env
+
+
+def in_window(db, since, until):
+    return {r[0] for r in query(db, """
+        SELECT article_id FROM articles
+        WHERE coalesce(published_at, first_seen_at) >= ? AND coalesce(published_at, first_seen_at) < ?""",
+                                [since, until])}
+
+
+def touched_by(db, run_prefix):
+    return {r[0] for r in query(db, "SELECT article_id FROM articles WHERE starts_with(last_run_id, ?)",
+                                [run_prefix])}
+
+
+def test_airflow_backfill_of_three_days_reprocesses_exactly_those_days(bag, loaded_env):
+    db = loaded_env.db
+    before = counts(db)
+    days = [pendulum.datetime(2026, 2, d, 6, tz="UTC") for d in (25, 26, 27)]
+    for day in days:  # what `airflow backfill create --from-date 2026-02-25 --to-date 2026-02-27` runs
+        assert bag.dags["news_ingest"].test(logical_date=day).state == "success"
+    requests = query(db, "SELECT stage, since, until, status FROM reprocess_requests ORDER BY since")
+    assert [(r[0], r[1].day, r[2].day, r[3]) for r in requests] == [
+        ("re-extract", 24, 25, "open"), ("re-extract", 25, 26, "open"), ("re-extract", 26, 27, "open")]
+    expected = in_window(db, days[0].subtract(days=1), days[-1])
+    assert 3 <= len(expected) < before["articles"]  # the window holds some articles, not all
+
+    assert bag.dags["news_process"].test().state == "success"
+    assert touched_by(db, "news_process:") == expected
+    assert counts(db) == before  # reprocessed in place: no duplicates, nothing lost
+    assert {r[0] for r in query(db, "SELECT status FROM reprocess_requests")} == {"done"}
+    # a rerun of the same days queues the same requests again, and changes nothing more
+    assert bag.dags["news_ingest"].test(logical_date=days[1]).state == "success"
+    assert query(db, "SELECT count(*) FROM reprocess_requests")[0][0] == 3
+    assert bag.dags["news_process"].test().state == "success"
+    assert counts(db) == before
+
+
+def test_news_backfill_form_refetches_a_window_and_a_dry_run_changes_nothing(bag, loaded_env):
+    db = loaded_env.db
+    before = counts(db)
+    form = {"start": "2026-03-01", "end": "2026-03-04", "sources": [], "stage": "re-fetch",
+            "dry_run": True}
+    run = bag.dags["news_backfill"].test(run_conf=form)
+    assert run.state == "success"
+    assert touched_by(db, "news_backfill:") == set()
+    assert counts(db) == before
+
+    run = bag.dags["news_backfill"].test(run_conf={**form, "dry_run": False})
+    assert run.state == "success"
+    expected = in_window(db, pendulum.datetime(2026, 3, 1, tz="UTC"), pendulum.datetime(2026, 3, 5, tz="UTC"))
+    assert len(expected) >= 3 and touched_by(db, "news_backfill:") == expected
+    assert counts(db) == before
+    status = query(db, "SELECT status FROM pipeline_runs WHERE trigger = 'airflow:news_backfill'")
+    assert [s for (s,) in status] == ["success", "success"]
+
+
+def test_news_backfill_rejects_an_unknown_source_and_records_why(bag, loaded_env):
+    form = {"start": "2026-02-24", "end": "2026-02-26", "sources": ["no-such-feed"],
+            "stage": "re-classify", "dry_run": False}
+    assert bag.dags["news_backfill"].test(run_conf=form).state == "failed"
+    status, error = query(loaded_env.db, """
+        SELECT status, error FROM pipeline_runs WHERE trigger = 'airflow:news_backfill'""")[0]
+    assert status == "failed"
+    assert "task plan failed" in error and "unknown source(s): no-such-feed" in error
+
+
+def test_settings_come_from_the_newsflow_settings_variable(bag, loaded_env, tmp_path):
+    # a Variable (here from a file, as `airflow variables import` would hold it) overrides the env
+    other = tmp_path / "other.duckdb"
+    variables = tmp_path / "variables.json"
+    variables.write_text(json.dumps({"newsflow_settings": json.dumps({"db": str(other)})}))
+    run = bag.dags["news_backfill"].test(
+        run_conf={"start": "2026-02-24", "end": "2026-02-26", "sources": [], "stage": "re-classify",
+                  "dry_run": True}, variable_file_path=str(variables))
+    assert run.state == "success"
+    assert query(other, "SELECT trigger, status FROM pipeline_runs") == [("airflow:news_backfill", "success")]
+
+
+@pytest.fixture(scope="module")
+def chaos(airflow_db):
+    from airflow.dag_processing.dagbag import BundleDagBag
+
+    folder = Path(__file__).resolve().parent / "dags"
+    if str(DAGS) not in sys.path:
+        sys.path.append(str(DAGS))  # the test DAGs import the real tasks from dags/newsflow_tasks.py
+    bag = BundleDagBag(str(folder), bundle_path=folder, bundle_name="test-dags")
+    assert bag.import_errors == {}
+    return bag.dags
+
+
+@pytest.fixture
+def polled_env(newsflow_env, sample_feeds):
+    """The sample's feeds polled: its pages are pending."""
+    from pipeline import run as chain
+
+    chain.begin(newsflow_env, sample_feeds, "poll", "test")
+    chain.poll_step(newsflow_env, sample_feeds, "poll")
+    return newsflow_env
+
+
+def test_batches_whose_worker_died_once_are_retried_and_land_exactly_once(chaos, polled_env):
+    db = polled_env.db
+    dr = chaos["chaos_retried"].test()
+    assert dr.state == "success"
+    tries = {ti.map_index: ti.try_number for ti in dr.get_task_instances() if ti.task_id == "process_dying"}
+    assert tries[0] == 2 and tries[1] == 2 and len(tries) >= 4
+    # the same rows as a clean run of the sample: 20 pages extracted, every one once
+    assert query(db, "SELECT count(*), count(DISTINCT article_id), count(DISTINCT url) FROM articles") == [
+        (20, 20, 20)]
+    assert query(db, "SELECT count(*) FROM current_classifications WHERE relevant")[0][0] == 7
+    assert query(db, "SELECT status, error FROM pipeline_runs WHERE trigger = 'airflow:chaos_retried'") == [
+        ("success", None)]
+
+
+def test_a_batch_that_fails_for_good_marks_the_run_failed_with_the_reason(chaos, polled_env):
+    db = polled_env.db
+    dr = chaos["chaos_broken"].test()
+    assert dr.state == "failed"
+    status, error = query(db, "SELECT status, error FROM pipeline_runs WHERE trigger = ?",
+                          ["airflow:chaos_broken"])[0]
+    assert status == "failed"
+    assert error.startswith("task process_dying[")
+    assert "RuntimeError: worker lost" in error
+    # the other batches were loaded all the same, and the lost ones are still pending
+    loaded = query(db, "SELECT count(*) FROM articles")[0][0]
+    assert 0 < loaded < 20
+    from pipeline import run as chain
+
+    assert sum(len(b) for b in chain.plan(polled_env)) == 20 + 1 - loaded  # + the empty page
+
+
+def test_an_outside_system_starts_processing_by_posting_an_asset_event(bag):
+    """POST /api/v2/assets/events (the README's curl) queues a news_process run, extra and all."""
+    from airflow.api_fastapi.app import create_app
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import sync_bag_to_db
+    from airflow.models.asset import AssetDagRunQueue, AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    DagBundlesManager().sync_bundles_to_db()
+    sync_bag_to_db(bag, "dags-folder", None)  # what the dag processor does
+    client = TestClient(create_app("core"))
+    assets = client.get("/api/v2/assets", params={"uri_pattern": "newsflow://duckdb/entries"}).json()
+    (asset,) = assets["assets"]
+    extra = {"since": "2026-03-01", "until": "2026-03-04", "stage": "re-classify"}
+    resp = client.post("/api/v2/assets/events", json={"asset_id": asset["id"], "extra": extra})
+    assert resp.status_code == 200, resp.text
+    with create_session() as session:
+        event = session.scalars(select(AssetEvent).where(AssetEvent.asset_id == asset["id"])
+                                .order_by(AssetEvent.id.desc())).first()
+        assert event.extra == {**extra, "from_rest_api": True}
+        queued = session.scalars(select(AssetDagRunQueue.target_dag_id)
+                                 .join(AssetModel, AssetModel.id == AssetDagRunQueue.asset_id)
+                                 .where(AssetModel.uri == "newsflow://duckdb/entries")).all()
+    assert queued == ["news_process"]
+
+
+def test_a_posted_extra_asks_news_process_to_reprocess_a_window(bag, loaded_env):
+    db = loaded_env.db
+    # the extra an outside system posts reaches news_process like a manual run's conf
+    ask = {"since": "2026-03-01", "until": "2026-03-05", "stage": "re-fetch", "sources": [],
+           "from_rest_api": True}
+    assert bag.dags["news_process"].test(run_conf=ask).state == "success"
+    expected = in_window(db, pendulum.datetime(2026, 3, 1, tz="UTC"), pendulum.datetime(2026, 3, 5, tz="UTC"))
+    assert len(expected) >= 3 and touched_by(db, "news_process:") == expected
+    assert query(db, "SELECT stage, status FROM reprocess_requests") == [("re-fetch", "done")]

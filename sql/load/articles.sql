@@ -13,4 +13,5 @@ ON CONFLICT (article_id) DO UPDATE SET
     fetch_ms = excluded.fetch_ms, language = excluded.language, site_name = excluded.site_name,
     description = excluded.description, text = excluded.text, word_count = excluded.word_count,
     content_hash = excluded.content_hash, extraction_status = excluded.extraction_status,
-    extraction_error = excluded.extraction_error, updated_at = excluded.updated_at;
+    extraction_error = excluded.extraction_error, updated_at = excluded.updated_at,
+    last_run_id = excluded.last_run_id;
