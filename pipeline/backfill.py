@@ -13,6 +13,7 @@ upsert keyed by article id, so running a backfill twice leaves the same rows.
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
@@ -28,6 +29,7 @@ from pipeline import store
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
+from pipeline.sources import FeedSource
 from pipeline.urls import stable_id
 
 Stage = Literal["re-fetch", "re-extract", "re-classify"]
@@ -181,3 +183,31 @@ def _write_texts(settings: Settings, run_id: str, backfill: Backfill, index: int
                                  schema=TEXTS_SCHEMA)
     pq.write_table(table, path, compression="zstd")
     return path
+
+
+def run(settings: Settings, feeds: Sequence[FeedSource], backfill: Backfill, *,
+        trigger: str = "cli:backfill", reporter: chain.Reporter | None = None,
+        classifier: Classifier | None = None) -> chain.RunSummary:
+    """A backfill in this process (the CLI's way): plan, process and load batch by batch, then
+    re-cluster the window. A dry run only counts (`selected`)."""
+    classifier = classifier or default_classifier(settings.classifier)
+    reporter = reporter or chain.Quiet()
+    summary = chain.RunSummary(run_id=chain.new_run_id(trigger))
+    chain.begin(settings, feeds, summary.run_id, trigger, classifier)
+    with chain.recorded(settings, summary):
+        batches, selected = plan(settings, backfill, summary.run_id)
+        summary.counts["selected"] = selected
+        reporter.start(backfill.stage, selected if batches else 0)
+        for batch in batches:
+            result = process(settings, batch, summary.run_id, classifier)
+            with summary.timed("load"):
+                chain.load_step(settings, result)
+            summary.counts.update(result.counts)
+            summary.add_seconds(result.stage_seconds)
+            reporter.advance(backfill.stage, len(batch.get("tasks") or ()) or result.counts["reclassified"])
+        if batches:
+            with summary.timed("cluster"):
+                clustered = chain.cluster_step(settings, since=backfill.since, until=backfill.until)
+            summary.counts["stories"] = clustered["stories"]
+        shutil.rmtree(settings.staging_dir / summary.run_id, ignore_errors=True)
+    return summary

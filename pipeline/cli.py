@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
+from pipeline import backfill as backfills
 from pipeline import run as chain
 from pipeline import store
 from pipeline.classify import Classifier, default_classifier
@@ -148,21 +149,41 @@ def cluster(db: DbOpt = None, since: DateOpt = None, until: DateOpt = None) -> N
     console.print(f"{result['clustered']} articles in {result['stories']} stories")
 
 
+StageOpt = Annotated[str, typer.Option(
+    "--stage", help="re-fetch (download again), re-extract (from stored pages) or re-classify")]
+
+
+@app.command()
+def backfill(feeds: FeedsOpt = None, db: DbOpt = None, since: DateOpt = None, until: DateOpt = None,
+             stage: StageOpt = "re-extract",
+             source: Annotated[list[str] | None, typer.Option(help="only this feed id (repeatable)")] = None,
+             dry_run: Annotated[bool, typer.Option("--dry-run", help="only count the articles")] = False,
+             batch_size: BatchOpt = None) -> None:
+    """Reprocess the articles published in [--since, --until): fetch them again, extract them
+    again from the stored pages, or classify them again. Reruns rewrite the same rows."""
+    settings = _settings(db, feeds, batch_size)
+    try:
+        wanted = backfills.Backfill.parse({"stage": stage, "since": _utc(since), "until": _utc(until),
+                                           "feed_ids": tuple(source or ()), "dry_run": dry_run})
+        feed_list = load_feeds(settings.feeds_file) if settings.feeds_file.exists() else []
+        with _progress() as progress:
+            summary = backfills.run(settings, feed_list, wanted, reporter=_Bars(progress))
+    except NewsflowError as exc:
+        _fail(str(exc))
+    if dry_run:
+        console.print(f"dry run: {summary.counts['selected']} articles would be reprocessed ({stage})")
+        return
+    _print_summary(summary, settings)
+
+
 @app.command()
 def refetch(feeds: FeedsOpt = None, db: DbOpt = None, since: DateOpt = None, until: DateOpt = None,
             feed: Annotated[list[str] | None, typer.Option(help="only this feed id (repeatable)")] = None,
             batch_size: BatchOpt = None) -> None:
-    """Fetch loaded articles published in [--since, --until) again: changed pages become new
-    versions (article_versions); the window is re-classified and re-clustered."""
-    settings = _settings(db, feeds, batch_size)
-    try:
-        feed_list = load_feeds(settings.feeds_file) if settings.feeds_file.exists() else []
-        with _progress() as progress:
-            summary = chain.refetch(settings, feed_list, since=_utc(since), until=_utc(until),
-                                    feed_ids=feed, reporter=_Bars(progress))
-    except NewsflowError as exc:
-        _fail(str(exc))
-    _print_summary(summary, settings)
+    """Fetch loaded articles published in [--since, --until) again (`backfill --stage re-fetch`):
+    changed pages become new versions (article_versions); the window is re-classified and re-clustered."""
+    backfill(feeds=feeds, db=db, since=since, until=until, stage="re-fetch", source=feed,
+             dry_run=False, batch_size=batch_size)
 
 
 ModeOpt = Annotated[str | None, typer.Option(

@@ -33,7 +33,7 @@ class Reporter(Protocol):
     def advance(self, stage: str, n: int = 1) -> None: ...
 
 
-class _Quiet:
+class Quiet:
     def start(self, stage: str, total: int) -> None:
         pass
 
@@ -91,7 +91,7 @@ def begin(settings: Settings, feeds: Sequence[FeedSource], run_id: str, trigger:
 def poll_step(settings: Settings, feeds: Sequence[FeedSource], run_id: str,
               reporter: Reporter | None = None) -> tuple[list[FeedPoll], int]:
     """Poll the enabled feeds and record polls and entries; returns (polls, new entries)."""
-    reporter = reporter or _Quiet()
+    reporter = reporter or Quiet()
     enabled = [f for f in feeds if f.enabled]
     reporter.start("poll", len(enabled))
     polls = poll.poll_feeds(enabled, settings, run_id=run_id,
@@ -132,7 +132,7 @@ def process_batch(settings: Settings, tasks: Sequence[PageTask], run_id: str,
                   reporter: Reporter | None = None) -> BatchResult:
     """Fetch, extract and classify one batch in memory; touches no database."""
     classifier = classifier or default_classifier(settings.classifier)
-    reporter = reporter or _Quiet()
+    reporter = reporter or Quiet()
     seconds: dict[str, float] = {}
 
     t0 = time.perf_counter()
@@ -245,7 +245,7 @@ def reclassify(settings: Settings, *, since: datetime | None = None,
     """Classify stored texts again with the current classifier (no refetching): its version's
     rows are written beside the earlier versions', which stay queryable."""
     classifier = classifier or default_classifier(settings.classifier)
-    reporter = reporter or _Quiet()
+    reporter = reporter or Quiet()
     with store.open_db(settings) as con:
         items = store.stored_texts(con, settings, since)
     reporter.start("classify", len(items))
@@ -286,11 +286,11 @@ def run(settings: Settings, feeds: Sequence[FeedSource], *, trigger: str = "cli"
         classifier: Classifier | None = None) -> RunSummary:
     """Poll, fetch, extract, classify and load once. Per-feed and per-page failures are recorded
     and counted; only a failure of the run itself (database, disk) raises."""
-    reporter = reporter or _Quiet()
+    reporter = reporter or Quiet()
     classifier = classifier or default_classifier(settings.classifier)
     summary = RunSummary(run_id=new_run_id(trigger))
     begin(settings, feeds, summary.run_id, trigger, classifier)
-    with _recorded(settings, summary):
+    with recorded(settings, summary):
         with summary.timed("poll"):
             polls, new = poll_step(settings, feeds, summary.run_id, reporter)
         summary.counts.update(poll_counts(polls, new))
@@ -303,27 +303,8 @@ def run(settings: Settings, feeds: Sequence[FeedSource], *, trigger: str = "cli"
     return summary
 
 
-def refetch(settings: Settings, feeds: Sequence[FeedSource], *, since: datetime | None,
-            until: datetime | None, feed_ids: Sequence[str] | None = None,
-            trigger: str = "cli:refetch", reporter: Reporter | None = None,
-            classifier: Classifier | None = None) -> RunSummary:
-    """Fetch loaded articles again (a backfill's re-fetch stage): changed texts become new
-    versions, and the window is re-classified and re-clustered."""
-    reporter = reporter or _Quiet()
-    classifier = classifier or default_classifier(settings.classifier)
-    summary = RunSummary(run_id=new_run_id(trigger))
-    begin(settings, feeds, summary.run_id, trigger, classifier)
-    with _recorded(settings, summary):
-        batches = plan(settings, feed_ids=feed_ids, since=since, until=until, refetch=True)
-        process_all(settings, batches, summary, classifier, reporter)
-        with summary.timed("cluster"):
-            clustered = cluster_step(settings, since=since, until=until)
-        summary.counts["stories"] = clustered["stories"]
-    return summary
-
-
 @contextmanager
-def _recorded(settings: Settings, summary: RunSummary) -> Iterator[None]:
+def recorded(settings: Settings, summary: RunSummary) -> Iterator[None]:
     """Mark the run succeeded or failed in pipeline_runs, whatever happens inside."""
     try:
         yield

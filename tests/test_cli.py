@@ -104,3 +104,22 @@ def test_init_creates_the_schema(tmp_path):
     assert result.exit_code == 0 and "001_core" in result.output
     again = runner.invoke(app, ["init", "--db", str(db)])
     assert "schema up to date" in again.output
+
+
+def test_backfill_counts_on_a_dry_run_and_refuses_a_bad_window_in_one_line(tmp_path, sample_feeds_file):
+    db = tmp_path / "x.duckdb"
+    ran = subprocess.run([NEWSFLOW, "run", "--feeds", str(sample_feeds_file), "--db", str(db)],
+                         capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    dry = runner.invoke(app, ["backfill", "--db", str(db), "--feeds", str(sample_feeds_file),
+                              "--since", "2026-03-01", "--until", "2026-03-05", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "dry run: 3 articles would be reprocessed (re-extract)" in dry.output
+    again = runner.invoke(app, ["backfill", "--db", str(db), "--feeds", str(sample_feeds_file),
+                                "--since", "2026-03-01", "--until", "2026-03-05", "--stage", "re-classify"])
+    assert again.exit_code == 0, again.output
+    bad = runner.invoke(app, ["backfill", "--db", str(db), "--since", "2026-03-05", "--until", "2026-03-01"])
+    assert bad.exit_code == 2
+    assert "the window is empty" in bad.output and len(bad.output.strip().splitlines()) == 1
+    unknown = runner.invoke(app, ["backfill", "--db", str(db), "--source", "nope"])
+    assert unknown.exit_code == 2 and "unknown source(s): nope" in unknown.output

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import dedup
+from pipeline import backfill, dedup
 from pipeline import run as chain
 from pipeline.sample.server import serve
 from pipeline.sources import FeedSource
@@ -137,7 +137,7 @@ def test_a_changed_page_becomes_a_new_version_and_nothing_is_overwritten(loaded,
     path.write_text(path.read_text(encoding="utf-8").replace(
         "</article>", "<p>Update: power was restored to most districts by the evening.</p></article>"),
         encoding="utf-8")
-    chain.refetch(settings, feeds, since=None, until=None)  # the server reads pages from disk
+    backfill.run(settings, feeds, backfill.Backfill(stage="re-fetch"))  # the server reads pages from disk
     versions = query(settings.db, """
         SELECT version, diff_words, v.text FROM article_versions v JOIN articles a USING (article_id)
         WHERE a.url LIKE '%kharkiv%' ORDER BY version""")
