@@ -47,6 +47,10 @@ class Settings(BaseModel):
         "re-extract", description="what a scheduled run for a past interval reprocesses")
     lock_wait: float = Field(
         600.0, ge=0, description="seconds a writer waits for another process's write lock")
+    extract_workers: int = Field(
+        0, ge=0, description="processes extracting pages: 0 = one per CPU, 1 = in-process")
+    extract_timeout: float = Field(
+        30.0, ge=0, description="seconds one page may take to extract (0 = no limit)")
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed (None values are ignored)."""

@@ -17,6 +17,7 @@ import trafilatura
 from dateutil import parser as dateparser
 
 from pipeline.models import Article, Page, Problem
+from pipeline.timelimit import TimeLimitExceeded, time_limit
 from pipeline.urls import article_id, domain, is_http_url, normalise_url
 
 #: Fewer words than this is not an article (cookie walls, teasers, paywall stubs).
@@ -25,14 +26,15 @@ MIN_WORDS = 40
 LANGID_CHARS = 3000
 
 
-def extract_pages(pages: Iterable[Page]) -> tuple[list[Article], list[Problem]]:
-    """Extract every fetched page; pages that failed to fetch are passed over."""
+def extract_pages(pages: Iterable[Page], timeout: float = 0.0) -> tuple[list[Article], list[Problem]]:
+    """Extract every fetched page in this process, each within `timeout` seconds (0: no limit);
+    pages that failed to fetch are passed over. `pipeline.extract_pool` spreads this over cores."""
     articles: list[Article] = []
     problems: list[Problem] = []
     for page in pages:
         if page.body is None:
             continue
-        article, problem = extract_page(page)
+        article, problem = extract_page(page, timeout)
         articles.append(article)
         if problem:
             problems.append(problem)
@@ -52,7 +54,7 @@ def extract_document(html: bytes | str, url: str | None = None) -> dict[str, Any
                                      "description", "text", "url")}
 
 
-def extract_page(page: Page) -> tuple[Article, Problem | None]:
+def extract_page(page: Page, timeout: float = 0.0) -> tuple[Article, Problem | None]:
     task = page.task
     url = page.final_url or task.link
     html: bytes | str = page.body or b""
@@ -61,7 +63,12 @@ def extract_page(page: Page) -> tuple[Article, Problem | None]:
             html = html.decode(page.encoding, errors="replace")
     problem: Problem | None = None
     try:
-        meta = extract_document(html, url)
+        with time_limit(timeout):
+            meta = extract_document(html, url)
+    except TimeLimitExceeded:
+        meta = {}
+        problem = Problem("extract", task.link, "extract_timeout",
+                          f"extraction took longer than {timeout:g}s: page skipped", task.feed_id)
     except Exception as exc:  # noqa: BLE001 - a broken page must not stop the batch
         meta = {}
         problem = Problem("extract", task.link, "extract_error",

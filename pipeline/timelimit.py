@@ -1,0 +1,46 @@
+"""A time limit for one piece of CPU-bound work (extracting one page), by SIGALRM.
+
+Python cannot stop a thread, but the main thread of a process can be interrupted by a signal: an
+alarm raises `TimeLimitExceeded` at the next Python bytecode, so a pathological page cannot stall
+its batch. Where the alarm cannot be used the work runs unlimited: outside the main thread, on a
+platform without `setitimer`, or when someone else's alarm is already armed (Airflow implements a
+task's `execution_timeout` with SIGALRM: we must not disarm it).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+
+class TimeLimitExceeded(Exception):
+    """The work took longer than its limit."""
+
+
+def can_limit() -> bool:
+    """Whether `time_limit` can interrupt work here."""
+    return (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[bool]:
+    """Raise TimeLimitExceeded inside the block after `seconds` (0: no limit). Yields whether the
+    limit is armed."""
+    if seconds <= 0 or not can_limit():
+        yield False
+        return
+
+    def on_alarm(_signum: int, _frame: FrameType | None) -> None:
+        raise TimeLimitExceeded(f"took longer than {seconds:g}s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
