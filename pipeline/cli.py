@@ -358,6 +358,26 @@ def demo(db: Annotated[Path, typer.Option("--db", help="DuckDB file for the demo
     console.print(t)
 
 
+@app.command("ingest-warc")
+def ingest_warc(paths: Annotated[list[Path], typer.Argument(help="WARC files (.warc or .warc.gz)")],
+                db: DbOpt = None, feeds: FeedsOpt = None, batch_size: BatchOpt = None) -> None:
+    """Load the HTML responses of WARC files (a CC-NEWS file, another crawl) as articles: the
+    same extract, classify and load stages as fetched pages, streamed batch by batch."""
+    from pipeline import warc_ingest
+
+    settings = _settings(db, feeds, batch_size)
+    try:
+        feed_list = load_feeds(settings.feeds_file) if settings.feeds_file.exists() else []
+        summary = warc_ingest.ingest(settings, paths, feed_list)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    c = summary.counts
+    skipped = sum(v for k, v in c.items() if k.startswith("skipped_"))
+    console.print(f"{c['warc_records']} WARC records: {c['pages_fetched']} HTML pages, {skipped} "
+                  f"other records passed over, {c['warc_errors']} refused")
+    _print_summary(summary, settings)
+
+
 def _print_summary(summary: chain.RunSummary, settings: Settings) -> None:
     c = summary.counts
     t = Table("", "", title=f"Run {summary.run_id}: {summary.status}", show_header=False)

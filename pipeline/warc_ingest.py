@@ -1,0 +1,180 @@
+"""An external WARC file (a CC-NEWS file, another crawler's archive) as a source of articles.
+
+The file is streamed record by record (warcio): its HTML `response` records become pages that
+go through the same extract -> classify -> load stages as fetched pages, `batch_size` pages at a
+time, so memory stays flat whatever the file's size. Articles from a WARC file have no feed
+(`feed_id` NULL); the run that loaded them (`last_run_id`) is recorded with the trigger
+`warc:<file name>`. Records that are not usable pages (requests, metadata, redirects, errors,
+images, PDFs) are counted and passed over; a record that cannot be read, or a truncated or
+corrupt file, is recorded in `errors` with the file and the record's offset, and what was read
+before it is loaded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+import pyarrow.compute as pc
+from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
+
+from pipeline import run as chain
+from pipeline import store
+from pipeline.classify import Classifier, default_classifier
+from pipeline.config import Settings
+from pipeline.errors import ConfigError
+from pipeline.models import Page, PageTask, Problem
+from pipeline.sources import FeedSource
+from pipeline.urls import article_id, is_http_url, normalise_url
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A record that is not an article page, and why (a count, not an error)."""
+
+    reason: str  # not_response | not_http_url | http_status | not_html
+
+
+Item = Page | Skipped | Problem
+
+
+def read_records(stream: IO[bytes], source: str, max_bytes: int) -> Iterator[Item]:
+    """Pages from the HTML responses of a WARC stream, in file order; `source` names the file in
+    errors. A read failure ends the stream with one Problem."""
+    records = ArchiveIterator(stream)
+    offset = 0
+    try:
+        for record in records:
+            item = _page(record, source, max_bytes)
+            # warcio knows a record's offset once the record is read to its end
+            offset = records.get_record_offset()
+            if isinstance(item, Problem):
+                item = Problem(item.stage, item.target, item.error_class,
+                               f"{source}#{offset}: {item.message}")
+            yield item
+    except Exception as exc:  # noqa: BLE001 - ArchiveLoadFailed, zlib, and warcio's own slips on cut headers
+        yield Problem("ingest", f"{source}#{offset}", "parse_error",
+                      f"{source}: unreadable WARC record after offset {offset}: "
+                      f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _page(record: ArcWarcRecord, source: str, max_bytes: int) -> Item:
+    if record.rec_type != "response":
+        return Skipped("not_response")
+    url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip("<> ")
+    if not is_http_url(url) or record.http_headers is None:
+        return Skipped("not_http_url")
+    status = int(record.http_headers.get_statuscode() or 0)
+    if status != 200:
+        return Skipped("http_status")
+    content_type = record.http_headers.get_header("Content-Type") or ""
+    mime = content_type.split(";")[0].strip().lower()
+    if mime and mime not in HTML_TYPES:
+        return Skipped("not_html")
+    body = record.content_stream().read(max_bytes + 1)
+    if len(body) > max_bytes:
+        return Problem("ingest", url, "too_large",
+                       f"body larger than {max_bytes} bytes: refused")
+    missing = getattr(record.raw_stream, "limit", 0)
+    if missing:  # the file ends inside this record
+        return Problem("ingest", url, "parse_error",
+                       f"record truncated: {missing} of its {record.length} bytes are missing")
+    task = PageTask(article_id=article_id(url), url=normalise_url(url), link=url, feed_id=None)
+    return Page(task=task, fetched_at=_warc_date(record.rec_headers.get_header("WARC-Date")),
+                final_url=url, http_status=status, content_type=content_type or None,
+                size_bytes=len(body), elapsed_ms=0.0, body=body, encoding=_charset(content_type))
+
+
+def _warc_date(value: str | None) -> datetime:
+    try:
+        when = datetime.fromisoformat((value or "").replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.now(UTC)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None
+
+
+def batches(items: Iterator[Item], size: int, counts: Counter[str],
+            problems: list[Problem]) -> Iterator[list[Page]]:
+    """Pages in lists of `size`; skipped records are counted and problems collected on the way."""
+    batch: list[Page] = []
+    for item in items:
+        counts["warc_records"] += 1
+        if isinstance(item, Skipped):
+            counts[f"skipped_{item.reason}"] += 1
+        elif isinstance(item, Problem):
+            problems.append(item)
+        else:
+            batch.append(item)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource] = (), *,
+           reporter: chain.Reporter | None = None,
+           classifier: Classifier | None = None) -> chain.RunSummary:
+    """Load the HTML responses of WARC files as articles, batch by batch, then cluster the
+    window of publication dates they cover. One run; reruns upsert the same rows."""
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise ConfigError(f"ingest-warc: no such file: {', '.join(missing)}")
+    classifier = classifier or default_classifier(settings.classifier)
+    reporter = reporter or chain.Quiet()
+    trigger = "warc:" + ",".join(p.name for p in paths)
+    summary = chain.RunSummary(run_id=chain.new_run_id(trigger))
+    chain.begin(settings, feeds, summary.run_id, trigger[:200], classifier)
+    for stage in ("extract", "classify"):
+        reporter.start(stage, 0)
+    window: list[datetime] = []
+    with chain.recorded(settings, summary):
+        for path in paths:
+            problems: list[Problem] = []
+            with path.open("rb") as stream:
+                items = read_records(stream, path.name, settings.max_page_bytes)
+                for pages in batches(items, settings.batch_size, summary.counts, problems):
+                    result = chain.pages_to_batch(settings, pages, summary.run_id, classifier,
+                                                  reporter, {})
+                    with summary.timed("load"):
+                        chain.load_step(settings, result)
+                    summary.counts.update(result.counts)
+                    summary.add_seconds(result.stage_seconds)
+                    window += _published_range(result)
+            if problems:  # bad records are few: they load once, after the file
+                tables = store.batch_tables(summary.run_id, articles=[], classifications=[],
+                                            problems=problems)
+                chain.load_step(settings, chain.BatchResult(tables, Counter(), {}))
+                summary.counts["warc_errors"] += len(problems)
+        if window:
+            with summary.timed("cluster"):
+                clustered = chain.cluster_step(settings, since=min(window),
+                                               until=max(window) + _MICROSECOND)
+            summary.counts["stories"] = clustered["stories"]
+    return summary
+
+
+_MICROSECOND = datetime.resolution
+
+
+def _published_range(result: chain.BatchResult) -> list[datetime]:
+    published = result.tables["articles"]["published_at"]
+    if published.null_count == len(published):
+        return []
+    bounds = pc.min_max(published)
+    return [bounds["min"].as_py(), bounds["max"].as_py()]

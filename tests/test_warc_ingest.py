@@ -1,0 +1,126 @@
+"""`newsflow ingest-warc`: an external WARC file is a source. Its HTML responses load as articles
+through the same stages; other records are passed over; a corrupt file loses nothing read before."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from pipeline import warc_ingest
+from pipeline.cli import app
+from tests.conftest import query
+
+SITE = Path(__file__).resolve().parent.parent / "pipeline" / "sample" / "site"
+PAGES = ["ontopic-drones.html", "ontopic-sanctions.html", "seed-1.html", "offtopic-01.html",
+         "offtopic-02.html", "empty.html"]
+
+
+def response(writer: WARCWriter, url: str, body: bytes, content_type: str = "text/html; charset=utf-8",
+             status: str = "200 OK") -> None:
+    headers = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
+    writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                                  http_headers=headers))
+
+
+def write_warc(path: Path) -> None:
+    """The sample pages as a crawler would archive them, with the records a real file also holds."""
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test"}))
+        for name in PAGES:
+            url = f"https://news.example.org/2026/03/{name.removesuffix('.html')}?utm_source=x"
+            request = StatusAndHeaders("GET / HTTP/1.1", [("Host", "news.example.org")], is_http_request=True)
+            writer.write_record(writer.create_warc_record(url, "request", http_headers=request))
+            response(writer, url, (SITE / "articles" / name).read_bytes())
+        # the same page crawled twice: one article
+        response(writer, "https://news.example.org/2026/03/seed-1",
+                 (SITE / "articles" / "seed-1.html").read_bytes())
+        response(writer, "https://news.example.org/report.pdf", (SITE / "files" / "report.pdf").read_bytes(),
+                 content_type="application/pdf")
+        response(writer, "https://news.example.org/gone", b"<html>gone</html>", status="404 Not Found")
+
+
+@pytest.fixture
+def warc(tmp_path: Path) -> Path:
+    path = tmp_path / "CC-NEWS-20260301-00001.warc.gz"
+    write_warc(path)
+    return path
+
+
+@pytest.fixture
+def lexical(settings):
+    return settings.with_(classifier="lexical")
+
+
+def test_html_responses_load_as_articles_without_a_feed(warc, lexical):
+    summary = warc_ingest.ingest(lexical, [warc])
+    assert summary.status == "success"
+    rows = query(lexical.db, "SELECT url, feed_id, extraction_status FROM articles ORDER BY url")
+    assert len(rows) == len(PAGES)
+    assert {r[1] for r in rows} == {None}
+    assert all("utm_source" not in r[0] for r in rows)
+    assert sum(r[2] == "ok" for r in rows) == len(PAGES) - 1  # empty.html has no article in it
+    run = query(lexical.db, "SELECT trigger, articles_new FROM pipeline_runs")
+    assert run == [(f"warc:{warc.name}", len(PAGES) - 1 + 1)]  # seed-1 was extracted twice
+    on_topic = query(lexical.db, "SELECT a.url FROM articles a JOIN classifications c USING (article_id) "
+                                 "WHERE c.relevant ORDER BY 1")
+    assert [u.rsplit("/", 1)[1] for (u,) in on_topic] == ["ontopic-drones", "ontopic-sanctions", "seed-1"]
+
+
+def test_other_records_are_counted_and_passed_over(warc, lexical):
+    counts = warc_ingest.ingest(lexical, [warc]).counts
+    assert counts["skipped_not_response"] == 1 + len(PAGES)  # warcinfo and the requests
+    assert counts["skipped_not_html"] == 1 and counts["skipped_http_status"] == 1
+    assert counts["pages_fetched"] == len(PAGES) + 1
+
+
+def test_ingesting_twice_leaves_the_same_rows(warc, lexical):
+    warc_ingest.ingest(lexical, [warc])
+    first = query(lexical.db, "SELECT article_id, content_hash FROM articles ORDER BY 1")
+    warc_ingest.ingest(lexical, [warc])
+    assert query(lexical.db, "SELECT article_id, content_hash FROM articles ORDER BY 1") == first
+    assert query(lexical.db, "SELECT count(*) FROM article_versions") == [(len(PAGES) - 1,)]
+
+
+def test_a_truncated_file_loads_what_precedes_the_damage_and_records_it(warc, lexical, tmp_path):
+    damaged = tmp_path / "damaged.warc.gz"
+    with warc.open("rb") as stream:  # cut the file in the middle of the fourth page's record
+        records = ArchiveIterator(stream)
+        starts = []
+        for record in records:
+            record.content_stream().read()
+            if record.rec_type == "response":
+                starts.append(records.get_record_offset())
+    damaged.write_bytes(warc.read_bytes()[: (starts[3] + starts[4]) // 2])
+    summary = warc_ingest.ingest(lexical, [damaged])
+    assert summary.status == "success" and summary.counts["warc_errors"] == 1
+    assert query(lexical.db, "SELECT count(*) FROM articles") == [(3,)]
+    errors = query(lexical.db, "SELECT stage, error_class, message FROM errors")
+    assert len(errors) == 1 and errors[0][:2] == ("ingest", "parse_error")
+    assert "truncated" in errors[0][2]
+    assert "damaged.warc.gz" in errors[0][2]
+
+
+def test_a_plain_uncompressed_warc_reads_the_same(warc, lexical, tmp_path):
+    plain = tmp_path / "plain.warc"
+    with gzip.open(warc) as unzipped:
+        plain.write_bytes(unzipped.read())
+    assert warc_ingest.ingest(lexical, [plain]).counts["articles_new"] == len(PAGES)
+
+
+def test_the_command_loads_a_file_and_refuses_a_missing_one_in_one_line(warc, tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_CLASSIFIER", "lexical")
+    db = tmp_path / "cli.duckdb"
+    result = CliRunner().invoke(app, ["ingest-warc", str(warc), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert f"{len(PAGES) * 2 + 4} WARC records" in result.output
+    missing = CliRunner().invoke(app, ["ingest-warc", str(tmp_path / "nope.warc.gz"), "--db", str(db)])
+    assert missing.exit_code == 2
+    assert "no such file" in missing.output and len(missing.output.strip().splitlines()) == 1
