@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from pipeline import dedup, extract_pool, fetch, poll, staging, store
+from pipeline import dedup, extract_pool, fetch, poll, staging, store, workers
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
 from pipeline.models import FeedPoll, Page, PageTask
@@ -147,7 +147,7 @@ def pages_to_batch(settings: Settings, pages: Sequence[Page], run_id: str, class
     """Extract, classify and sign fetched (or archived) pages: the batch's tables and counts."""
     t1 = time.perf_counter()
     articles, extract_problems = extract_pool.extract_pages(
-        pages, workers=extract_pool.workers_for(settings.extract_workers),
+        pages, processes=workers.count(settings.extract_workers),
         timeout=settings.extract_timeout)
     reporter.advance("extract", len(pages))
     t2 = time.perf_counter()

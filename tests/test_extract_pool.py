@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import extract, extract_pool
+from pipeline import extract, extract_pool, workers
 from pipeline.models import Page, PageTask
 from pipeline.timelimit import TimeLimitExceeded, time_limit
 from pipeline.urls import article_id
@@ -39,14 +39,14 @@ def slow_page() -> Page:
 @pytest.fixture(scope="module", autouse=True)
 def _stop_pool():
     yield
-    extract_pool.shutdown()
+    workers.shutdown()
 
 
 def test_the_pool_gives_the_same_articles_in_the_same_order_as_one_process():
     pages = sample_pages()
     alone, alone_problems = extract.extract_pages(pages)
-    pooled, pooled_problems = extract_pool.extract_pages(pages, workers=2, timeout=60)
-    assert extract_pool.pool_unavailable() is None
+    pooled, pooled_problems = extract_pool.extract_pages(pages, processes=2, timeout=60)
+    assert workers.unavailable() is None
     assert pooled == alone
     assert pooled_problems == alone_problems
 
@@ -55,15 +55,15 @@ def test_pages_that_failed_to_fetch_are_passed_over():
     pages = sample_pages()
     failed = [Page(task=p.task, fetched_at=p.fetched_at, final_url=None, http_status=500, content_type=None,
                    size_bytes=0, elapsed_ms=1.0, body=None) for p in pages[:3]]
-    articles, _ = extract_pool.extract_pages([*failed, *pages], workers=2, timeout=60)
+    articles, _ = extract_pool.extract_pages([*failed, *pages], processes=2, timeout=60)
     assert len(articles) == len(pages)
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_a_page_over_the_time_limit_is_an_extract_timeout_and_the_batch_goes_on(workers):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_page_over_the_time_limit_is_an_extract_timeout_and_the_batch_goes_on(processes):
     pages = sample_pages()
     batch = [*pages[:6], slow_page(), *pages[6:]]
-    articles, problems = extract_pool.extract_pages(batch, workers=workers, timeout=1.0)
+    articles, problems = extract_pool.extract_pages(batch, processes=processes, timeout=1.0)
     assert len(articles) == len(batch)
     slow = articles[6]
     assert slow.extraction_status == "empty" and slow.text is None
@@ -82,8 +82,8 @@ def test_the_time_limit_interrupts_and_then_disarms():
 
 
 def _extract_in_daemon(queue: multiprocessing.Queue) -> None:
-    articles, _ = extract_pool.extract_pages(sample_pages(), workers=2, timeout=60)
-    queue.put((len(articles), extract_pool.pool_unavailable()))
+    articles, _ = extract_pool.extract_pages(sample_pages(), processes=2, timeout=60)
+    queue.put((len(articles), workers.unavailable()))
 
 
 def test_a_daemonic_process_extracts_in_process():
