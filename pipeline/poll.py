@@ -13,12 +13,11 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-import feedparser
 import httpx
 import lxml.etree
 import lxml.html
 
-from pipeline import net
+from pipeline import feedparse, net
 from pipeline.config import Settings
 from pipeline.models import Entry, FeedPoll, Problem
 from pipeline.sources import FeedSource
@@ -92,11 +91,10 @@ def poll_feed(client: httpx.Client, feed: FeedSource, *, run_id: str, deadline_s
 
 
 def parse_feed(body: bytes, url: str, headers: httpx.Headers | dict[str, str] | None = None) -> Any:
-    """feedparser over bytes already fetched (feedparser never touches the network here)."""
-    response_headers = {"content-location": url}
-    if headers is not None and headers.get("content-type"):
-        response_headers["content-type"] = headers["content-type"]
-    return feedparser.parse(body, response_headers=response_headers)
+    """The feed's entries in feedparser's shape: `pipeline.feedparse` reads well-formed feeds
+    itself and hands the rest to feedparser (which never touches the network here)."""
+    content_type = headers.get("content-type") if headers is not None else None
+    return feedparse.parse(body, url, content_type)
 
 
 def _entries(feed: FeedSource, parsed: Any, base_url: str) -> Iterable[Entry]:
