@@ -22,8 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import machine
 import psutil
-from common import corpus_pages, machine, print_machine, save
+from corpus import corpus_pages
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -72,7 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     pages = corpus_pages(args.corpus)
-    info = machine()
+    info = machine.header()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
@@ -96,7 +97,6 @@ def main() -> None:
             print(f"  {n} records: {secs:.0f}s, peak RSS {row['peak_rss_tree_mb']} MB ({row['stages']})",
                   flush=True)
             warc.unlink()
-    print_machine(info)
     print(f"{'records':>8} {'WARC MB':>8} {'seconds':>8} {'pages/s':>8} {'peak RSS tree':>14} {'main':>6}"
           "  load")
     for r in rows:
@@ -107,7 +107,7 @@ def main() -> None:
     ten = next((r for r in rows if r["records"] == 10_000), None)
     if ten:
         print(f"10k records in {ten['seconds'] / 60:.1f} min (target <= 6 min on 2 cores)")
-    save("backfill", {"machine": info, "batch_size": args.batch_size, "runs": rows})
+    machine.write("backfill", {"machine": info, "batch_size": args.batch_size, "runs": rows})
 
 
 if __name__ == "__main__":

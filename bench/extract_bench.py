@@ -13,13 +13,13 @@ Also per-page p50/p99 and the slowest pages (from the single-process stage). Not
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 from datetime import UTC, datetime
 
+import machine
 import trafilatura
-from common import corpus_pages, machine, print_machine, save
+from corpus import corpus_pages
 
 from pipeline import extract, extract_pool, workers
 from pipeline.models import Page, PageTask
@@ -62,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     pages = to_pages(corpus_pages(args.pages))
     mb = sum(p.size_bytes for p in pages) / 1e6
-    info = machine()
+    info = machine.header()
     stage(pages[:16], args.workers, args.timeout)  # start the pool, warm imports
     best = {"bare trafilatura": float("inf"), "extract stage, 1 process": float("inf"),
             f"extract stage, {args.workers} processes": float("inf")}
@@ -77,14 +77,12 @@ def main() -> None:
         status = problem.error_class if problem else "ok"
         per_page.append((time.perf_counter() - t0, p.task.link, p.size_bytes, status))
     workers.shutdown()
-    info["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     rates = {k: len(pages) / v for k, v in best.items()}
     labels = list(best)
     single_ratio = rates[labels[1]] / rates[labels[0]]
     pool_speedup = rates[labels[2]] / rates[labels[1]]
     ms = sorted(t * 1000 for t, *_ in per_page)
     slowest = sorted(per_page, reverse=True)[:5]
-    print_machine(info)
     print(f"{len(pages)} corpus pages, {mb:.1f} MB, best of {args.rounds} interleaved rounds")
     print(f"{'':<28} {'seconds':>8} {'pages/s':>8}")
     for k, v in best.items():
@@ -95,7 +93,7 @@ def main() -> None:
           f"p99 {ms[int(len(ms) * 0.99) - 1]:.0f} ms, max {ms[-1]:.0f} ms; time limit {args.timeout:g}s")
     for secs, link, size, status in slowest:
         print(f"  slow: {secs * 1000:7.0f} ms {size / 1000:6.0f} KB {status:<16} {link}")
-    save("extract", {"machine": info, "pages": len(pages), "megabytes": round(mb, 1),
+    machine.write("extract", {"machine": info, "pages": len(pages), "megabytes": round(mb, 1),
                      "seconds": best, "pages_per_s": rates, "stage_vs_bare": single_ratio,
                      "pool_speedup": pool_speedup, "p50_ms": statistics.median(ms),
                      "p99_ms": ms[int(len(ms) * 0.99) - 1], "max_ms": ms[-1],

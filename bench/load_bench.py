@@ -13,7 +13,6 @@ same article rows with `executemany` into an identical `articles` table in anoth
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import tempfile
 import time
@@ -21,7 +20,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import machine, print_machine, save
+import machine
 
 from pipeline import dedup, store
 from pipeline.config import Settings
@@ -63,7 +62,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--baseline", type=int, default=2_000)
     args = parser.parse_args()
-    info = machine()
+    info = machine.header()
     rows = articles(args.rows)
     text_kb = sum(len(a.text or "") for a in rows) / len(rows) / 1000
     t0 = time.perf_counter()
@@ -97,9 +96,7 @@ def main() -> None:
             t0 = time.perf_counter()
             con.executemany(sql, values)
             single = time.perf_counter() - t0
-    info["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     bulk_rate, single_rate = len(rows) / bulk, args.baseline / single
-    print_machine(info)
     print(f"{len(rows)} articles, {text_kb:.1f} KB of text each, batches of {args.batch}")
     print(f"{'path':<44} {'rows':>7} {'seconds':>8} {'rows/s':>9}")
     table = (("store.load_batch (Arrow, all batch tables)", len(rows), bulk, bulk_rate),
@@ -108,7 +105,7 @@ def main() -> None:
         print(f"{label:<44} {n:>7} {secs:>8.2f} {rate:>9.0f}")
     print(f"ratio: {bulk_rate / single_rate:.0f}x; target >= 50,000 rows/s; building the Arrow tables "
           f"(with MinHash signatures) took {build:.1f}s more")
-    save("load", {"machine": info, "rows": len(rows), "batch": args.batch, "text_kb": text_kb,
+    machine.write("load", {"machine": info, "rows": len(rows), "batch": args.batch, "text_kb": text_kb,
                   "load_batch_s": bulk, "load_batch_rows_per_s": bulk_rate, "executemany_rows": args.baseline,
                   "executemany_s": single, "executemany_rows_per_s": single_rate,
                   "ratio": bulk_rate / single_rate, "build_tables_s": build})

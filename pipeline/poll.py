@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import feedparser
 import httpx
 import lxml.etree
 import lxml.html
@@ -91,10 +92,17 @@ def poll_feed(client: httpx.Client, feed: FeedSource, *, run_id: str, deadline_s
 
 
 def parse_feed(body: bytes, url: str, headers: httpx.Headers | dict[str, str] | None = None) -> Any:
-    """The feed's entries in feedparser's shape: `pipeline.feedparse` reads well-formed feeds
-    itself and hands the rest to feedparser (which never touches the network here)."""
-    content_type = headers.get("content-type") if headers is not None else None
-    return feedparse.parse(body, url, content_type)
+    """A well-formed RSS/Atom/RDF feed through the lxml fast path (`pipeline.feedparse`), anything
+    else through feedparser; both over bytes already fetched, neither touches the network. Neither
+    sanitises HTML nor resolves URIs inside it: `_clean` strips the tags and keeps only text."""
+    fast = feedparse.parse(body, url)
+    if fast is not None:
+        return fast
+    response_headers = {"content-location": url}
+    if headers is not None and headers.get("content-type"):
+        response_headers["content-type"] = headers["content-type"]
+    return feedparser.parse(body, response_headers=response_headers, sanitize_html=False,
+                            resolve_relative_uris=False)
 
 
 def _entries(feed: FeedSource, parsed: Any, base_url: str) -> Iterable[Entry]:
