@@ -47,6 +47,9 @@ class Settings(BaseModel):
         "re-extract", description="what a scheduled run for a past interval reprocesses")
     lock_wait: float = Field(
         600.0, ge=0, description="seconds a writer waits for another process's write lock")
+    snapshot_db: Path | None = Field(
+        None, description="read-only copy analysts query, published after each load "
+                          "[default: <db stem>.read.duckdb beside the db]")
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed (None values are ignored)."""
