@@ -400,6 +400,22 @@ def search(query: Annotated[str, typer.Argument(help="words to look for (BM25 ov
         console.print(f"    {h.snippet}", highlight=False, style="italic")
 
 
+@app.command("report")
+def report_cmd(out: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path("report.html"),
+               since: DateOpt = None, db: DbOpt = None) -> None:
+    """Write the HTML report (charts and tables, one self-contained file) from the snapshot."""
+    from pipeline import report
+
+    settings = _settings(db)
+    try:
+        path = report.write_report(settings, out, since.date() if since else None)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{out}: cannot write the report: {exc.strerror or exc}")
+    console.print(f"wrote {path}")
+
+
 def _print_summary(summary: chain.RunSummary, settings: Settings) -> None:
     c = summary.counts
     t = Table("", "", title=f"Run {summary.run_id}: {summary.status}", show_header=False)
