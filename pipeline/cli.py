@@ -416,6 +416,23 @@ def report_cmd(out: Annotated[Path, typer.Option("--out", help="HTML file to wri
     console.print(f"wrote {path}")
 
 
+@app.command("export")
+def export_cmd(query: Annotated[str, typer.Option("--query", help="a SELECT over the tables and views")],
+               out: Annotated[Path, typer.Option("--out", help="file to write")],
+               fmt: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
+               db: DbOpt = None) -> None:
+    """Export a query's rows from the read-only snapshot as Parquet or CSV (DuckDB COPY)."""
+    from pipeline import export
+
+    try:
+        rows = export.export(_settings(db), query, fmt, out)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{out}: cannot write: {exc.strerror or exc}")
+    console.print(f"wrote {rows} rows to {out}")
+
+
 def _print_summary(summary: chain.RunSummary, settings: Settings) -> None:
     c = summary.counts
     t = Table("", "", title=f"Run {summary.run_id}: {summary.status}", show_header=False)
