@@ -190,9 +190,16 @@ def test_settings_come_from_the_newsflow_settings_variable(bag, loaded_env, tmp_
     other = tmp_path / "other.duckdb"
     variables = tmp_path / "variables.json"
     variables.write_text(json.dumps({"newsflow_settings": json.dumps({"db": str(other)})}))
-    run = bag.dags["news_backfill"].test(
-        run_conf={"start": "2026-02-24", "end": "2026-02-26", "sources": [], "stage": "re-classify",
-                  "dry_run": True}, variable_file_path=str(variables))
+    try:
+        run = bag.dags["news_backfill"].test(
+            run_conf={"start": "2026-02-24", "end": "2026-02-26", "sources": [], "stage": "re-classify",
+                      "dry_run": True}, variable_file_path=str(variables))
+    finally:
+        # dag.test serves the file through a secrets backend that the SDK memoises per process: left
+        # there, the Variable would point every later test's tasks at this test's database
+        from airflow.sdk.configuration import clear_secrets_backends_cache
+
+        clear_secrets_backends_cache()
     assert run.state == "success"
     assert query(other, "SELECT trigger, status FROM pipeline_runs") == [("airflow:news_backfill", "success")]
 
