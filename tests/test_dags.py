@@ -186,22 +186,20 @@ def test_news_backfill_rejects_an_unknown_source_and_records_why(bag, loaded_env
 
 
 def test_settings_come_from_the_newsflow_settings_variable(bag, loaded_env, tmp_path):
-    # a Variable (here from a file, as `airflow variables import` would hold it) overrides the env
+    # a Variable (`airflow variables set newsflow_settings '{"db": ...}'`) overrides the environment
+    from airflow.models.variable import Variable
+
     other = tmp_path / "other.duckdb"
-    variables = tmp_path / "variables.json"
-    variables.write_text(json.dumps({"newsflow_settings": json.dumps({"db": str(other)})}))
+    Variable.set("newsflow_settings", json.dumps({"db": str(other)}))
     try:
         run = bag.dags["news_backfill"].test(
             run_conf={"start": "2026-02-24", "end": "2026-02-26", "sources": [], "stage": "re-classify",
-                      "dry_run": True}, variable_file_path=str(variables))
+                      "dry_run": True})
     finally:
-        # dag.test serves the file through a secrets backend that the SDK memoises per process: left
-        # there, the Variable would point every later test's tasks at this test's database
-        from airflow.sdk.configuration import clear_secrets_backends_cache
-
-        clear_secrets_backends_cache()
+        Variable.delete("newsflow_settings")
     assert run.state == "success"
     assert query(other, "SELECT trigger, status FROM pipeline_runs") == [("airflow:news_backfill", "success")]
+    assert query(loaded_env.db, "SELECT count(*) FROM pipeline_runs WHERE trigger LIKE 'airflow:%'") == [(0,)]
 
 
 @pytest.fixture(scope="module")
