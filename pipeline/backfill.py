@@ -24,8 +24,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from pipeline import publish, store
 from pipeline import run as chain
-from pipeline import store
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
@@ -210,4 +210,6 @@ def run(settings: Settings, feeds: Sequence[FeedSource], backfill: Backfill, *,
                 clustered = chain.cluster_step(settings, since=backfill.since, until=backfill.until)
             summary.counts["stories"] = clustered["stories"]
         shutil.rmtree(settings.staging_dir / summary.run_id, ignore_errors=True)
+    if not backfill.dry_run:
+        publish.publish(settings)
     return summary

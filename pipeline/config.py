@@ -51,6 +51,9 @@ class Settings(BaseModel):
         0, ge=0, description="processes extracting pages: 0 = one per CPU, 1 = in-process")
     extract_timeout: float = Field(
         30.0, ge=0, description="seconds one page may take to extract (0 = no limit)")
+    snapshot_db: Path | None = Field(
+        None, description="read-only copy analysts query, published after each load "
+                          "[default: <db stem>.read.duckdb beside the db]")
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed (None values are ignored)."""

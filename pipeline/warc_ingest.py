@@ -23,8 +23,8 @@ import pyarrow.compute as pc
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
+from pipeline import publish, store
 from pipeline import run as chain
-from pipeline import store
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
@@ -166,6 +166,7 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
                 clustered = chain.cluster_step(settings, since=min(window),
                                                until=max(window) + _MICROSECOND)
             summary.counts["stories"] = clustered["stories"]
+    publish.publish(settings)  # readers get the new snapshot and search index
     return summary
 
 
