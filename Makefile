@@ -1,6 +1,7 @@
-# newsflow — the two commands a newcomer needs:
+# newsflow — the commands a newcomer needs:
 #   make demo   build the environment from uv.lock, run the pipeline on the bundled sample
 #   make test   build the environment, lint, type-check and run the tests
+#   make airflow-ui   Airflow standalone with the project's DAGs on http://localhost:8080
 # The environment lives in .venv/; uv itself is installed into .tools/ if it is not on PATH.
 
 SHELL := /bin/bash
@@ -35,5 +36,8 @@ unit: env
 
 test: lint unit
 
+airflow-ui: env
+	scripts/airflow-standalone.sh
+
 clean:
-	rm -rf $(VENV) .tools data/demo.duckdb
+	rm -rf $(VENV) .tools data/demo.duckdb .airflow

@@ -35,7 +35,7 @@ from airflow.sdk import Param, dag, get_current_context, task
 from newsflow_tasks import (
     ARTICLES,
     BACKFILL_POOL,
-    DEFAULT_ARGS,
+    DAG_DEFAULTS,
     begin,
     cluster,
     finish_run,
@@ -53,10 +53,7 @@ TODAY = pendulum.today("UTC").to_date_string()
 @dag(
     dag_id="news_backfill",
     schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    **DAG_DEFAULTS,
     tags=["newsflow", "backfill"],
     doc_md=__doc__,
     params={
@@ -91,10 +88,8 @@ def news_backfill() -> None:
     @task(outlets=[ARTICLES])
     def finish(run: str, loaded: dict[str, Any] | None, clustered: dict[str, int] | None) -> dict[str, Any]:
         selected = get_current_context()["ti"].xcom_pull(task_ids="plan", key="selected")
-        result = finish_run(run, {"plan": {} if selected is not None else None, "cluster": clustered},
-                            loaded, {"selected": selected or 0})
-        get_current_context()["outlet_events"][ARTICLES].extra = result
-        return result
+        return finish_run(run, {"plan": {} if selected is not None else None, "cluster": clustered},
+                          loaded, {"selected": selected or 0}, announce=ARTICLES)
 
     run = begin()
     batches = plan(run)

@@ -24,19 +24,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
-from newsflow_tasks import DEFAULT_ARGS, ENTRIES, begin, finish_run, settings
+from newsflow_tasks import DAG_DEFAULTS, ENTRIES, begin, finish_run, settings
 
 
 @dag(
     dag_id="news_ingest",
     schedule=CronDataIntervalTimetable(os.environ.get("NEWSFLOW_INGEST_SCHEDULE", "0 6 * * *"),
                                        timezone="UTC"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    **DAG_DEFAULTS,
     tags=["newsflow", "ingest"],
     doc_md=__doc__,
 )
@@ -52,10 +48,9 @@ def news_ingest() -> None:
 
     @task(outlets=[ENTRIES])
     def announce(run: str, found: dict[str, Any]) -> dict[str, Any]:
-        counts = {k: v for k, v in found.items() if isinstance(v, int)}
         finish_run(run, {"ingest": found}, None)
         get_current_context()["outlet_events"][ENTRIES].extra = {"run": run, **found}
-        return counts
+        return found
 
     run = begin()
     announce(run, ingest(run))

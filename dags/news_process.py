@@ -24,11 +24,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pendulum
 from airflow.sdk import dag, get_current_context, task
 from newsflow_tasks import (
     ARTICLES,
-    DEFAULT_ARGS,
+    DAG_DEFAULTS,
     ENTRIES,
     begin,
     cluster,
@@ -43,10 +42,7 @@ from newsflow_tasks import (
 @dag(
     dag_id="news_process",
     schedule=[ENTRIES],
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    **DAG_DEFAULTS,
     tags=["newsflow", "process"],
     doc_md=__doc__,
 )
@@ -66,10 +62,8 @@ def news_process() -> None:
 
         if loaded is not None and loaded["batches"] == loaded["planned"]:
             backfill.close(settings(), run)
-        result = finish_run(run, {"cluster": clustered}, loaded,
-                            {"stories": (clustered or {}).get("stories", 0)})
-        get_current_context()["outlet_events"][ARTICLES].extra = result
-        return result
+        return finish_run(run, {"cluster": clustered}, loaded,
+                          {"stories": (clustered or {}).get("stories", 0)}, announce=ARTICLES)
 
     run = begin()
     batches = plan(run)

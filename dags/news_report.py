@@ -12,18 +12,14 @@ rows: no article without a source, no duplicate ids, topic scores within [0, 1].
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import dag, task
-from newsflow_tasks import ARTICLES, DEFAULT_ARGS, settings
+from newsflow_tasks import ARTICLES, DAG_DEFAULTS, DEFAULT_ARGS, settings
 
 
 @dag(
     dag_id="news_report",
     schedule=[ARTICLES],
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    default_args={**DEFAULT_ARGS, "retries": 0, "on_failure_callback": None},
+    **{**DAG_DEFAULTS, "default_args": {**DEFAULT_ARGS, "retries": 0, "on_failure_callback": None}},
     tags=["newsflow", "report"],
     doc_md=__doc__,
 )

@@ -70,6 +70,16 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 
 
+#: What every newsflow DAG shares: no catch-up of missed intervals (a backfill is explicit), one
+#: run at a time, the retry and failure policy above.
+DAG_DEFAULTS: dict[str, Any] = {
+    "start_date": datetime(2026, 1, 1, tzinfo=UTC),
+    "catchup": False,
+    "max_active_runs": 1,
+    "default_args": DEFAULT_ARGS,
+}
+
+
 def settings() -> Settings:
     """Settings for a task: NEWSFLOW_* environment, overridden by the `newsflow_settings`
     Variable (a JSON object of Settings fields) when it exists."""
@@ -164,8 +174,9 @@ def cluster(loaded: dict[str, Any], since: str | None = None, until: str | None 
 
 
 def finish_run(run: str, parts: dict[str, dict[str, Any] | None], loaded: dict[str, Any] | None,
-               extra_counts: dict[str, int] | None = None) -> dict[str, Any]:
-    """Record the run's counts and status; raise if it failed (after recording why).
+               extra_counts: dict[str, int] | None = None, announce: Asset | None = None) -> dict[str, Any]:
+    """Record the run's counts and status; raise if it failed (after recording why), else update
+    the `announce` asset with the counts as the event's extra.
     `parts` maps the steps that must have finished to their outputs (None: the step failed)."""
     from pipeline import run as chain
 
@@ -185,5 +196,7 @@ def finish_run(run: str, parts: dict[str, dict[str, Any] | None], loaded: dict[s
     chain.finish(settings(), summary)
     if failed:
         raise RuntimeError(f"run {run} failed: {summary.error}")
-    return {"run": run, **dict(summary.counts),
-            "topics": dict(summary.top_topics)}
+    result = {"run": run, **dict(summary.counts), "topics": dict(summary.top_topics)}
+    if announce is not None:
+        get_current_context()["outlet_events"][announce].extra = result
+    return result

@@ -13,6 +13,7 @@ Pure functions over a `FeedState` (read from `feed_state`) and a `FeedPoll`:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,9 @@ from pipeline.models import FeedPoll
 
 #: sy:updatePeriod in minutes (RSS 1.0 syndication module); the frequency divides it.
 UPDATE_PERIODS = {"hourly": 60, "daily": 1440, "weekly": 10_080, "monthly": 43_200, "yearly": 525_600}
+TTL = re.compile(rb"<ttl>\s*(\d{1,7})\s*</ttl>", re.I)
+UPDATE_PERIOD = re.compile(rb"<sy:updatePeriod>\s*([A-Za-z]+)\s*<", re.I)
+UPDATE_FREQUENCY = re.compile(rb"<sy:updateFrequency>\s*(\d{1,6})\s*<", re.I)
 #: A ttl above this is treated as a week: a typo should not silence a feed for months.
 MAX_TTL_MINUTES = 10_080
 
@@ -62,17 +66,19 @@ def skip_reason(state: FeedState | None, now: datetime) -> str | None:
     return None
 
 
-def ttl_hint(parsed: Any) -> int | None:
-    """Minutes the feed says it stays unchanged: `<ttl>`, else sy:updatePeriod/Frequency."""
-    feed = parsed.get("feed", {}) if parsed else {}
-    ttl = str(feed.get("ttl") or "").strip()
-    if ttl.isdigit() and int(ttl) > 0:
-        return min(int(ttl), MAX_TTL_MINUTES)
-    period = UPDATE_PERIODS.get(str(feed.get("sy_updateperiod") or "").strip().lower())
-    if period is None:
+def ttl_hint(body: bytes) -> int | None:
+    """Minutes the feed says it stays unchanged: RSS `<ttl>`, else sy:updatePeriod/Frequency.
+    Read from the channel's head (both parsers of `pipeline.poll` keep only the entries)."""
+    head = body[:65_536]
+    ttl = TTL.search(head)
+    if ttl and int(ttl.group(1)) > 0:
+        return min(int(ttl.group(1)), MAX_TTL_MINUTES)
+    period = UPDATE_PERIOD.search(head)
+    minutes = UPDATE_PERIODS.get(period.group(1).decode().lower()) if period else None
+    if minutes is None:
         return None
-    freq = str(feed.get("sy_updatefrequency") or "1").strip()
-    return max(1, min(period // max(int(freq) if freq.isdigit() else 1, 1), MAX_TTL_MINUTES))
+    freq = UPDATE_FREQUENCY.search(head)
+    return max(1, min(minutes // max(int(freq.group(1)) if freq else 1, 1), MAX_TTL_MINUTES))
 
 
 def next_state(prev: FeedState | None, poll: FeedPoll, settings: Settings) -> dict[str, Any]:

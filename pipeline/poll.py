@@ -19,7 +19,7 @@ import httpx
 import lxml.etree
 import lxml.html
 
-from pipeline import feedstate, net
+from pipeline import feedparse, feedstate, net
 from pipeline.config import Settings
 from pipeline.models import Entry, FeedPoll, Problem
 from pipeline.sources import FeedSource
@@ -114,7 +114,7 @@ def poll_feed(client: net.Client, feed: FeedSource, *, run_id: str, deadline_s: 
         poll_id=poll_id, feed_id=feed.id, url=feed.url, polled_at=polled_at, status=status,
         http_status=resp.status, content_type=resp.content_type, elapsed_ms=elapsed,
         entries=entries, problem=problem, etag=resp.headers.get("etag"),
-        last_modified=resp.headers.get("last-modified"), ttl_minutes=feedstate.ttl_hint(parsed),
+        last_modified=resp.headers.get("last-modified"), ttl_minutes=feedstate.ttl_hint(resp.body),
     )
 
 
@@ -124,11 +124,17 @@ def declares_entities(body: bytes) -> bool:
 
 
 def parse_feed(body: bytes, url: str, headers: httpx.Headers | dict[str, str] | None = None) -> Any:
-    """feedparser over bytes already fetched (feedparser never touches the network here)."""
+    """A well-formed RSS/Atom/RDF feed through the lxml fast path (`pipeline.feedparse`), anything
+    else through feedparser; both over bytes already fetched, neither touches the network. Neither
+    sanitises HTML nor resolves URIs inside it: `_clean` strips the tags and keeps only text."""
+    fast = feedparse.parse(body, url)
+    if fast is not None:
+        return fast
     response_headers = {"content-location": url}
     if headers is not None and headers.get("content-type"):
         response_headers["content-type"] = headers["content-type"]
-    return feedparser.parse(body, response_headers=response_headers)
+    return feedparser.parse(body, response_headers=response_headers, sanitize_html=False,
+                            resolve_relative_uris=False)
 
 
 def _entries(feed: FeedSource, parsed: Any, base_url: str) -> Iterable[Entry]:

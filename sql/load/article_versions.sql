@@ -9,6 +9,8 @@ SELECT
 FROM (SELECT DISTINCT ON (article_id) * FROM staging_articles
       WHERE content_hash IS NOT NULL ORDER BY article_id, fetched_at DESC) s
 LEFT JOIN (SELECT article_id, max(version) AS latest, arg_max(content_hash, version) AS latest_hash
-           FROM article_versions GROUP BY article_id) v USING (article_id)
+           FROM article_versions
+           WHERE article_id IN (SELECT article_id FROM staging_articles)  -- only the batch's rows
+           GROUP BY article_id) v USING (article_id)
 LEFT JOIN staging_diffs d USING (article_id)
 WHERE v.latest_hash IS DISTINCT FROM s.content_hash;

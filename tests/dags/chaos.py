@@ -10,16 +10,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pendulum
 from airflow.sdk import dag, get_current_context, task
-from newsflow_tasks import DEFAULT_ARGS, begin, finish_run, load, planned, process, settings
+from newsflow_tasks import DAG_DEFAULTS, DEFAULT_ARGS, begin, finish_run, load, planned, process, settings
 
 
 def chain(dag_id: str, retries: int) -> None:
-    @dag(dag_id=dag_id, schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-         default_args={**DEFAULT_ARGS, "retries": retries, "retry_delay": timedelta(seconds=0),
-                       "retry_exponential_backoff": False},
-         tags=["test"], doc_md="a worker that dies")
+    @dag(dag_id=dag_id, schedule=None, tags=["test"], doc_md="a worker that dies",
+         **{**DAG_DEFAULTS, "default_args": {**DEFAULT_ARGS, "retries": retries,
+                                             "retry_delay": timedelta(seconds=0),
+                                             "retry_exponential_backoff": False}})
     def flow() -> None:
         @task
         def plan(run: str) -> list[dict[str, Any]]:
