@@ -375,6 +375,56 @@ def demo(db: Annotated[Path, typer.Option("--db", help="DuckDB file for the demo
     console.print(t)
 
 
+@app.command("enable-feed")
+def enable_feed(feed_id: Annotated[str, typer.Argument(help="the feed's id")], db: DbOpt = None) -> None:
+    """Re-enable a feed disabled after repeated failures, and forget its backoff: the next run polls it."""
+    settings = _settings(db)
+    try:
+        with store.open_db(settings) as con:
+            found = store.enable_feed(con, settings, feed_id)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    if not found:
+        _fail(f"feed {feed_id!r} has no polling state in {settings.db}")
+    console.print(f"feed {feed_id} enabled; the next run polls it")
+
+
+@app.command()
+def discover(site_url: Annotated[str, typer.Argument(help="the site's home page")],
+             allow_host: AllowOpt = None) -> None:
+    """List a site's feeds (<link rel=alternate>, common paths) and sitemaps (robots.txt, common paths)."""
+    from pipeline import net, sitemaps
+
+    settings = _settings(allow_hosts=allow_host)
+    try:
+        found = sitemaps.discover(settings, site_url)
+    except net.FetchError as exc:
+        _fail(f"{site_url}: {exc.message}")
+    for kind in ("feeds", "sitemaps"):
+        console.print(f"{kind}:" + ("" if found[kind] else " none found"))
+        for url in found[kind]:
+            console.print(f"  {url}", highlight=False, soft_wrap=True)
+
+
+@app.command("backfill-sitemap")
+def backfill_sitemap(sitemap_url: Annotated[str, typer.Argument(help="a sitemap or sitemap index URL")],
+                     db: DbOpt = None, since: DateOpt = None, until: DateOpt = None,
+                     allow_host: AllowOpt = None) -> None:
+    """Queue the article URLs a (news) sitemap lists for [--since, --until): the next run fetches them."""
+    from pipeline import net, sitemaps
+
+    settings = _settings(db, allow_hosts=allow_host)
+    try:
+        urls = sitemaps.sitemap_urls(settings, sitemap_url, _utc(since), _utc(until))
+        with store.open_db(settings) as con:
+            queued = store.queue_entries(con, settings, sitemaps.as_entries(urls, "sitemap"))
+    except (net.FetchError, ValueError) as exc:
+        _fail(f"{sitemap_url}: {getattr(exc, 'message', exc)}")
+    except NewsflowError as exc:
+        _fail(str(exc))
+    console.print(f"{queued} article URLs queued from {sitemap_url}; the next run fetches them")
+
+
 def _print_summary(summary: chain.RunSummary, settings: Settings) -> None:
     c = summary.counts
     t = Table("", "", title=f"Run {summary.run_id}: {summary.status}", show_header=False)

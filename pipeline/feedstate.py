@@ -7,7 +7,7 @@ Pure functions over a `FeedState` (read from `feed_state`) and a `FeedPoll`:
 - a failing feed waits `feed_backoff * 2^(failures-1)` seconds (at most `feed_backoff_max`), or
   longer when the server sent Retry-After; it is skipped (status `skipped`) until then;
 - after `feed_disable_after` failures in a row it is disabled (visible in `feed_health`) until
-  `newsflow enable-feed` or a success of a forced poll;
+  `newsflow enable-feed ID`;
 - a feed's `<ttl>` or `sy:updatePeriod` / `sy:updateFrequency` sets the earliest next poll.
 """
 

@@ -238,6 +238,13 @@ def enable_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed_id: str
     return bool(row and row[0])
 
 
+def queue_entries(con: duckdb.DuckDBPyConnection, settings: Settings,
+                  rows: Sequence[dict[str, Any]]) -> int:
+    """Entries from outside the feeds (sitemap URLs): the next run fetches their pages."""
+    _load(con, settings, {"entries": _table("entries", rows)}, ["entries"])
+    return len(rows)
+
+
 def pending_tasks(con: duckdb.DuckDBPyConnection, settings: Settings, *,
                   feed_ids: Sequence[str] | None = None,
                   since: datetime | None = None, until: datetime | None = None) -> list[PageTask]:

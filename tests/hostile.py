@@ -13,6 +13,7 @@ Routes (GET):
   /robots.txt            `robots` attribute (404 when None); /private/... is what tests disallow
   /feed.xml              an RSS feed with an ETag and Last-Modified; answers 304 to either
   /laughs.xml, /xxe.xml  feeds with an entity-expansion payload, an external entity
+  /, /sitemap*.xml       a home page naming its feed; a sitemap index, a news sitemap, an old one
 Every request is counted in `hits` (path -> count) so a test can prove a server was not reached.
 """
 
@@ -75,6 +76,24 @@ XXE = """<?xml version="1.0"?>
 <!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>
 <rss version="2.0"><channel><title>&x;</title><link>http://example.org/</link>
 <item><title>&x;</title><link>{base}/article/1.html</link></item></channel></rss>"""
+HOME = """<!doctype html><html><head><title>Home</title>
+<link rel="alternate" type="application/rss+xml" title="News" href="/feed.xml"></head>
+<body><p>Welcome</p></body></html>"""
+SITEMAPS = {
+    "/sitemap.xml": """<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>{base}/sitemap-news.xml</loc><lastmod>2026-03-02</lastmod></sitemap>
+<sitemap><loc>{base}/sitemap-2019.xml</loc><lastmod>2019-12-31</lastmod></sitemap></sitemapindex>""",
+    "/sitemap-news.xml": """<?xml version="1.0"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>{base}/article/21.html</loc><news:news><news:publication_date>2026-03-01T08:00:00+01:00
+</news:publication_date><news:title>Talks resume</news:title></news:news></url>
+<url><loc>{base}/article/22.html</loc><lastmod>2026-03-02</lastmod></url>
+<url><loc>{base}/article/23.html</loc><lastmod>2026-02-10</lastmod></url>
+<url><loc>{base}/article/24.html</loc></url></urlset>""",
+    "/sitemap-2019.xml": """<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>{base}/article/99.html</loc><lastmod>2019-06-01</lastmod></url></urlset>""",
+}
 ETAG = '"feed-v1"'
 LAST_MODIFIED = "Tue, 24 Nov 2026 10:00:00 GMT"
 
@@ -119,7 +138,12 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/robots.txt":
             if self.server.robots is None:
                 return self.send(404, b"no robots here", "text/plain")
-            return self.send(200, self.server.robots.encode(), "text/plain")
+            return self.send(200, self.server.robots.replace("{base}", self.server.base).encode(),
+                             "text/plain")
+        if path == "/":
+            return self.send(200, HOME.format(base=self.server.base).encode())
+        if path in SITEMAPS:
+            return self.send(200, SITEMAPS[path].format(base=self.server.base).encode(), "application/xml")
         if path.startswith("/private/"):
             return self.send(200, article(9).encode())
         if path == "/feed.xml":

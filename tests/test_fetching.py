@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipeline import archive, backfill, charset, extract, failures, fetch, guard, net, poll, store
+from pipeline import archive, backfill, charset, extract, failures, fetch, guard, net, poll, sitemaps, store
 from pipeline import run as chain
 from pipeline.classify import default_classifier
 from pipeline.config import Settings
@@ -321,3 +321,53 @@ def test_retryable_failures_wait_for_their_backoff_and_permanent_ones_are_droppe
     with store.open_db(cfg) as con:
         con.execute("UPDATE errors SET next_retry_at = now() - INTERVAL 1 SECOND")
     assert [t.link for b in chain.plan(cfg) for t in b] == [f"{server.base}/429"]
+
+
+# -- discovery and sitemaps ---------------------------------------------------------------------------
+
+def test_discover_finds_the_feed_and_the_sitemap_named_in_robots_txt(cfg):
+    with hostile.serve("127.0.0.7", robots="User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n") as srv:
+        found = sitemaps.discover(cfg.with_(allow_hosts=[srv.host]), srv.base + "/")
+    assert found == {"feeds": [f"{srv.base}/feed.xml"], "sitemaps": [f"{srv.base}/sitemap.xml"]}
+
+
+def test_a_sitemap_index_gives_the_article_urls_of_a_date_range(server, cfg):
+    since, until = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC)
+    urls = sitemaps.sitemap_urls(cfg, f"{server.base}/sitemap.xml", since, until)
+    assert [u.url.rsplit("/", 1)[-1] for u in urls] == ["21.html", "22.html"]
+    assert urls[0].published == datetime(2026, 3, 1, 7, tzinfo=UTC) and urls[0].title == "Talks resume"
+    assert server.hits["/sitemap-2019.xml"] == 0  # its lastmod is before the window
+    everything = sitemaps.sitemap_urls(cfg, f"{server.base}/sitemap-news.xml")
+    assert len(everything) == 4
+
+
+def test_backfill_sitemap_queues_urls_that_the_next_run_fetches(server, cfg, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    monkeypatch.setenv("NEWSFLOW_ARCHIVE_DIR", str(cfg.archive_dir))
+    result = CliRunner().invoke(app, ["backfill-sitemap", f"{server.base}/sitemap.xml", "--db", str(cfg.db),
+                                      "--since", "2026-03-01", "--until", "2026-03-03"])
+    assert result.exit_code == 0, result.output
+    assert "2 article URLs queued" in result.output
+    assert sorted(t.link.rsplit("/", 1)[-1] for b in chain.plan(cfg) for t in b) == ["21.html", "22.html"]
+
+
+def test_allow_host_on_the_command_line(tmp_path, cfg):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    newsflow = str(Path(sys.executable).parent / "newsflow")
+    with hostile.serve("127.0.0.8") as srv:
+        feeds = tmp_path / "f.yaml"
+        feeds.write_text(f"feeds:\n  - id: local\n    url: {srv.base}/feed.xml\n", encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k != "NEWSFLOW_ALLOW_HOSTS"}
+        args = [newsflow, "poll", "--feeds", str(feeds), "--db", str(tmp_path / "p.duckdb")]
+        blocked = subprocess.run(args, capture_output=True, text=True, env=env)
+        assert blocked.returncode == 0 and "loopback" in blocked.stdout and srv.hits["/feed.xml"] == 0
+        allowed = subprocess.run([*args, "--allow-host", srv.host, "--db", str(tmp_path / "q.duckdb")],
+                                 capture_output=True, text=True, env=env)
+        assert allowed.returncode == 0 and srv.hits["/feed.xml"] == 1, allowed.stdout
