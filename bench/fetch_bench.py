@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,11 +36,19 @@ def main() -> None:
     ap.add_argument("--hosts", type=int, default=20)
     ap.add_argument("--delay", type=float, default=0.2, help="seconds each server waits per request")
     ap.add_argument("--per-host", type=int, default=2, help="per_host_concurrency")
+    ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.serve:
+        return serve(args.hosts, args.delay)
     per_host_pages = args.pages // args.hosts
-    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
-        servers = [stack.enter_context(hostile.serve(f"127.0.0.{10 + i}", delay=args.delay))
-                   for i in range(args.hosts)]
+    # the servers run in their own process, so they do not compete for the fetcher's GIL
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", "--hosts", str(args.hosts),
+                             "--delay", str(args.delay)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout is not None and proc.stdin is not None
+    bases: list[str] = json.loads(proc.stdout.readline())
+    with tempfile.TemporaryDirectory() as tmp:
+        servers = [SimpleNamespace(base=b, host=b.removeprefix("http://")) for b in bases]
         settings = Settings(
             allow_hosts=[s.host for s in servers], concurrency=args.hosts * args.per_host,
             per_host_concurrency=args.per_host, per_host_delay=args.delay / args.per_host,
@@ -51,6 +61,8 @@ def main() -> None:
         wall = time.perf_counter() - started
         failed = sum(1 for p in pages if p.problem)
         archived = sum(f.stat().st_size for f in (Path(tmp) / "archive").rglob("*.warc.gz"))
+    proc.stdin.close()
+    proc.wait(timeout=30)
     bound = per_host_pages * args.delay / args.per_host
     result = {"pages": len(tasks), "hosts": args.hosts, "delay_s": args.delay,
               "per_host_concurrency": args.per_host, "per_host_delay_s": args.delay / args.per_host,
@@ -65,6 +77,15 @@ def main() -> None:
     out = ROOT / "bench" / "results" / "fetch.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+def serve(hosts: int, delay: float) -> None:
+    """Serve `hosts` hostile servers on 127.0.0.10...; print their bases; stop when stdin closes."""
+    with ExitStack() as stack:
+        servers = [stack.enter_context(hostile.serve(f"127.0.0.{10 + i}", delay=delay))
+                   for i in range(hosts)]
+        print(json.dumps([s.base for s in servers]), flush=True)
+        sys.stdin.read()
 
 
 if __name__ == "__main__":
