@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from warcio.exceptions import ArchiveLoadFailed as ArchiveLoadException
 
-from pipeline import archive, fetch, store
+from pipeline import archive, fetch, publish, store
 from pipeline import run as chain
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
@@ -244,4 +244,6 @@ def run(settings: Settings, feeds: Sequence[FeedSource], backfill: Backfill, *,
                 clustered = chain.cluster_step(settings, since=backfill.since, until=backfill.until)
             summary.counts["stories"] = clustered["stories"]
         shutil.rmtree(settings.staging_dir / summary.run_id, ignore_errors=True)
+    if not backfill.dry_run:
+        publish.publish(settings)
     return summary

@@ -375,6 +375,80 @@ def demo(db: Annotated[Path, typer.Option("--db", help="DuckDB file for the demo
     console.print(t)
 
 
+@app.command("publish")
+def publish_cmd(db: DbOpt = None) -> None:
+    """Refresh the full-text index and publish the read-only snapshot analysts query
+    (runs do this after each load)."""
+    from pipeline import publish
+
+    settings = _settings(db)
+    if not settings.db.exists():
+        _fail(f"{settings.db}: no database yet (run 'newsflow init' or 'newsflow run')")
+    try:
+        path = publish.publish(settings)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    console.print(f"published {path}")
+
+
+@app.command()
+def search(query: Annotated[str, typer.Argument(help="words to look for (BM25 over title and text)")],
+           db: DbOpt = None,
+           topic: Annotated[str | None, typer.Option(help="only this primary subtopic id "
+                                                      "(the story's id: any on-topic article)")] = None,
+           since: DateOpt = None,
+           limit: Annotated[int, typer.Option(help="how many hits")] = 10) -> None:
+    """Full-text search of the published snapshot: ranked hits with snippets."""
+    from pipeline import fts, publish
+
+    settings = _settings(db)
+    try:
+        with publish.read(settings) as con:
+            hits = fts.search(con, settings, query, topic=topic, since=_utc(since), limit=limit)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    if not hits:
+        console.print(f"no articles match {query!r}")
+    for i, h in enumerate(hits, 1):
+        day = f"{h.published:%Y-%m-%d}" if h.published else "----------"
+        mark = f"[green]{h.topic}[/]" if h.on_topic else "[dim]off topic[/]"
+        console.print(f"[bold]{i:>2}. {h.title or '(untitled)'}[/]  score {h.score:.2f}", highlight=False)
+        console.print(f"    {day} · {h.source or '-'} · {mark} · {h.url}", highlight=False)
+        console.print(f"    {h.snippet}", highlight=False, style="italic")
+
+
+@app.command("report")
+def report_cmd(out: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path("report.html"),
+               since: DateOpt = None, db: DbOpt = None) -> None:
+    """Write the HTML report (charts and tables, one self-contained file) from the snapshot."""
+    from pipeline import report
+
+    settings = _settings(db)
+    try:
+        path = report.write_report(settings, out, since.date() if since else None)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{out}: cannot write the report: {exc.strerror or exc}")
+    console.print(f"wrote {path}")
+
+
+@app.command("export")
+def export_cmd(query: Annotated[str, typer.Option("--query", help="a SELECT over the tables and views")],
+               out: Annotated[Path, typer.Option("--out", help="file to write")],
+               fmt: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
+               db: DbOpt = None) -> None:
+    """Export a query's rows from the read-only snapshot as Parquet or CSV (DuckDB COPY)."""
+    from pipeline import export
+
+    try:
+        rows = export.export(_settings(db), query, fmt, out)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{out}: cannot write: {exc.strerror or exc}")
+    console.print(f"wrote {rows} rows to {out}")
+
 @app.command("enable-feed")
 def enable_feed(feed_id: Annotated[str, typer.Argument(help="the feed's id")], db: DbOpt = None) -> None:
     """Re-enable a feed disabled after repeated failures, and forget its backoff: the next run polls it."""

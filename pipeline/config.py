@@ -51,6 +51,9 @@ class Settings(BaseModel):
         "re-extract", description="what a scheduled run for a past interval reprocesses")
     lock_wait: float = Field(
         600.0, ge=0, description="seconds a writer waits for another process's write lock")
+    snapshot_db: Path | None = Field(
+        None, description="read-only copy analysts query, published after each load "
+                          "[default: <db stem>.read.duckdb beside the db]")
     # -- fetching that survives the real web (pipeline.guard, net, polite, archive, feedstate) --
     allow_hosts: list[str] = Field(
         default_factory=list,

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from pipeline import dedup, extract, fetch, poll, staging, store
+from pipeline import dedup, extract, fetch, poll, publish, staging, store
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
 from pipeline.models import FeedPoll, Page, PageTask
@@ -260,6 +260,7 @@ def reclassify(settings: Settings, *, since: datetime | None = None,
             store.save_classifications(con, settings, decisions)
         relevant += sum(d.relevant for d in decisions)
         reporter.advance("classify", len(decisions))
+    publish.publish(settings)
     return {"version": classifier.version, "articles": len(items), "relevant": relevant}
 
 
@@ -304,6 +305,7 @@ def run(settings: Settings, feeds: Sequence[FeedSource], *, trigger: str = "cli"
         with summary.timed("cluster"):
             clustered = cluster_step(settings, since=default_cluster_window(settings))
         summary.counts["stories"] = clustered["stories"]
+    publish.publish(settings)  # readers get the new snapshot and search index
     return summary
 
 

@@ -90,3 +90,17 @@ def counts(db: Path) -> dict[str, int]:
     tables = ["feeds", "entries", "articles", "topics", "classifications", "article_topics", "errors"]
     with duckdb.connect(str(db), read_only=True) as con:
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory, sample_base: str) -> Settings:
+    """One run of the whole chain over the sample, shared by the analysts' tests: read it, never
+    write to it (copy the file first)."""
+    from pipeline import run as chain
+
+    folder = tmp_path_factory.mktemp("sample-db")
+    settings = Settings(db=folder / "news.duckdb", staging_dir=folder / "staging",
+                        feeds_file=folder / "feeds.yaml", read_timeout=2.0, connect_timeout=2.0,
+                        deadline=2.0, batch_size=4)
+    chain.run(settings, _sample_feeds(sample_base), trigger="test")
+    return settings

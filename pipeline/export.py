@@ -1,0 +1,42 @@
+"""Exports: the result of an analyst's query written as Parquet or CSV by DuckDB's COPY, from
+the read-only snapshot (a query that tries to write fails there)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from pipeline import publish
+from pipeline.config import Settings
+from pipeline.errors import NewsflowError
+
+Format = Literal["parquet", "csv"]
+FORMATS: dict[str, str] = {"parquet": "FORMAT parquet, COMPRESSION zstd", "csv": "FORMAT csv, HEADER true"}
+
+
+class ExportError(NewsflowError):
+    """The query or the output cannot be exported (a caller's mistake)."""
+
+
+def export(settings: Settings, query: str, fmt: str, out: Path) -> int:
+    """Run `query` on the snapshot and write its rows to `out`; returns how many rows."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}: choose parquet or csv")
+    body = query.strip().rstrip(";").strip()
+    if not body:
+        raise ExportError("empty query")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    target = str(temp).replace("'", "''")
+    try:
+        with publish.read(settings) as con:
+            row = con.execute(f"COPY ({body}) TO '{target}' ({FORMATS[fmt]})").fetchone()
+        os.replace(temp, out)
+    except duckdb.Error as exc:
+        raise ExportError(f"query failed: {str(exc).strip().splitlines()[0]}") from None
+    finally:
+        temp.unlink(missing_ok=True)
+    return int(row[0]) if row else 0

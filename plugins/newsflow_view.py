@@ -1,0 +1,49 @@
+"""Airflow UI plugin: a "newsflow" page in the Browse menu with feed health and today's on-topic
+articles per subtopic, read from the published DuckDB snapshot (never the writer's file).
+
+A FastAPI app mounted by the API server under /newsflow (`fastapi_apps`) serves the page and its
+figures as JSON (/newsflow/api/summary); `external_views` adds the menu entry that shows the page
+in the UI. The figures come from `pipeline.view`; settings from NEWSFLOW_* variables.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from airflow.plugins_manager import AirflowPlugin
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import HTMLResponse
+
+from pipeline import view
+from pipeline.config import Settings
+from pipeline.errors import NewsflowError
+
+Day = Annotated[date | None, Query(description="UTC day (default: today)")]
+
+app = FastAPI(title="newsflow", description="Feed health and subtopic counts from the newsflow snapshot")
+
+
+def _figures(day: date | None) -> dict:
+    try:
+        return view.summary(Settings.from_env(), day)
+    except NewsflowError as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from None
+
+
+@app.get("/api/summary")
+def summary(day: Day = None) -> dict:
+    """Feed health and the day's on-topic articles per subtopic, as JSON."""
+    return _figures(day)
+
+
+@app.get("/", response_class=HTMLResponse)
+def page(day: Day = None) -> str:
+    return view.page(_figures(day))
+
+
+class NewsflowViewPlugin(AirflowPlugin):
+    name = "newsflow"
+    fastapi_apps = [{"app": app, "url_prefix": "/newsflow", "name": "newsflow view"}]
+    external_views = [{"name": "newsflow", "href": "newsflow/", "url_route": "newsflow",
+                       "destination": "nav", "category": "browse"}]

@@ -1,0 +1,82 @@
+"""Full-text search (pipeline/fts.py) over the published snapshot of the sample."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline import fts, publish
+from pipeline.cli import app
+from pipeline.errors import DatabaseError
+
+# a phrase from each seed text (/work/shared/seeds), and the sample page that carries the seed
+SEED_PHRASES = [
+    ("ceasefire monitoring", "seed-1.html"),
+    ("Witkoff Kushner envoys", "seed-2.html"),
+    ("calculated facade Kremlin-hosted discussions", "seed-3.html"),  # the text has "façade"
+    ("window for European dialogue", "seed-4.html"),
+    ("clear list of demands concessions", "seed-5.html"),
+]
+
+
+def page(hit: fts.Hit) -> str:
+    return (hit.url or "").rsplit("/", 1)[-1]
+
+
+@pytest.mark.parametrize(("phrase", "expected"), SEED_PHRASES)
+def test_a_seed_phrase_ranks_its_seed_article_first(sample_db, phrase, expected):
+    with publish.read(sample_db) as con:
+        hits = fts.search(con, sample_db, phrase, limit=5)
+    assert page(hits[0]) == expected
+    assert hits == sorted(hits, key=lambda h: -h.score)
+    assert any(w[:5] in hits[0].snippet.lower() for w in phrase.lower().split() if len(w) > 3)
+
+
+def test_the_topic_and_since_filters_narrow_the_hits(sample_db):
+    with publish.read(sample_db) as con:
+        everything = fts.search(con, sample_db, "ceasefire monitoring", limit=20)
+        on_topic = fts.search(con, sample_db, "ceasefire monitoring", topic="ukraine_war_peace", limit=20)
+        narratives = fts.search(con, sample_db, "peace", topic="russian_narratives", limit=20)
+        late = fts.search(con, sample_db, "peace", since=datetime(2026, 2, 20, tzinfo=UTC), limit=20)
+    # the rate-decision story "will continue to monitor": a hit, but off topic
+    assert "offtopic-03.html" in {page(h) for h in everything}
+    assert {page(h) for h in on_topic} == {page(h) for h in everything if h.on_topic}
+    assert narratives and {h.topic for h in narratives} == {"russian_narratives"}
+    assert late and all(h.published and h.published >= datetime(2026, 2, 20, tzinfo=UTC) for h in late)
+    assert "seed-5.html" not in {page(h) for h in late}  # published 2026-02-10
+
+
+def test_a_caller_mistake_is_a_one_line_error(sample_db):
+    with publish.read(sample_db) as con:
+        with pytest.raises(fts.SearchError, match="unknown topic 'tanks'"):
+            fts.search(con, sample_db, "drones", topic="tanks")
+        with pytest.raises(fts.SearchError, match="empty query"):
+            fts.search(con, sample_db, "  ")
+    missing = sample_db.with_(snapshot_db=sample_db.db.with_name("none.duckdb"))
+    with pytest.raises(DatabaseError, match="no snapshot published yet"), publish.read(missing):
+        pass
+
+
+def test_newsflow_search_prints_ranked_hits_with_snippets(sample_db, monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_SNAPSHOT_DB", str(publish.snapshot_path(sample_db)))
+    out = CliRunner().invoke(app, ["search", "shadow fleet tankers", "--db", str(sample_db.db),
+                                   "--limit", "2"], terminal_width=200)
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())  # as printed, whatever the terminal's width
+    assert text.startswith("1. EU adopts 20th sanctions package")
+    first = text.split(" 2. ")[0]
+    assert "ontopic-sanctions.html" in first and "sanctions_pressure" in first and "score" in first
+    assert "shadow" in first.split("ontopic-sanctions.html")[1].lower()  # the snippet follows
+    bad = CliRunner().invoke(app, ["search", "x", "--db", str(sample_db.db), "--topic", "nope"])
+    assert bad.exit_code == 2 and "unknown topic 'nope'" in bad.output
+
+
+@pytest.mark.parametrize(("text", "query", "expected"), [
+    ("one two three", "absent", "one two three"),
+    (" ".join(f"w{i}" for i in range(100)) + " ceasefire monitoring " + " ".join(f"x{i}" for i in range(100)),
+     "ceasefire monitoring", "… w93 w94 w95 w96 w97 w98 w99 ceasefire monitoring x0"),
+])
+def test_a_snippet_is_cut_around_the_query_words(text, query, expected):
+    assert fts.snippet(text, query).startswith(expected)
