@@ -67,13 +67,14 @@ class HostScheduler(Generic[T]):
                         self._order.remove(host)
                     self._active[host] += 1
                     self._next_at[host] = now + self._delay
+                    self._cond.notify()  # pass the baton: another host may be ready too
                     return host, item
                 self._cond.wait(wait)
 
     def done(self, host: Hashable) -> None:
         with self._cond:
             self._active[host] -= 1
-            self._cond.notify_all()
+            self._cond.notify()  # one waiter is enough: it passes the baton on when it takes
 
 
 def polite_map(fn: Callable[[T], R], items: Iterable[T], *, key: Callable[[T], Hashable],
