@@ -49,6 +49,7 @@ class HostScheduler(Generic[T]):
         with self._cond:
             while True:
                 if not self._order:
+                    self._cond.notify_all()  # everything is taken: let every waiter finish
                     return None
                 now = time.monotonic()
                 wait: float | None = None
