@@ -1,40 +1,62 @@
 """
-### news_report — checks and reports after every load
+### news_report — publish, check and report after every load
 
 Runs whenever the **`newsflow_articles`** asset is updated (by `news_process` or `news_backfill`).
-It runs the data checks in `sql/checks/` and fails loudly, naming every rule broken with example
-rows: no article without a source, no duplicate ids, topic scores within [0, 1].
+The checks: no article without a source, no duplicate ids, topic scores in [0, 1]; a failed check
+shows example rows.
 
 | task | what it does |
 |---|---|
-| `checks` | runs every data check; fails the run if one fails |
+| `publish` | rebuilds the full-text index; publishes the read-only snapshot (`<db>.read.duckdb`) |
+| `checks` | runs the data checks in `sql/checks/` on the snapshot; fails loudly, naming each rule broken |
+| `report` | writes the HTML report of the last `report_days` (30) days beside the database (`report.html`) |
 """
 
 from __future__ import annotations
 
-from airflow.sdk import dag, task
-from newsflow_tasks import ARTICLES, DAG_DEFAULTS, DEFAULT_ARGS, settings
+from airflow.sdk import Param, dag, get_current_context, task
+from newsflow_tasks import ARTICLES, DAG_DEFAULTS, DB_POOL, DEFAULT_ARGS, settings
 
 
 @dag(
     dag_id="news_report",
     schedule=[ARTICLES],
-    **{**DAG_DEFAULTS, "default_args": {**DEFAULT_ARGS, "retries": 0, "on_failure_callback": None}},
+    **{**DAG_DEFAULTS, "default_args": {**DEFAULT_ARGS, "retries": 1}},
     tags=["newsflow", "report"],
     doc_md=__doc__,
+    params={"report_days": Param(30, type="integer", minimum=1, title="Days in the report",
+                                 description="The report covers this many days back (weekly bars past 62).")},
 )
 def news_report() -> None:
-    @task
-    def checks() -> dict[str, int]:
+    @task(pool=DB_POOL)
+    def publish() -> str:
+        from pipeline import publish as snapshot
+
+        return str(snapshot.publish(settings()))
+
+    @task(retries=0)
+    def checks(snapshot: str) -> dict[str, int]:
         from pipeline import checks as data_checks
 
-        results = data_checks.run_checks(settings())
+        results = data_checks.run_checks(settings(), snapshot=snapshot)
         for result in results:
             print(result.describe())
         data_checks.assert_checks(results)
         return {r.name: r.failures for r in results}
 
-    checks()
+    @task
+    def report(snapshot: str) -> str:
+        from datetime import UTC, datetime, timedelta
+
+        from pipeline import report as html
+
+        cfg = settings()
+        days = get_current_context()["params"]["report_days"]
+        since = (datetime.now(UTC) - timedelta(days=days)).date()
+        return str(html.write_report(cfg, cfg.db.parent / "report.html", since=since))
+
+    snapshot = publish()
+    checks(snapshot) >> report(snapshot)
 
 
 news_report()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pendulum
 import pytest
 
@@ -293,3 +294,26 @@ def test_a_posted_extra_asks_news_process_to_reprocess_a_window(bag, loaded_env)
     expected = in_window(db, pendulum.datetime(2026, 3, 1, tz="UTC"), pendulum.datetime(2026, 3, 5, tz="UTC"))
     assert len(expected) >= 3 and touched_by(db, "news_process:") == expected
     assert query(db, "SELECT stage, status FROM reprocess_requests") == [("re-fetch", "done")]
+
+
+def test_news_report_publishes_checks_and_writes_the_report_and_fails_loudly_on_bad_data(bag, loaded_env):
+    from pipeline import publish
+
+    db = loaded_env.db
+    assert bag.dags["news_report"].test(run_conf={"report_days": 400}).state == "success"
+    snapshot = publish.snapshot_path(loaded_env)
+    assert query(snapshot, "SELECT count(*) FROM articles") == query(db, "SELECT count(*) FROM articles")
+    assert "<svg" in (db.parent / "report.html").read_text(encoding="utf-8")
+    # a score out of range and an article whose feed is unknown: the checks name both rules
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE article_topics SET score = 1.7 WHERE rowid = "
+                    "(SELECT min(rowid) FROM article_topics)")
+        con.execute("UPDATE articles SET feed_id = 'ghost' WHERE rowid = (SELECT min(rowid) FROM articles)")
+    run = bag.dags["news_report"].test()
+    assert run.state == "failed"
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["publish"] == "success" and states["checks"] == "failed"
+    from pipeline import checks
+
+    failed = {r.name for r in checks.run_checks(loaded_env) if not r.ok}
+    assert failed == {"article_without_source", "scores_in_range"}
