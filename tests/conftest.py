@@ -101,6 +101,7 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory, sample_base: str) -> Set
     folder = tmp_path_factory.mktemp("sample-db")
     settings = Settings(db=folder / "news.duckdb", staging_dir=folder / "staging",
                         feeds_file=folder / "feeds.yaml", read_timeout=2.0, connect_timeout=2.0,
-                        deadline=2.0, batch_size=4)
+                        deadline=2.0, batch_size=4, allow_hosts=["127.0.0.1"], per_host_delay=0.0,
+                        archive_dir=folder / "archive")
     chain.run(settings, _sample_feeds(sample_base), trigger="test")
     return settings

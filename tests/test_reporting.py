@@ -83,7 +83,7 @@ def test_feed_activity_shows_last_success_failure_streak_and_articles(sample_db,
     assert rows["sample-error"] == (False, "failed", 1, 0, 0.0)
     assert rows["sample-disabled"] == (False, None, 0, 0, 0.0)
     # a second poll: the broken feeds' streaks grow, the healthy ones stay at zero
-    copy = sample_db.with_(db=tmp_path / "copy.duckdb")
+    copy = sample_db.with_(db=tmp_path / "copy.duckdb", feed_backoff=0.0)  # poll failing feeds again now
     copy.db.write_bytes(sample_db.db.read_bytes())
     chain.begin(copy, sample_feeds, "second", "test")
     chain.poll_step(copy, sample_feeds, "second")
