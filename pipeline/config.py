@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+#: Settings given as comma-separated lists in the environment (NEWSFLOW_ALLOW_HOSTS=a,b:8080).
+LIST_FIELDS = frozenset({"allow_hosts"})
+
+
 class Settings(BaseModel):
     """Everything a run needs to know besides the feed list."""
 
@@ -54,6 +58,30 @@ class Settings(BaseModel):
     snapshot_db: Path | None = Field(
         None, description="read-only copy analysts query, published after each load "
                           "[default: <db stem>.read.duckdb beside the db]")
+    # -- fetching that survives the real web (pipeline.guard, net, polite, archive, feedstate) --
+    allow_hosts: list[str] = Field(
+        default_factory=list,
+        description="hosts (or host:port) exempt from the private-address guard, for local sources")
+    max_decoded_bytes: int = Field(
+        32_000_000, gt=0, description="decompressed bytes a response may expand to")
+    max_compression_ratio: float = Field(
+        100.0, gt=1, description="decoded/transferred bytes above this is a decompression bomb")
+    per_host_concurrency: int = Field(2, ge=1, description="requests in flight to one host")
+    per_host_delay: float = Field(1.0, ge=0, description="seconds between request starts to one host")
+    obey_robots: bool = Field(True, description="honour robots.txt for article pages")
+    archive_dir: Path = Field(ROOT / "data" / "archive", description="raw responses as gzip WARC")
+    archive: bool = Field(True, description="write every fetched response to the WARC archive")
+    archive_max_bytes: int = Field(
+        100_000_000, gt=0, description="a WARC file is closed and a new one started past this size")
+    feed_backoff: float = Field(
+        900.0, ge=0, description="seconds a failing feed waits after its first failure (doubles)")
+    feed_backoff_max: float = Field(86_400.0, ge=0, description="longest wait of a failing feed")
+    feed_disable_after: int = Field(
+        20, ge=1, description="consecutive failures after which a feed is disabled")
+    respect_feed_hints: bool = Field(
+        True, description="wait for a feed's ttl / sy:updatePeriod before polling it again")
+    retry_backoff: float = Field(
+        600.0, ge=0, description="seconds before a retryable failure is retried (doubles per attempt)")
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed (None values are ignored)."""
@@ -69,6 +97,8 @@ class Settings(BaseModel):
             key = f"NEWSFLOW_{name.upper()}"
             if key in env and env[key] != "":
                 values[name] = env[key]
+                if name in LIST_FIELDS:  # comma-separated in the environment
+                    values[name] = [v.strip() for v in env[key].split(",") if v.strip()]
         try:
             return cls.model_validate(values)
         except ValidationError as exc:

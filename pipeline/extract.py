@@ -57,7 +57,7 @@ def extract_document(html: bytes | str, url: str | None = None) -> dict[str, Any
 def extract_page(page: Page, timeout: float = 0.0) -> tuple[Article, Problem | None]:
     task = page.task
     url = page.final_url or task.link
-    html: bytes | str = page.body or b""
+    html: bytes | str = page.html if page.html is not None else page.body or b""
     if page.encoding and isinstance(html, bytes):
         with contextlib.suppress(LookupError):  # unknown label: trafilatura detects it from bytes
             html = html.decode(page.encoding, errors="replace")
@@ -111,6 +111,9 @@ def extract_page(page: Page, timeout: float = 0.0) -> tuple[Article, Problem | N
         content_hash=content_hash(text) if text else None,
         extraction_status=status,
         extraction_error=problem.message if problem else None,
+        warc_file=page.warc_file,
+        warc_offset=page.warc_offset,
+        warc_length=page.warc_length,
     )
     return article, problem
 

@@ -1,17 +1,21 @@
-"""Fetch stage: download article pages; record final URL, status, content type, size and time.
+"""Fetch stage: download article pages politely; record final URL, status, content type, size
+and time, and archive every response.
 
-Non-HTML content (PDF, images, ...) is refused with the reason `not_html`; every failure becomes
-a `Page` whose `problem` says why, so one bad page never stops a batch.
+Pages from many hosts are fetched at once, each host within its own limits
+(`per_host_concurrency`, `per_host_delay`, robots.txt; see `pipeline.polite`). Non-HTML
+content (PDF, images, ...) is refused with the reason `not_html`; the HTML is decoded once with
+its real charset (`pipeline.charset`). Every failure becomes a `Page` whose `problem` says why,
+so one bad page never stops a batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
-import httpx
-
-from pipeline import net
+from pipeline import charset, net, polite
+from pipeline.archive import Pointer
 from pipeline.config import Settings
 from pipeline.models import Page, PageTask, Problem
 
@@ -25,12 +29,15 @@ def fetch_pages(
     *,
     on_done: Callable[[Page], None] | None = None,
 ) -> list[Page]:
-    """Fetch pages concurrently; results in the order of `tasks`."""
+    """Fetch pages concurrently under the politeness limits; results in the order of `tasks`."""
     tasks = list(tasks)
     pages: dict[str, Page] = {}
-    with net.make_client(settings) as client:
-        for page in net.parallel_map(
-            lambda t: fetch_page(client, t, settings), tasks, settings.concurrency
+    with net.make_client(settings, archive=True) as client:
+        robots = polite.Robots(client, settings.user_agent) if settings.obey_robots else None
+        for page in polite.polite_map(
+            lambda t: fetch_page(client, t, settings, robots), tasks,
+            key=lambda t: polite.host_of(t.link), workers=settings.concurrency,
+            per_host=settings.per_host_concurrency, delay=settings.per_host_delay,
         ):
             pages[page.task.article_id] = page
             if on_done:
@@ -38,25 +45,51 @@ def fetch_pages(
     return [pages[t.article_id] for t in tasks]
 
 
-def fetch_page(client: httpx.Client, task: PageTask, settings: Settings) -> Page:
+def fetch_page(client: net.Client, task: PageTask, settings: Settings,
+               robots: polite.Robots | None = None) -> Page:
     fetched_at = datetime.now(UTC)
-    try:
-        resp = net.get(client, task.link, max_bytes=settings.max_page_bytes,
-                       deadline_s=settings.deadline)
-    except net.FetchError as exc:
-        return Page(task=task, fetched_at=fetched_at, final_url=None, http_status=exc.status,
+
+    def failed(error_class: str, message: str, status: int | None = None,
+               retry_after: float | None = None) -> Page:
+        return Page(task=task, fetched_at=fetched_at, final_url=None, http_status=status,
                     content_type=None, size_bytes=0, elapsed_ms=0.0, body=None,
-                    problem=Problem("fetch", task.link, exc.error_class, exc.message, task.feed_id))
-    ctype = resp.content_type
-    problem = None
-    body: bytes | None = resp.body
-    if not is_html(ctype, resp.body):
+                    problem=Problem("fetch", task.link, error_class, message, task.feed_id,
+                                    retry_after))
+
+    if robots is not None:
+        refused = robots.check(task.link)
+        if refused:
+            return failed(*refused)
+    try:
+        resp = client.get(task.link, max_bytes=settings.max_page_bytes, deadline_s=settings.deadline)
+    except net.FetchError as exc:
+        return failed(exc.error_class, exc.message, exc.status, exc.retry_after)
+    return page_from_response(task, fetched_at, resp.url, resp.status, resp.content_type,
+                              resp.encoding, resp.body, resp.elapsed_ms, resp.warc)
+
+
+def page_from_response(task: PageTask, fetched_at: datetime, url: str, status: int, ctype: str,
+                       header_charset: str | None, body: bytes, elapsed_ms: float = 0.0,
+                       warc: Pointer | None = None) -> Page:
+    """A Page from a response (fetched now, or read back from the archive)."""
+    pointer: dict[str, Any] = {"warc_file": warc.warc_file if warc else None,
+                               "warc_offset": warc.offset if warc else None,
+                               "warc_length": warc.length if warc else None}
+    if status == 304 or not 200 <= status < 300:
+        return Page(task=task, fetched_at=fetched_at, final_url=url, http_status=status,
+                    content_type=ctype or None, size_bytes=len(body), elapsed_ms=elapsed_ms,
+                    body=None, problem=Problem("fetch", task.link, "http_4xx" if status < 500 else
+                                               "http_5xx", f"HTTP {status}", task.feed_id), **pointer)
+    if not is_html(ctype, body):
         problem = Problem("fetch", task.link, "not_html",
                           f"content type {ctype or 'missing'} is not an HTML page", task.feed_id)
-        body = None
-    return Page(task=task, fetched_at=fetched_at, final_url=resp.url, http_status=resp.status,
-                content_type=ctype or None, size_bytes=len(resp.body), elapsed_ms=resp.elapsed_ms,
-                body=body, encoding=resp.encoding, problem=problem)
+        return Page(task=task, fetched_at=fetched_at, final_url=url, http_status=status,
+                    content_type=ctype or None, size_bytes=len(body), elapsed_ms=elapsed_ms,
+                    body=None, problem=problem, **pointer)
+    html, encoding = charset.decode_html(body, header_charset)
+    return Page(task=task, fetched_at=fetched_at, final_url=url, http_status=status,
+                content_type=ctype or None, size_bytes=len(body), elapsed_ms=elapsed_ms,
+                body=body, encoding=encoding, html=html, **pointer)
 
 
 def is_html(content_type: str, body: bytes) -> bool:

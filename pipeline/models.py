@@ -16,6 +16,7 @@ class Problem:
     error_class: str  # http_4xx, http_5xx, timeout, not_html, parse_error, empty_extraction, ...
     message: str
     feed_id: str | None = None
+    retry_after: float | None = None  # seconds the server asked us to wait (Retry-After)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +41,17 @@ class FeedPoll:
     feed_id: str
     url: str
     polled_at: datetime
-    status: str  # ok | partial | failed
+    status: str  # ok | partial | not_modified (304) | failed | skipped (not due, or disabled)
     http_status: int | None
     content_type: str | None
     elapsed_ms: float
     entries: tuple[Entry, ...] = ()
     problem: Problem | None = None
+    etag: str | None = None  # validators of this answer, sent back by the next poll
+    last_modified: str | None = None
+    ttl_minutes: int | None = None  # the feed's own update hint
+    retry_after: float | None = None  # seconds a 429/503 asked us to wait
+    note: str | None = None  # why a poll was skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,8 @@ class PageTask:
     published_at: datetime | None = None
     authors: tuple[str, ...] = ()
     language: str | None = None  # the feed's configured language
+    warc_file: str | None = None  # an archived response of this page, for re-extraction
+    warc_offset: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +82,12 @@ class Page:
     size_bytes: int
     elapsed_ms: float
     body: bytes | None  # None when the fetch failed or the content was refused
-    encoding: str | None = None
+    encoding: str | None = None  # the encoding `html` was decoded with (pipeline.charset)
     problem: Problem | None = None
+    html: str | None = None  # the body decoded once, with its real encoding
+    warc_file: str | None = None  # the response's record in the raw archive (pipeline.archive)
+    warc_offset: int | None = None
+    warc_length: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +118,9 @@ class Article:
     content_hash: str | None
     extraction_status: str  # ok | empty
     extraction_error: str | None = None
+    warc_file: str | None = None  # where the raw response is archived (relative to archive_dir)
+    warc_offset: int | None = None
+    warc_length: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

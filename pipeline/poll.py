@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ import httpx
 import lxml.etree
 import lxml.html
 
-from pipeline import feedparse, net
+from pipeline import feedparse, feedstate, net
 from pipeline.config import Settings
 from pipeline.models import Entry, FeedPoll, Problem
 from pipeline.sources import FeedSource
@@ -28,19 +29,29 @@ from pipeline.urls import article_id, is_http_url, stable_id
 MAX_FEED_BYTES = 10_000_000
 
 
+#: A DOCTYPE's internal subset: a feed that declares entities in it is refused before parsing
+#: (billion laughs, external entities). feedparser's SAX parser has external entities off and
+#: expat limits amplification, but nothing needs to expand a feed's own entities.
+INTERNAL_DTD = re.compile(rb"<!DOCTYPE[^>\[]*\[(.*?)\]\s*>", re.I | re.S)
+
+
 def poll_feeds(
     feeds: Iterable[FeedSource],
     settings: Settings,
     *,
     run_id: str,
     on_done: Callable[[FeedPoll], None] | None = None,
+    states: Mapping[str, feedstate.FeedState] | None = None,
 ) -> list[FeedPoll]:
-    """Poll the enabled feeds concurrently; never raises for a feed's failure."""
+    """Poll the enabled feeds that are due, concurrently; never raises for a feed's failure.
+    A feed not due (backing off, disabled, within its ttl) is a poll with status `skipped`."""
     enabled = [f for f in feeds if f.enabled]
+    states = states or {}
     polls: list[FeedPoll] = []
-    with net.make_client(settings) as client:
+    with net.make_client(settings, archive=True) as client:
         for result in net.parallel_map(
-            lambda f: poll_feed(client, f, run_id=run_id, deadline_s=settings.deadline), enabled,
+            lambda f: poll_feed(client, f, run_id=run_id, deadline_s=settings.deadline,
+                                state=states.get(f.id)), enabled,
             settings.concurrency,
         ):
             polls.append(result)
@@ -50,24 +61,39 @@ def poll_feeds(
     return polls
 
 
-def poll_feed(client: httpx.Client, feed: FeedSource, *, run_id: str, deadline_s: float) -> FeedPoll:
+def poll_feed(client: net.Client, feed: FeedSource, *, run_id: str, deadline_s: float,
+              state: feedstate.FeedState | None = None) -> FeedPoll:
     polled_at = datetime.now(UTC)
     started = time.monotonic()
     poll_id = stable_id(run_id, feed.id, polled_at.isoformat())
 
     def failed(error_class: str, message: str, status: int | None = None,
-               content_type: str | None = None) -> FeedPoll:
+               content_type: str | None = None, retry_after: float | None = None) -> FeedPoll:
         return FeedPoll(
             poll_id=poll_id, feed_id=feed.id, url=feed.url, polled_at=polled_at, status="failed",
             http_status=status, content_type=content_type,
             elapsed_ms=(time.monotonic() - started) * 1000,
-            problem=Problem("poll", feed.url, error_class, message, feed.id),
+            problem=Problem("poll", feed.url, error_class, message, feed.id, retry_after),
+            retry_after=retry_after,
         )
 
+    skip = feedstate.skip_reason(state, polled_at)
+    if skip:
+        return FeedPoll(poll_id=poll_id, feed_id=feed.id, url=feed.url, polled_at=polled_at,
+                        status="skipped", http_status=None, content_type=None, elapsed_ms=0.0,
+                        note=skip)
     try:
-        resp = net.get(client, feed.url, max_bytes=MAX_FEED_BYTES, deadline_s=deadline_s)
+        resp = client.get(feed.url, max_bytes=MAX_FEED_BYTES, deadline_s=deadline_s,
+                          headers=feedstate.conditional_headers(state))
     except net.FetchError as exc:
-        return failed(exc.error_class, exc.message, exc.status)
+        return failed(exc.error_class, exc.message, exc.status, retry_after=exc.retry_after)
+    if resp.status == 304:  # unchanged since the validators we sent: nothing to parse
+        return FeedPoll(poll_id=poll_id, feed_id=feed.id, url=feed.url, polled_at=polled_at,
+                        status="not_modified", http_status=304, content_type=resp.content_type,
+                        elapsed_ms=(time.monotonic() - started) * 1000)
+    if declares_entities(resp.body):
+        return failed("parse_error", "the feed declares XML entities in its DTD; refused "
+                      "(entity expansion)", resp.status, resp.content_type)
 
     parsed = parse_feed(resp.body, resp.url, resp.headers)
     entries = tuple(_entries(feed, parsed, resp.url))
@@ -87,8 +113,14 @@ def poll_feed(client: httpx.Client, feed: FeedSource, *, run_id: str, deadline_s
     return FeedPoll(
         poll_id=poll_id, feed_id=feed.id, url=feed.url, polled_at=polled_at, status=status,
         http_status=resp.status, content_type=resp.content_type, elapsed_ms=elapsed,
-        entries=entries, problem=problem,
+        entries=entries, problem=problem, etag=resp.headers.get("etag"),
+        last_modified=resp.headers.get("last-modified"), ttl_minutes=feedstate.ttl_hint(resp.body),
     )
+
+
+def declares_entities(body: bytes) -> bool:
+    dtd = INTERNAL_DTD.search(body)
+    return dtd is not None and b"<!entity" in dtd.group(1).lower()
 
 
 def parse_feed(body: bytes, url: str, headers: httpx.Headers | dict[str, str] | None = None) -> Any:

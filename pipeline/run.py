@@ -94,7 +94,9 @@ def poll_step(settings: Settings, feeds: Sequence[FeedSource], run_id: str,
     reporter = reporter or Quiet()
     enabled = [f for f in feeds if f.enabled]
     reporter.start("poll", len(enabled))
-    polls = poll.poll_feeds(enabled, settings, run_id=run_id,
+    with store.open_db(settings) as con:
+        states = store.feed_states(con, settings)
+    polls = poll.poll_feeds(enabled, settings, run_id=run_id, states=states,
                             on_done=lambda _p: reporter.advance("poll"))
     with store.open_db(settings) as con:
         new = store.save_polls(con, settings, run_id, polls)
@@ -103,8 +105,10 @@ def poll_step(settings: Settings, feeds: Sequence[FeedSource], run_id: str,
 
 def poll_counts(polls: Sequence[FeedPoll], new: int) -> dict[str, int]:
     """The run counts of a poll step."""
-    return {"feeds_ok": sum(p.status != "failed" for p in polls),
+    return {"feeds_ok": sum(p.status in ("ok", "partial", "not_modified") for p in polls),
             "feeds_failed": sum(p.status == "failed" for p in polls),
+            "feeds_not_modified": sum(p.status == "not_modified" for p in polls),
+            "feeds_skipped": sum(p.status == "skipped" for p in polls),
             "entries_seen": sum(len(p.entries) for p in polls), "entries_new": new}
 
 
@@ -174,7 +178,7 @@ def pages_to_batch(settings: Settings, pages: Sequence[Page], run_id: str, class
     counts.update(f"topic:{topic}" for d in decisions for topic in classifier.assigned(d))
     tables = store.batch_tables(run_id, articles=articles, classifications=decisions,
                                 problems=[*fetch_problems, *extract_problems], signatures=sigs,
-                                succeeded=succeeded)
+                                succeeded=succeeded, retry_base=settings.retry_backoff)
     return BatchResult(tables=tables, counts=counts, stage_seconds=seconds)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from pipeline import failures, feedstate
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
 from pipeline.models import Article, Classification, FeedPoll, PageTask, Problem
@@ -56,7 +57,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("language", pa.string()), ("site_name", pa.string()), ("description", pa.string()),
         ("text", pa.large_string()), ("word_count", pa.int32()), ("content_hash", pa.string()),
         ("extraction_status", pa.string()), ("extraction_error", pa.string()),
-        ("last_run_id", pa.string())]),
+        ("last_run_id", pa.string()), ("warc_file", pa.string()), ("warc_offset", pa.int64()),
+        ("warc_length", pa.int64())]),
     "classifications": pa.schema([("article_id", pa.string()), ("classifier_version", pa.string()),
                                   ("relevant", pa.bool_()), ("score", pa.float64()),
                                   ("explanation", pa.string()), ("classified_at", TS)]),
@@ -65,8 +67,14 @@ SCHEMAS: dict[str, pa.Schema] = {
                                  ("is_primary", pa.bool_())]),
     "errors": pa.schema([("stage", pa.string()), ("target", pa.string()), ("feed_id", pa.string()),
                          ("error_class", pa.string()), ("message", pa.string()),
-                         ("seen_at", TS), ("run_id", pa.string())]),
+                         ("seen_at", TS), ("run_id", pa.string()), ("retryable", pa.bool_()),
+                         ("retry_after", pa.float64()), ("retry_base", pa.float64())]),
     "resolved": pa.schema([("stage", pa.string()), ("target", pa.string())]),
+    "feed_state": pa.schema([
+        ("feed_id", pa.string()), ("etag", pa.string()), ("last_modified", pa.string()),
+        ("consecutive_failures", pa.int32()), ("last_status", pa.string()), ("last_polled_at", TS),
+        ("last_success_at", TS), ("next_poll_at", TS), ("ttl_minutes", pa.int32()),
+        ("retry_after_until", TS), ("disabled_at", TS), ("disabled_reason", pa.string())]),
     "signatures": pa.schema([("article_id", pa.string()), ("signature", pa.binary())]),
     "diffs": pa.schema([("article_id", pa.string()), ("diff_words", pa.int32())]),
     "clusters": pa.schema([("article_id", pa.string()), ("cluster_id", pa.string()),
@@ -193,7 +201,7 @@ def save_polls(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str,
             "content_type": p.content_type, "elapsed_ms": p.elapsed_ms,
             "entries_seen": len(p.entries), "entries_new": 0,
             "error_class": p.problem.error_class if p.problem else None,
-            "error": p.problem.message if p.problem else None,
+            "error": p.problem.message if p.problem else p.note,
         })
         for e in p.entries:
             row = asdict(e)
@@ -201,15 +209,40 @@ def save_polls(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str,
             row["seen_at"] = p.polled_at
             entry_rows.append(row)
     problems = [p.problem for p in polls if p.problem]
-    resolved = [{"stage": "poll", "target": p.url} for p in polls if p.status == "ok"]
+    resolved = [{"stage": "poll", "target": p.url} for p in polls if p.status in ("ok", "not_modified")]
+    previous = feed_states(con, settings)
+    state_rows = [feedstate.next_state(previous.get(p.feed_id), p, settings)
+                  for p in polls if p.status != "skipped"]
     staged = {"polls": _table("polls", poll_rows), "entries": _table("entries", entry_rows),
-              "errors": _errors_table(problems, run_id), "resolved": _table("resolved", resolved)}
-    _load(con, settings, staged, ["feed_polls", "entries", "errors", "resolve_errors"])
+              "errors": _errors_table(problems, run_id, settings.retry_backoff),
+              "resolved": _table("resolved", resolved),
+              "feed_state": _table("feed_state", state_rows)}
+    _load(con, settings, staged, ["feed_polls", "entries", "errors", "resolve_errors", "feed_state"])
     ids = [p.poll_id for p in polls]
     if not ids:
         return 0
     found = con.execute(sql(settings, "load/new_entries"), {"poll_ids": ids}).fetchone()
     return int(found[0]) if found else 0
+
+
+def feed_states(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, feedstate.FeedState]:
+    """Every feed's state as the last poll left it (conditional validators, backoff, hints)."""
+    cur = con.execute(sql(settings, "load/feed_states"))
+    names = [d[0] for d in cur.description]
+    return {r[0]: feedstate.FeedState(**dict(zip(names, r, strict=True))) for r in cur.fetchall()}
+
+
+def enable_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed_id: str) -> bool:
+    """Clear a feed's disabled state and backoff; False when the feed has no state."""
+    row = con.execute(sql(settings, "load/enable_feed"), {"feed_id": feed_id}).fetchone()
+    return bool(row and row[0])
+
+
+def queue_entries(con: duckdb.DuckDBPyConnection, settings: Settings,
+                  rows: Sequence[dict[str, Any]]) -> int:
+    """Entries from outside the feeds (sitemap URLs): the next run fetches their pages."""
+    _load(con, settings, {"entries": _table("entries", rows)}, ["entries"])
+    return len(rows)
 
 
 def pending_tasks(con: duckdb.DuckDBPyConnection, settings: Settings, *,
@@ -231,9 +264,11 @@ def refetch_tasks(con: duckdb.DuckDBPyConnection, settings: Settings, *,
 
 
 def _tasks(rows: Iterable[tuple[Any, ...]]) -> list[PageTask]:
-    """PageTasks from (link, feed_id, title, published_at, authors, language) rows."""
+    """PageTasks from (link, feed_id, title, published_at, authors, language[, warc_file,
+    warc_offset]) rows."""
     return [PageTask(article_id=article_id(r[0]), url=normalise_url(r[0]), link=r[0], feed_id=r[1],
-                     title=r[2], published_at=r[3], authors=tuple(r[4] or ()), language=r[5])
+                     title=r[2], published_at=r[3], authors=tuple(r[4] or ()), language=r[5],
+                     warc_file=r[6] if len(r) > 6 else None, warc_offset=r[7] if len(r) > 7 else None)
             for r in rows]
 
 
@@ -245,7 +280,8 @@ BATCH_LOADS = ("article_versions", "articles", "url_aliases", "article_signature
 def batch_tables(run_id: str, *, articles: Sequence[Article],
                  classifications: Sequence[Classification], problems: Sequence[Problem],
                  signatures: Sequence[tuple[str, bytes]] = (),
-                 succeeded: Iterable[tuple[str, str]] = ()) -> dict[str, pa.Table]:
+                 succeeded: Iterable[tuple[str, str]] = (),
+                 retry_base: float = 600.0) -> dict[str, pa.Table]:
     """The Arrow tables of one processed batch: what `load_batch` loads, or staging files hold."""
     now = datetime.now(UTC)
     article_rows = []
@@ -258,7 +294,7 @@ def batch_tables(run_id: str, *, articles: Sequence[Article],
         "articles": _table("articles", article_rows),
         "classifications": classifications_table(classifications, now),
         "article_topics": topics_table(classifications),
-        "errors": _errors_table(problems, run_id),
+        "errors": _errors_table(problems, run_id, retry_base),
         "resolved": _table("resolved", [{"stage": s, "target": t} for s, t in succeeded]),
         "signatures": _table("signatures", [{"article_id": a, "signature": s} for a, s in signatures]),
     }
@@ -328,9 +364,13 @@ def topics_table(items: Sequence[Classification]) -> pa.Table:
         for c in items for topic, score in c.topic_scores.items()])
 
 
-def _errors_table(problems: Iterable[Problem], run_id: str) -> pa.Table:
+def _errors_table(problems: Iterable[Problem], run_id: str, retry_base: float) -> pa.Table:
+    """The failures of a batch, each marked retryable or not by its class (pipeline.failures);
+    `retry_base` is the first backoff of a retryable failure (doubled per attempt by the load)."""
     now = datetime.now(UTC)
-    return _table("errors", [{**asdict(p), "seen_at": now, "run_id": run_id} for p in problems])
+    return _table("errors", [{**asdict(p), "seen_at": now, "run_id": run_id,
+                              "retryable": failures.is_retryable(p.error_class),
+                              "retry_base": retry_base} for p in problems])
 
 
 # -- runs --------------------------------------------------------------------------------------

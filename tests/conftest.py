@@ -31,6 +31,9 @@ os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"] = json.dumps([
      "kwargs": {"path": str(Path(__file__).resolve().parent / "dags")}},
 ])
 os.environ["NEWSFLOW_TASK_RETRIES"] = "0"  # a failing task fails the test at once
+os.environ["NEWSFLOW_ALLOW_HOSTS"] = "127.0.0.1"  # every test server is local: past the address guard
+os.environ["NEWSFLOW_PER_HOST_DELAY"] = "0"  # one local host serves everything: no politeness wait
+os.environ["NEWSFLOW_ARCHIVE_DIR"] = tempfile.mkdtemp(prefix="newsflow-archive-")
 
 from pipeline.config import Settings  # noqa: E402
 from pipeline.sample.server import FEEDS, serve  # noqa: E402
@@ -58,7 +61,8 @@ def settings(tmp_path: Path) -> Settings:
     """Settings for a test: its own database and staging area, short timeouts."""
     return Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging",
                     feeds_file=tmp_path / "feeds.yaml", read_timeout=2.0, connect_timeout=2.0, deadline=2.0,
-                    batch_size=4)
+                    batch_size=4, allow_hosts=["127.0.0.1"], per_host_delay=0.0,
+                    archive_dir=tmp_path / "archive")
 
 
 @pytest.fixture
@@ -97,6 +101,7 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory, sample_base: str) -> Set
     folder = tmp_path_factory.mktemp("sample-db")
     settings = Settings(db=folder / "news.duckdb", staging_dir=folder / "staging",
                         feeds_file=folder / "feeds.yaml", read_timeout=2.0, connect_timeout=2.0,
-                        deadline=2.0, batch_size=4)
+                        deadline=2.0, batch_size=4, allow_hosts=["127.0.0.1"], per_host_delay=0.0,
+                        archive_dir=folder / "archive")
     chain.run(settings, _sample_feeds(sample_base), trigger="test")
     return settings

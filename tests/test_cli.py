@@ -59,8 +59,9 @@ def test_an_unusable_database_is_a_one_line_failure(tmp_path, sample_feeds_file)
 def test_run_loads_the_sample_and_prints_a_closing_table(tmp_path, sample_feeds_file):
     db = tmp_path / "cli.duckdb"
     env = {"NEWSFLOW_READ_TIMEOUT": "2", "NEWSFLOW_DEADLINE": "2", "PATH": "/usr/bin:/bin",
-           "COLUMNS": "200"}
-    proc = subprocess.run([NEWSFLOW, "run", "--feeds", str(sample_feeds_file), "--db", str(db)],
+           "COLUMNS": "200", "NEWSFLOW_PER_HOST_DELAY": "0", "NEWSFLOW_ARCHIVE_DIR": str(tmp_path / "warc")}
+    proc = subprocess.run([NEWSFLOW, "run", "--feeds", str(sample_feeds_file), "--db", str(db),
+                           "--allow-host", "127.0.0.1"],
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     for words in ("feeds ok / failed", "4 / 3", "on topic", "time per stage", "sample-error failed"):

@@ -111,7 +111,7 @@ def loaded_db(tmp_path_factory, sample_base):
     folder = tmp_path_factory.mktemp("loaded")
     cfg = Settings(db=folder / "news.duckdb", staging_dir=folder / "staging", batch_size=4,
                    read_timeout=2.0, connect_timeout=2.0, deadline=2.0,
-                   **({"allow_hosts": ["127.0.0.1"]} if "allow_hosts" in Settings.model_fields else {}))
+                   allow_hosts=["127.0.0.1"], per_host_delay=0.0, archive_dir=folder / "archive")
     assert chain.run(cfg, sample_feeds(sample_base), trigger="test").status == "success"
     return cfg.db
 

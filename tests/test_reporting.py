@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import duckdb
+
 from pipeline import run as chain
 from tests.conftest import query
 
@@ -85,6 +87,8 @@ def test_feed_activity_shows_last_success_failure_streak_and_articles(sample_db,
     # a second poll: the broken feeds' streaks grow, the healthy ones stay at zero
     copy = sample_db.with_(db=tmp_path / "copy.duckdb")
     copy.db.write_bytes(sample_db.db.read_bytes())
+    with duckdb.connect(str(copy.db)) as con:  # time passes: the failing feeds' backoff is over
+        con.execute("UPDATE feed_state SET next_poll_at = NULL")
     chain.begin(copy, sample_feeds, "second", "test")
     chain.poll_step(copy, sample_feeds, "second")
     streaks = dict(query(copy.db, "SELECT feed_id, failure_streak FROM report_feed_activity"))

@@ -14,4 +14,7 @@ ON CONFLICT (article_id) DO UPDATE SET
     description = excluded.description, text = excluded.text, word_count = excluded.word_count,
     content_hash = excluded.content_hash, extraction_status = excluded.extraction_status,
     extraction_error = excluded.extraction_error, updated_at = excluded.updated_at,
-    last_run_id = excluded.last_run_id;
+    last_run_id = excluded.last_run_id,
+    warc_file = coalesce(excluded.warc_file, articles.warc_file),
+    warc_offset = coalesce(excluded.warc_offset, articles.warc_offset),
+    warc_length = coalesce(excluded.warc_length, articles.warc_length);

@@ -19,7 +19,7 @@ SELECT
     h.polls,
     h.last_success,
     h.last_status,
-    coalesce(s.failures, 0) AS failure_streak,
+    greatest(coalesce(s.failures, 0), h.consecutive_failures) AS failure_streak,
     (SELECT count(*) FROM articles a WHERE a.feed_id = f.feed_id) AS articles,
     (SELECT error_class || ': ' || error FROM ranked r
      WHERE r.feed_id = f.feed_id AND r.recency = 1) AS last_error
