@@ -106,17 +106,15 @@ def plan(settings: Settings, backfill: Backfill, run_id: str) -> tuple[list[dict
         else:
             tasks = store.refetch_tasks(con, settings, feed_ids=feed_ids, since=backfill.since,
                                         until=backfill.until)
-    size = settings.batch_size
-    window = {"stage": backfill.stage}
-    if backfill.stage == "re-classify":
-        if backfill.dry_run:
-            return [], len(texts)
-        return [{**window, "input": str(_write_texts(settings, run_id, backfill, i, texts[i:i + size]))}
-                for i in range(0, len(texts), size)], len(texts)
+    items: Sequence[Any] = texts if backfill.stage == "re-classify" else tasks
     if backfill.dry_run:
-        return [], len(tasks)
-    return [{**window, "tasks": chain.tasks_to_json(tasks[i:i + size])}
-            for i in range(0, len(tasks), size)], len(tasks)
+        return [], len(items)
+    size = settings.batch_size
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    if backfill.stage == "re-classify":
+        return [{"stage": backfill.stage, "input": str(_write_texts(settings, run_id, backfill, i, chunk))}
+                for i, chunk in enumerate(chunks)], len(items)
+    return [{"stage": backfill.stage, "tasks": chain.tasks_to_json(chunk)} for chunk in chunks], len(items)
 
 
 def plan_requests(settings: Settings, run_id: str) -> list[dict[str, Any]]:

@@ -471,6 +471,7 @@ def export_cmd(query: Annotated[str, typer.Option("--query", help="a SELECT over
         _fail(f"{out}: cannot write: {exc.strerror or exc}")
     console.print(f"wrote {rows} rows to {out}")
 
+
 @app.command("enable-feed")
 def enable_feed(feed_id: Annotated[str, typer.Argument(help="the feed's id")], db: DbOpt = None) -> None:
     """Re-enable a feed disabled after repeated failures, and forget its backoff: the next run polls it."""

@@ -253,7 +253,7 @@ def reclassify(settings: Settings, *, since: datetime | None = None,
     classifier = classifier or default_classifier(settings.classifier)
     reporter = reporter or Quiet()
     with store.open_db(settings) as con:
-        items = store.stored_texts(con, settings, since)
+        items = store.window_texts(con, settings, since=since, until=None, feed_ids=None)
     reporter.start("classify", len(items))
     relevant = 0
     for i in range(0, len(items), settings.batch_size):

@@ -317,11 +317,6 @@ def load_batch(con: duckdb.DuckDBPyConnection, settings: Settings,
     _load(con, settings, staged, BATCH_LOADS)
 
 
-def stored_texts(con: duckdb.DuckDBPyConnection, settings: Settings,
-                 since: datetime | None) -> list[tuple[str, str | None, str | None]]:
-    return con.execute(sql(settings, "load/reclassify_articles"), {"since": since}).fetchall()
-
-
 def save_classifications(con: duckdb.DuckDBPyConnection, settings: Settings,
                          decisions: Sequence[Classification]) -> None:
     """Decisions of one classifier version; other versions' rows are left as they are."""

@@ -1,4 +1,5 @@
--- Stored texts in a backfill window (the re-classify stage): usable text only.
+-- Stored texts to classify again (`reclassify`, a backfill's re-classify stage): usable text,
+-- published (or first seen) in [$since, $until), from $feed_ids; NULL leaves that side open.
 SELECT a.article_id, a.title, a.text
 FROM articles a
 WHERE a.extraction_status = 'ok'
