@@ -12,6 +12,7 @@ import pytest
 from pipeline import run as chain
 from pipeline.classify import default_classifier
 from pipeline.evaluate import load_items, score
+from pipeline.semantic import Embedder, SemanticClassifier, embed_text, has_evidence
 from tests.conftest import query
 
 NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
@@ -74,6 +75,43 @@ def test_every_decision_carries_an_explanation():
     assert "donetsk" in decision.explanation["subtopic_terms"]["territory"]
     assert decision.explanation["best_sentence"]
     assert decision.classifier_version.startswith("semantic-2026.1-")
+
+
+class CountingEmbedder(Embedder):
+    """The real model, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__(processes=1)
+        self.texts: list[str] = []
+
+    def __call__(self, texts):
+        self.texts.extend(texts)
+        return super().__call__(texts)
+
+
+def test_an_article_naming_nothing_of_the_story_is_decided_without_the_model():
+    embedder = CountingEmbedder()
+    clf = SemanticClassifier(embedder=embedder)
+    on, off = clf.classify([("on", EXAMPLES[0][1], EXAMPLES[0][2]),
+                            ("off", "Bakery wins award for its rye bread",
+                             "The jury praised the crust and the long fermentation.")])
+    assert len(embedder.texts) == 1 and EXAMPLES[0][1] in embedder.texts[0]
+    assert on.relevant and on.explanation["semantic_relevance"] is not None
+    assert not off.relevant and off.score == 0.0 and set(off.topic_scores.values()) == {0.0}
+    assert "no story or subtopic term" in off.explanation["not_embedded"]
+    assert clf.assigned(off) == []
+
+
+def test_the_gate_never_hides_an_item_the_model_would_call_relevant():
+    """Embed every labelled item, gate or not: none without lexical evidence scores 0.5 or more."""
+    clf = default_classifier("semantic")
+    items = load_items()
+    lexical = clf.lexical.classify((i["id"], i["title"], i["text"]) for i in items)
+    gated = [d for d in lexical if not has_evidence(d)]
+    texts = {i["id"]: embed_text(i["title"], i["text"]) for i in items}
+    full = clf.combine(gated, clf.embed([texts[d.article_id] for d in gated]))
+    assert len(gated) >= 60  # the labelled set's unrelated items and several hard negatives
+    assert max(d.score for d in full) < 0.5
 
 
 def evaluate(mode: str):
