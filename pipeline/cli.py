@@ -52,9 +52,9 @@ def _fail(message: str) -> None:
 def _feeds(settings: Settings, sample: bool) -> Iterator[tuple[Settings, list[FeedSource]]]:
     """The feed list, and for --sample the local server that serves it."""
     if sample:
-        from pipeline.sample.server import sample_feeds, serve
+        from pipeline.sample.server import SAMPLE_PORT, sample_feeds, serve
 
-        with serve() as base:
+        with serve(port=SAMPLE_PORT) as base:
             # our own server on 127.0.0.1: allowed past the address guard, no politeness delay, and
             # every feed polled every time (a demo rerun shows the same)
             host = urlsplit(base).netloc

@@ -93,10 +93,21 @@ class _Server(ThreadingHTTPServer):
     stopping: threading.Event
 
 
+#: The port the sample is served on when it is free: the same address on every run keeps the
+#: articles' URLs (and so their ids) the same, so a rerun of the demo updates its rows.
+SAMPLE_PORT = 8765
+
+
 @contextmanager
 def serve(host: str = "127.0.0.1", port: int = 0, site: Path = SITE) -> Iterator[str]:
-    """Serve `site` (the bundled sample by default) in a background thread; yields its base URL."""
-    server = _Server((host, port), _Handler)
+    """Serve `site` (the bundled sample by default) in a background thread; yields its base URL.
+    Port 0 picks a free port; a busy `port` falls back to a free one."""
+    try:
+        server = _Server((host, port), _Handler)
+    except OSError:
+        if not port:
+            raise
+        server = _Server((host, 0), _Handler)
     server.site = site.resolve()
     server.stopping = threading.Event()
     server.base = f"http://{host}:{server.server_address[1]}"
