@@ -43,6 +43,8 @@ class Settings(BaseModel):
     max_redirects: int = Field(10, ge=0)
     concurrency: int = Field(8, ge=1, description="requests in flight at once")
     batch_size: int = Field(200, ge=1, description="pages per processing batch")
+    load_rows: int = Field(
+        5000, ge=1, description="articles per load transaction: staged batches are merged up to this")
     max_attempts: int = Field(3, ge=1, description="fetch attempts per URL across runs")
     classifier: Literal["semantic", "lexical"] = Field(
         "semantic", description="semantic (embeddings + terms) or lexical (terms only, fast)")

@@ -201,17 +201,34 @@ def stage_batch(settings: Settings, run_id: str, index: int, batch: BatchResult)
 
 def load_staged(settings: Settings, run_id: str) -> RunSummary:
     """Load every finished batch of a run, in one writer; returns their summed counts.
-    Each batch loads in its own transaction and its folder is removed once loaded, so a retry
-    after a crash loads only what is left (and a reload would be an idempotent upsert anyway)."""
+    Consecutive batches are merged into transactions of up to `load_rows` articles (a bigger
+    transaction writes its rows straight into the file). A folder is removed once its
+    transaction committed, so a retry after a crash loads only what is left (and a reload would
+    be an idempotent upsert anyway)."""
     summary = RunSummary(run_id)
     root = settings.staging_dir / run_id
-    for folder in staging.finished_batches(root):
-        tables, meta = staging.read_batch(folder)
-        load_step(settings, BatchResult(tables, Counter(), {}))
-        summary.counts.update(meta["counts"])
-        summary.counts["batches"] += 1
-        summary.add_seconds(meta["stage_seconds"])
-        shutil.rmtree(folder)
+    group: list[tuple[Path, dict[str, pa.Table], dict[str, Any]]] = []
+
+    def flush(con: Any) -> None:
+        if not group:
+            return
+        store.load_batch(con, settings, store.merge_batches([tables for _, tables, _ in group]))
+        for folder, _, meta in group:
+            summary.counts.update(meta["counts"])
+            summary.counts["batches"] += 1
+            summary.add_seconds(meta["stage_seconds"])
+            shutil.rmtree(folder)
+        group.clear()
+
+    folders = staging.finished_batches(root)
+    if folders:
+        with store.open_db(settings) as con:
+            for folder in folders:
+                tables, meta = staging.read_batch(folder)
+                group.append((folder, tables, meta))
+                if sum(t["articles"].num_rows for _, t, _ in group) >= settings.load_rows:
+                    flush(con)
+            flush(con)
     shutil.rmtree(root / "input", ignore_errors=True)  # a backfill's planned inputs, now loaded
     if root.exists() and not any(root.iterdir()):
         root.rmdir()

@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import failures, feedstate
 from pipeline.config import Settings
@@ -76,6 +77,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("last_success_at", TS), ("next_poll_at", TS), ("ttl_minutes", pa.int32()),
         ("retry_after_until", TS), ("disabled_at", TS), ("disabled_reason", pa.string())]),
     "signatures": pa.schema([("article_id", pa.string()), ("signature", pa.binary())]),
+    "links": pa.schema([("link_id", pa.string()), ("article_id", pa.string()), ("link", pa.string()),
+                        ("fetched_at", TS)]),
     "diffs": pa.schema([("article_id", pa.string()), ("diff_words", pa.int32())]),
     "clusters": pa.schema([("article_id", pa.string()), ("cluster_id", pa.string()),
                            ("similarity", pa.float64()), ("is_representative", pa.bool_())]),
@@ -95,7 +98,7 @@ def connect(db: Path | str, *, read_only: bool = False,
         try:
             if not read_only:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = _open(path, read_only)
             break
         except duckdb.IOException as exc:
             # Another process holds the single write lock (a parallel Airflow task's short write):
@@ -112,6 +115,39 @@ def connect(db: Path | str, *, read_only: bool = False,
         yield con
     finally:
         con.close()
+
+
+#: Rows per row group the writer makes. A transaction that appends a whole row group writes it
+#: straight into the file; smaller appends go to the write-ahead log first and are written again
+#: at the checkpoint. DuckDB's default (122,880 rows) is 700 MB of article text, so every batch
+#: took the double write; at 2,048 rows a 5,000-article load writes its texts once
+#: (bench/load_bench.py). Scans are unaffected: row groups of 2,048 rows still fill DuckDB's
+#: vectors, and smaller ones skip more precisely on their min/max.
+ROW_GROUP_ROWS = 2048
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    if read_only:
+        return duckdb.connect(str(path), read_only=True)
+    # The file is attached to an in-memory connection, which is how DuckDB takes a row group
+    # size; it is the connection's default database, under its usual name (the file's stem).
+    con = duckdb.connect()
+    name = _quote_ident(path.stem)
+    try:
+        con.execute(f"ATTACH {_quote_literal(str(path))} AS {name} (ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
+        con.execute(f"USE {name}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def sql(settings: Settings, name: str) -> str:
@@ -273,8 +309,8 @@ def _tasks(rows: Iterable[tuple[Any, ...]]) -> list[PageTask]:
 
 
 BATCH_TABLES = ("articles", "classifications", "article_topics", "errors", "resolved", "signatures")
-BATCH_LOADS = ("article_versions", "articles", "url_aliases", "article_signatures",
-               "classifications", "article_topics", "errors", "resolve_errors")
+BATCH_LOADS = ("supersede_versions", "article_versions", "articles", "url_aliases",
+               "article_signatures", "classifications", "article_topics", "errors", "resolve_errors")
 
 
 def batch_tables(run_id: str, *, articles: Sequence[Article],
@@ -303,18 +339,46 @@ def batch_tables(run_id: str, *, articles: Sequence[Article],
 def load_batch(con: duckdb.DuckDBPyConnection, settings: Settings,
                tables: dict[str, pa.Table]) -> None:
     """Load one batch in one transaction: versions, articles, aliases, signatures, decisions,
-    scores and errors. A text that changed under the same URL becomes a new version."""
+    scores and errors. A text that changed under the same URL becomes a new version; each text
+    is written once (the current one in `articles`, superseded ones in `article_versions`)."""
     staged = {n: tables[n].cast(SCHEMAS[n]) for n in BATCH_TABLES}
+    fetched = staged["articles"]
+    staged["links"] = fetched.select(["link_id", "article_id", "link", "fetched_at"])
+    staged["articles"] = latest_per_article(fetched)
     con.register("staging_articles", staged["articles"])
     try:
         changed = con.execute(sql(settings, "load/changed_texts")).fetchall()
     finally:
         con.unregister("staging_articles")
-    new_texts = dict(zip(staged["articles"]["article_id"].to_pylist(),
-                         staged["articles"]["text"].to_pylist(), strict=True))
-    staged["diffs"] = _table("diffs", [{"article_id": aid, "diff_words": diff_words(old, new_texts[aid])}
-                                       for aid, old in changed])
+    if changed:
+        ids = pa.array([aid for aid, _ in changed], pa.string())
+        mine = staged["articles"].filter(pc.is_in(staged["articles"]["article_id"], value_set=ids))
+        new_texts = dict(zip(mine["article_id"].to_pylist(), mine["text"].to_pylist(), strict=True))
+        diffs = [{"article_id": aid, "diff_words": diff_words(old, new_texts[aid])} for aid, old in changed]
+    else:
+        diffs = []
+    staged["diffs"] = _table("diffs", diffs)
     _load(con, settings, staged, BATCH_LOADS)
+
+
+def latest_per_article(articles: pa.Table) -> pa.Table:
+    """One row per article id: the latest fetch (two links of a batch can name one canonical
+    page). The load statements then insert plain rows, without sorting the batch's texts."""
+    ids = articles["article_id"]
+    if len(ids) == pc.count_distinct(ids).as_py():
+        return articles
+    order = pc.sort_indices(articles, [("article_id", "ascending"), ("fetched_at", "descending")])
+    ordered = articles.take(order)
+    ids = ordered["article_id"]
+    first = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))
+    keep = pa.concat_arrays([pa.array([True]), *first.fill_null(True).chunks])
+    return ordered.filter(keep)
+
+
+def merge_batches(batches: Sequence[dict[str, pa.Table]]) -> dict[str, pa.Table]:
+    """Several processed batches as one (the loader commits them in one transaction)."""
+    return {name: pa.concat_tables([b[name].cast(SCHEMAS[name]) for b in batches])
+            for name in BATCH_TABLES}
 
 
 def save_classifications(con: duckdb.DuckDBPyConnection, settings: Settings,

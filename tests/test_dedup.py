@@ -139,12 +139,17 @@ def test_a_changed_page_becomes_a_new_version_and_nothing_is_overwritten(loaded,
         encoding="utf-8")
     backfill.run(settings, feeds, backfill.Backfill(stage="re-fetch"))  # the server reads pages from disk
     versions = query(settings.db, """
-        SELECT version, diff_words, v.text FROM article_versions v JOIN articles a USING (article_id)
+        SELECT version, diff_words, h.text, is_current FROM article_history h JOIN articles a USING (article_id)
         WHERE a.url LIKE '%kharkiv%' ORDER BY version""")
     assert [v[0] for v in versions] == [1, 2]
     assert versions[0][2] == original and versions[1][1] == 10  # the ten words added
     current = query(settings.db, "SELECT text FROM articles WHERE url LIKE '%kharkiv%'")[0][0]
     assert current.endswith("power was restored to most districts by the evening.")
+    assert versions[1][2] == current and [v[3] for v in versions] == [False, True]
+    # each text is stored once: the superseded one in its version row, the current in articles
+    assert query(settings.db, """
+        SELECT v.version, v.text IS NULL FROM article_versions v JOIN articles a USING (article_id)
+        WHERE a.url LIKE '%kharkiv%' ORDER BY version""") == [(1, False), (2, True)]
     # pages that did not change got no new version
     assert query(settings.db, "SELECT max(version) FROM article_versions WHERE article_id IN "
                  "(SELECT article_id FROM articles WHERE url LIKE '%kherson%')") == [(1,)]

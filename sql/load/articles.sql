@@ -1,9 +1,8 @@
--- Articles of a batch: insert new ones, refresh known ones (first_seen_at is kept).
+-- Articles of a batch: insert new ones, refresh known ones (first_seen_at is kept). The batch
+-- holds one row per article, its latest fetch (pipeline.store.latest_per_article).
 INSERT INTO articles BY NAME
-SELECT DISTINCT ON (article_id) * EXCLUDE (link_id), fetched_at AS first_seen_at,
-    fetched_at AS updated_at
+SELECT * EXCLUDE (link_id), fetched_at AS first_seen_at, fetched_at AS updated_at
 FROM staging_articles
-ORDER BY article_id, fetched_at DESC
 ON CONFLICT (article_id) DO UPDATE SET
     url = excluded.url, link = excluded.link, final_url = excluded.final_url,
     source_domain = excluded.source_domain, title = excluded.title, authors = excluded.authors,

@@ -1,0 +1,115 @@
+"""Loading a batch: every text is kept, none is stored twice, and reloading changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pipeline import extract, store
+from pipeline.models import Article
+from pipeline.urls import article_id
+from tests.conftest import query
+
+URL = "https://news.example.org/2026/03/01/grain-corridor"
+T0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
+TEXTS = {
+    "first": "Ships left Odesa at dawn under escort. " * 12,
+    "second": "Ships left Odesa at dawn under escort, officials said. " * 12,
+}
+
+
+def fetched(text: str | None, hours: int) -> Article:
+    """The article at URL as one fetch `hours` after T0 extracted it."""
+    words = len(text.split()) if text else 0
+    return Article(article_id=article_id(URL), link_id=article_id(URL), url=URL, link=URL,
+                   final_url=URL, feed_id=None, source_domain="news.example.org", title="Grain corridor",
+                   authors=(), published_at=T0, date_source="page", fetched_at=T0 + timedelta(hours=hours),
+                   http_status=200, content_type="text/html", size_bytes=40_000, fetch_ms=12.0,
+                   language="en", site_name=None, description=None, text=text, word_count=words,
+                   content_hash=extract.content_hash(text) if text else None,
+                   extraction_status="ok" if text else "empty")
+
+
+def load(settings, *articles: Article) -> None:
+    with store.open_db(settings) as con:
+        for a in articles:
+            store.load_batch(con, settings, store.batch_tables("test", articles=[a], classifications=[],
+                                                               problems=[]))
+
+
+def history(settings) -> list[tuple]:
+    return query(settings.db, "SELECT version, text, is_current FROM article_history ORDER BY version")
+
+
+def stored_texts(settings) -> list[str]:
+    """Every copy of a text the database holds, in either table."""
+    rows = query(settings.db, "SELECT text FROM articles WHERE text IS NOT NULL "
+                              "UNION ALL SELECT text FROM article_versions WHERE text IS NOT NULL")
+    return sorted(r[0] for r in rows)
+
+
+def test_a_new_article_stores_its_text_once(settings):
+    load(settings, fetched(TEXTS["first"], 0))
+    assert history(settings) == [(1, TEXTS["first"], True)]
+    assert stored_texts(settings) == [TEXTS["first"]]
+
+
+def test_a_changed_text_moves_the_old_one_into_its_version(settings):
+    load(settings, fetched(TEXTS["first"], 0), fetched(TEXTS["second"], 1))
+    assert history(settings) == [(1, TEXTS["first"], False), (2, TEXTS["second"], True)]
+    assert stored_texts(settings) == sorted(TEXTS.values())
+    assert query(settings.db, "SELECT text FROM articles") == [(TEXTS["second"],)]
+
+
+def test_a_text_that_changes_back_is_a_third_version_and_nothing_is_lost(settings):
+    load(settings, fetched(TEXTS["first"], 0), fetched(TEXTS["second"], 1), fetched(TEXTS["first"], 2))
+    assert history(settings) == [(1, TEXTS["first"], False), (2, TEXTS["second"], False),
+                                 (3, TEXTS["first"], True)]
+    assert stored_texts(settings) == sorted([TEXTS["first"], TEXTS["first"], TEXTS["second"]])
+
+
+def test_an_empty_refetch_keeps_the_last_text_in_the_history(settings):
+    load(settings, fetched(TEXTS["first"], 0), fetched(None, 1))
+    assert query(settings.db, "SELECT text, extraction_status FROM articles") == [(None, "empty")]
+    assert [row[1] for row in history(settings)] == [TEXTS["first"]]
+
+
+@pytest.mark.parametrize("times", [2, 3])
+def test_loading_the_same_fetch_again_adds_nothing(settings, times):
+    load(settings, *[fetched(TEXTS["first"], 0)] * times)
+    assert history(settings) == [(1, TEXTS["first"], True)]
+    assert stored_texts(settings) == [TEXTS["first"]]
+
+
+def test_two_links_to_one_page_in_a_batch_load_one_article_and_both_aliases(settings):
+    amp = f"{URL}/amp"
+    main, via_amp = fetched(TEXTS["first"], 0), fetched(TEXTS["second"], 1)
+    via_amp = Article(**{**{f: getattr(via_amp, f) for f in Article.__slots__},
+                         "link_id": article_id(amp), "link": amp})
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, store.batch_tables("test", articles=[via_amp, main],
+                                                           classifications=[], problems=[]))
+    assert query(settings.db, "SELECT article_id, text FROM articles") == [(article_id(URL), TEXTS["second"])]
+    assert sorted(query(settings.db, "SELECT link, article_id FROM url_aliases")) == [
+        (URL, article_id(URL)), (amp, article_id(URL))]
+
+
+def test_staged_batches_are_merged_into_fewer_transactions_and_removed_once_loaded(settings):
+    from collections import Counter
+
+    from pipeline import run as chain
+
+    settings = settings.with_(load_rows=3)  # batches 0 and 1 in one transaction, then 2
+    for i in range(3):
+        url = f"https://news.example.org/2026/03/0{i + 1}/report"
+        a = Article(**{**{f: getattr(fetched(TEXTS["first"] + str(i), i), f) for f in Article.__slots__},
+                       "article_id": article_id(url), "link_id": article_id(url), "url": url, "link": url})
+        tables = store.batch_tables("run-1", articles=[a, fetched(TEXTS["second"], i)],
+                                    classifications=[], problems=[])
+        chain.stage_batch(settings, "run-1", i, chain.BatchResult(tables, Counter(articles_new=2), {}))
+    summary = chain.load_staged(settings, "run-1")
+    assert summary.counts["batches"] == 3 and summary.counts["articles_new"] == 6
+    assert query(settings.db, "SELECT count(*) FROM articles") == [(4,)]  # URL came in every batch
+    assert not (settings.staging_dir / "run-1").exists()
+    assert chain.load_staged(settings, "run-1").counts["batches"] == 0
