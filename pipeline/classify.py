@@ -279,3 +279,9 @@ def default_classifier(mode: str = "semantic") -> Classifier:
         else:
             _CACHE[mode] = LexicalClassifier()
     return _CACHE[mode]
+
+
+def is_default(classifier: Classifier) -> bool:
+    """Whether `classifier` is this process's packaged one of its mode (which a worker process
+    can build for itself from the mode's name)."""
+    return _CACHE.get(getattr(classifier, "mode", "")) is classifier

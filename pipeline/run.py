@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from pipeline import dedup, extract_pool, fetch, poll, publish, staging, store, workers
+from pipeline import dedup, fetch, poll, publish, stages, staging, store, workers
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
 from pipeline.models import FeedPoll, Page, PageTask
@@ -149,23 +149,20 @@ def process_batch(settings: Settings, tasks: Sequence[PageTask], run_id: str,
 def pages_to_batch(settings: Settings, pages: Sequence[Page], run_id: str, classifier: Classifier,
                    reporter: Reporter, seconds: dict[str, float]) -> BatchResult:
     """Extract, classify and sign fetched (or archived) pages: the batch's tables and counts."""
-    t1 = time.perf_counter()
-    articles, extract_problems = extract_pool.extract_pages(
-        pages, processes=workers.count(settings.extract_workers),
-        timeout=settings.extract_timeout)
+    worked = stages.run(pages, classifier, processes=workers.count(settings.extract_workers),
+                        timeout=settings.extract_timeout)
     reporter.advance("extract", len(pages))
-    t2 = time.perf_counter()
-    usable = [a for a in articles if a.extraction_status == "ok"]
-    decisions = classifier.classify((a.article_id, a.title, a.text) for a in usable)
     reporter.advance("classify", len(pages))
-    t3 = time.perf_counter()
-    sigs = list(zip([a.article_id for a in usable], dedup.signatures([a.text or "" for a in usable]),
-                    strict=True))
-    t4 = time.perf_counter()
-    seconds.update(extract=t2 - t1, classify=t3 - t2, dedup=t4 - t3)
+    return worked_to_batch(settings, worked, run_id, classifier, seconds)
 
+
+def worked_to_batch(settings: Settings, worked: stages.Worked, run_id: str, classifier: Classifier,
+                    seconds: dict[str, float] | None = None) -> BatchResult:
+    """The tables and counts of pages the stages worked on."""
+    pages, articles, decisions = worked.pages, worked.articles, worked.decisions
+    usable = [a for a in articles if a.extraction_status == "ok"]
     fetch_problems = [p.problem for p in pages if p.problem]
-    succeeded = [("fetch", p.task.link) for p in pages if p.problem is None]
+    succeeded = [("fetch", p.link) for p in pages if p.problem is None]
     succeeded += [("extract", a.link) for a in usable]
     counts: Counter[str] = Counter(
         pages_fetched=sum(1 for p in pages if p.http_status and p.http_status < 400),
@@ -177,9 +174,10 @@ def pages_to_batch(settings: Settings, pages: Sequence[Page], run_id: str, class
     # articles per subtopic: every subtopic a relevant article is assigned (multi-label)
     counts.update(f"topic:{topic}" for d in decisions for topic in classifier.assigned(d))
     tables = store.batch_tables(run_id, articles=articles, classifications=decisions,
-                                problems=[*fetch_problems, *extract_problems], signatures=sigs,
-                                succeeded=succeeded, retry_base=settings.retry_backoff)
-    return BatchResult(tables=tables, counts=counts, stage_seconds=seconds)
+                                problems=[*fetch_problems, *worked.problems],
+                                signatures=worked.signatures, succeeded=succeeded,
+                                retry_base=settings.retry_backoff)
+    return BatchResult(tables=tables, counts=counts, stage_seconds={**(seconds or {}), **worked.seconds})
 
 
 def load_step(settings: Settings, batch: BatchResult) -> None:

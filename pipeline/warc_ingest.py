@@ -1,8 +1,9 @@
 """An external WARC file (a CC-NEWS file, another crawler's archive) as a source of articles.
 
 The file is streamed record by record (warcio): its HTML `response` records become pages that
-go through the same extract -> classify -> load stages as fetched pages, `batch_size` pages at a
-time, so memory stays flat whatever the file's size. Articles from a WARC file have no feed
+go through the same extract -> classify -> load stages as fetched pages, streamed through the
+worker processes and loaded `load_rows` articles at a time, so memory stays flat whatever the
+file's size. Articles from a WARC file have no feed
 (`feed_id` NULL); the run that loaded them (`last_run_id`) is recorded with the trigger
 `warc:<file name>`. Records that are not usable pages (requests, metadata, redirects, errors,
 images, PDFs) are counted and passed over; a record that cannot be read, or a truncated or
@@ -23,7 +24,7 @@ import pyarrow.compute as pc
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
-from pipeline import publish, store
+from pipeline import publish, stages, store, workers
 from pipeline import run as chain
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
@@ -108,10 +109,8 @@ def _charset(content_type: str) -> str | None:
     return None
 
 
-def batches(items: Iterator[Item], size: int, counts: Counter[str],
-            problems: list[Problem]) -> Iterator[list[Page]]:
-    """Pages in lists of `size`; skipped records are counted and problems collected on the way."""
-    batch: list[Page] = []
+def pages_of(items: Iterator[Item], counts: Counter[str], problems: list[Problem]) -> Iterator[Page]:
+    """The pages of a record stream; skipped records are counted and problems collected."""
     for item in items:
         counts["warc_records"] += 1
         if isinstance(item, Skipped):
@@ -119,19 +118,16 @@ def batches(items: Iterator[Item], size: int, counts: Counter[str],
         elif isinstance(item, Problem):
             problems.append(item)
         else:
-            batch.append(item)
-            if len(batch) >= size:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
+            yield item
 
 
 def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource] = (), *,
            reporter: chain.Reporter | None = None,
            classifier: Classifier | None = None) -> chain.RunSummary:
-    """Load the HTML responses of WARC files as articles, batch by batch, then cluster the
-    window of publication dates they cover. One run; reruns upsert the same rows."""
+    """Load the HTML responses of WARC files as articles, then cluster the window of publication
+    dates they cover. One run; reruns upsert the same rows. The file is read while the workers
+    extract and classify what was read before it (`pipeline.stages.stream`), and what they
+    finished is loaded `load_rows` articles at a time, so memory stays flat."""
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise ConfigError(f"ingest-warc: no such file: {', '.join(missing)}")
@@ -143,19 +139,33 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
     for stage in ("extract", "classify"):
         reporter.start(stage, 0)
     window: list[datetime] = []
+
+    def load(worked: stages.Worked) -> None:
+        result = chain.worked_to_batch(settings, worked, summary.run_id, classifier)
+        with summary.timed("load"):
+            chain.load_step(settings, result)
+        summary.counts.update(result.counts)
+        summary.add_seconds(result.stage_seconds)
+        window.extend(_published_range(result))
+
     with chain.recorded(settings, summary):
         for path in paths:
             problems: list[Problem] = []
             with path.open("rb") as stream:
-                items = read_records(stream, path.name, settings.max_page_bytes)
-                for pages in batches(items, settings.batch_size, summary.counts, problems):
-                    result = chain.pages_to_batch(settings, pages, summary.run_id, classifier,
-                                                  reporter, {})
-                    with summary.timed("load"):
-                        chain.load_step(settings, result)
-                    summary.counts.update(result.counts)
-                    summary.add_seconds(result.stage_seconds)
-                    window += _published_range(result)
+                pages = pages_of(read_records(stream, path.name, settings.max_page_bytes),
+                                 summary.counts, problems)
+                done = stages.Worked()
+                for part in stages.stream(pages, classifier,
+                                          processes=workers.count(settings.extract_workers),
+                                          timeout=settings.extract_timeout):
+                    done.add(part)
+                    for stage in ("extract", "classify"):
+                        reporter.advance(stage, len(part.pages))
+                    if len(done.articles) >= settings.load_rows:
+                        load(done)
+                        done = stages.Worked()
+                if done.pages:
+                    load(done)
             if problems:  # bad records are few: they load once, after the file
                 tables = store.batch_tables(summary.run_id, articles=[], classifications=[],
                                             problems=problems)

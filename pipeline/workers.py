@@ -8,8 +8,10 @@ imported trafilatura once, so they start in milliseconds and never inherit the p
 (Airflow's task runner, the embedding model's OpenMP threads).
 
 `parallel_map` returns None where no pool can run, and the caller does the work in-process with
-the same results: in a daemonic process (a Celery worker's task), when one worker is asked for,
-or after a worker died (the pool is dropped; the next batch starts a new one).
+the same results: in a daemonic process (a Celery worker's task), inside a worker itself (pools
+do not nest), when one worker is asked for, or after a worker died (the pool is dropped; the next
+batch starts a new one). `stream` feeds a pool from an iterator with a bounded number of items in
+flight, so the process that reads the input keeps every worker busy without reading ahead of them.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -29,6 +32,12 @@ _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _pool_workers = 0
 _unavailable: str | None = None  # why no pool can start in this process
+_in_worker = False  # set in the pool's own workers
+
+
+def _mark_worker() -> None:
+    global _in_worker
+    _in_worker = True
 
 
 def count(setting: int) -> int:
@@ -52,6 +61,37 @@ def parallel_map(fn: Callable[..., R], items: Sequence[Any], *extra: Sequence[An
         return None
 
 
+def stream(fn: Callable[[T], R], items: Iterable[T], *, workers: int, ahead: int) -> Iterator[R]:
+    """`fn` over `items` in order, with at most `ahead` items submitted and not yet returned.
+    Where no pool can run, or after a worker died, the remaining items are done in-process."""
+    pool = _get_pool(workers) if workers > 1 else None
+    pending: deque[tuple[T, Future[R] | None]] = deque()
+
+    def result(item: T, future: Future[R] | None) -> R:
+        nonlocal pool
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                shutdown()
+                pool = None
+        return fn(item)
+
+    for item in items:
+        future = None
+        if pool is not None:
+            try:
+                future = pool.submit(fn, item)
+            except (BrokenProcessPool, RuntimeError):
+                shutdown()
+                pool = None
+        pending.append((item, future))
+        while pending and (len(pending) >= max(1, ahead) or pending[0][1] is None):
+            yield result(*pending.popleft())
+    while pending:
+        yield result(*pending.popleft())
+
+
 def unavailable() -> str | None:
     """Why this process works in-process (None when a pool can start or runs)."""
     return _unavailable
@@ -72,6 +112,9 @@ def _get_pool(workers: int) -> ProcessPoolExecutor | None:
         return _pool
     if _unavailable is not None:  # tried once in this process: do not pay for it every batch
         return None
+    if _in_worker:
+        _unavailable = "a pool worker (pools do not nest)"
+        return None
     if multiprocessing.current_process().daemon:
         _unavailable = "daemonic process (cannot have children)"
         return None
@@ -80,7 +123,7 @@ def _get_pool(workers: int) -> ProcessPoolExecutor | None:
         try:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["pipeline.extract"])
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_mark_worker)
             pool.submit(int).result(timeout=120)  # start the server and a worker now
         except (OSError, ValueError, RuntimeError, AssertionError, TimeoutError, BrokenProcessPool) as exc:
             _unavailable = f"{type(exc).__name__}: {exc}"

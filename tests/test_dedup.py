@@ -139,7 +139,8 @@ def test_a_changed_page_becomes_a_new_version_and_nothing_is_overwritten(loaded,
         encoding="utf-8")
     backfill.run(settings, feeds, backfill.Backfill(stage="re-fetch"))  # the server reads pages from disk
     versions = query(settings.db, """
-        SELECT version, diff_words, h.text, is_current FROM article_history h JOIN articles a USING (article_id)
+        SELECT version, diff_words, h.text, is_current
+        FROM article_history h JOIN articles a USING (article_id)
         WHERE a.url LIKE '%kharkiv%' ORDER BY version""")
     assert [v[0] for v in versions] == [1, 2]
     assert versions[0][2] == original and versions[1][1] == 10  # the ten words added

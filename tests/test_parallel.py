@@ -13,6 +13,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,11 +70,44 @@ def local_executor(tmp_path, settings, sample_feeds_file):
         log.close()
 
 
+def run_state(env: dict[str, str], dag_id: str) -> str | None:
+    with sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db") as meta:
+        row = meta.execute("SELECT state FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1",
+                           [dag_id]).fetchone()
+    return row[0] if row else None
+
+
+def dags_test(env: dict[str, str], dag_id: str, *flags: str, grace: float = 60.0) -> None:
+    """`airflow dags test`, judged by the command and by the run's recorded state.
+
+    Airflow's LocalExecutor can hang in its shutdown after every task has finished: `end()` joins
+    a worker that never received its stop message (apache/airflow#67870; seen here once, the
+    suite then waited for ever). So once the run is recorded as finished, the command has `grace` seconds to
+    exit before it is stopped; what the test judges is the run's state and what it loaded."""
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen([AIRFLOW, "dags", "test", dag_id, *flags], env=env, stdout=out,
+                                stderr=subprocess.STDOUT, text=True)
+        finished_at = None
+        deadline = time.monotonic() + 900
+        while proc.poll() is None:
+            assert time.monotonic() < deadline, f"{dag_id}: no end after 15 minutes"
+            if finished_at is None and run_state(env, dag_id) in ("success", "failed"):
+                finished_at = time.monotonic()
+            if finished_at is not None and time.monotonic() - finished_at > grace:
+                proc.kill()  # the executor's shutdown hang: the run itself is over
+                proc.wait()
+                break
+            time.sleep(1)
+        out.seek(0)
+        log = out.read()
+    assert run_state(env, dag_id) == "success", log[-3000:]
+    assert proc.returncode == 0 or finished_at is not None, log[-3000:]
+
+
 def test_mapped_batches_run_in_parallel_processes_and_each_lands_once(local_executor, settings):
     env = local_executor
-    for args in (["news_ingest"], ["news_process", "--use-executor"]):
-        done = subprocess.run([AIRFLOW, "dags", "test", *args], env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    dags_test(env, "news_ingest")
+    dags_test(env, "news_process", "--use-executor")
 
     with sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db") as meta:
         rows = meta.execute("""
