@@ -533,6 +533,8 @@ def _print_summary(summary: chain.RunSummary, settings: Settings) -> None:
     t.add_row("stories (clusters)", str(c["stories"]))
     t.add_row("top subtopics", ", ".join(f"{k} {v}" for k, v in summary.top_topics[:4]) or "-")
     t.add_row("time per stage", ", ".join(f"{k} {v:.1f}s" for k, v in summary.stage_seconds.items()))
+    if any(k in summary.stage_seconds for k in ("extract", "classify")):
+        t.add_row("", "(extract, classify, dedup: seconds summed over the worker processes)")
     t.add_row("database", str(settings.db))
     console.print(t)
     for feed_id, message in summary.failed_feeds:

@@ -22,8 +22,10 @@ from pipeline.urls import article_id, domain, is_http_url, normalise_url
 
 #: Fewer words than this is not an article (cookie walls, teasers, paywall stubs).
 MIN_WORDS = 40
-#: Characters of text the language identifier reads; more adds time, not accuracy.
-LANGID_CHARS = 3000
+#: Characters of text the language identifier reads; more adds time, not accuracy: over 1,158
+#: texts of the shared corpus, 1,000 characters gave the language 3,000 gave for every one, in
+#: 0.38 s against 0.86 s.
+LANGID_CHARS = 1000
 
 
 def extract_pages(pages: Iterable[Page], timeout: float = 0.0) -> tuple[list[Article], list[Problem]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,10 @@ from pipeline.cli import app
 runner = CliRunner()
 NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
 SITE = Path(__file__).resolve().parent.parent / "pipeline" / "sample" / "site"
+
+
+#: The sample's slow feed sends a byte a second: a short deadline gives up on it in 2 s, not 60.
+FAST = {"NEWSFLOW_READ_TIMEOUT": "2", "NEWSFLOW_DEADLINE": "2"}
 
 
 def commands() -> list[str]:
@@ -73,7 +78,7 @@ def test_run_loads_the_sample_and_prints_a_closing_table(tmp_path, sample_feeds_
 
 def test_poll_records_entries_without_fetching(tmp_path, sample_feeds_file):
     db = tmp_path / "poll.duckdb"
-    result = runner.invoke(app, ["poll", "--feeds", str(sample_feeds_file), "--db", str(db)])
+    result = runner.invoke(app, ["poll", "--feeds", str(sample_feeds_file), "--db", str(db)], env=FAST)
     assert result.exit_code == 0, result.output
     assert "new entries recorded" in result.output
     import duckdb
@@ -110,7 +115,7 @@ def test_init_creates_the_schema(tmp_path):
 def test_backfill_counts_on_a_dry_run_and_refuses_a_bad_window_in_one_line(tmp_path, sample_feeds_file):
     db = tmp_path / "x.duckdb"
     ran = subprocess.run([NEWSFLOW, "run", "--feeds", str(sample_feeds_file), "--db", str(db)],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, env={**os.environ, **FAST})
     assert ran.returncode == 0, ran.stderr
     dry = runner.invoke(app, ["backfill", "--db", str(db), "--feeds", str(sample_feeds_file),
                               "--since", "2026-03-01", "--until", "2026-03-05", "--dry-run"])
