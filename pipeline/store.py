@@ -132,7 +132,7 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     # The file is attached to an in-memory connection, which is how DuckDB takes a row group
     # size; it is the connection's default database, under its usual name (the file's stem).
     con = duckdb.connect()
-    name = _quote_ident(path.stem)
+    name = _quote_ident(path.stem if path.stem.lower() not in _RESERVED else "newsflow")
     try:
         con.execute(f"ATTACH {_quote_literal(str(path))} AS {name} (ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
         con.execute(f"USE {name}")
@@ -140,6 +140,10 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         con.close()
         raise
     return con
+
+
+#: Catalog names DuckDB keeps for itself (the in-memory host is "memory").
+_RESERVED = frozenset({"memory", "system", "temp"})
 
 
 def _quote_ident(name: str) -> str:

@@ -113,3 +113,10 @@ def test_staged_batches_are_merged_into_fewer_transactions_and_removed_once_load
     assert query(settings.db, "SELECT count(*) FROM articles") == [(4,)]  # URL came in every batch
     assert not (settings.staging_dir / "run-1").exists()
     assert chain.load_staged(settings, "run-1").counts["batches"] == 0
+
+
+@pytest.mark.parametrize("name", ["memory.duckdb", "it's a \"news\" db.duckdb"])
+def test_any_file_name_is_a_database(settings, tmp_path, name):
+    settings = settings.with_(db=tmp_path / name)
+    load(settings, fetched(TEXTS["first"], 0))
+    assert history(settings) == [(1, TEXTS["first"], True)]
