@@ -51,8 +51,9 @@ def run_measured(args: list[str], env: dict[str, str], warc: Path) -> dict[str, 
     process, split into the streaming phase (while the command has the WARC file open: read,
     extract, classify, load batch by batch) and the whole run (which ends with clustering the
     window and publishing the snapshot with its full-text index, both over the database)."""
+    log = tempfile.TemporaryFile("w+")  # not a pipe: a full pipe would stall the command
     start = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     main = psutil.Process(proc.pid)
     peak = {"tree": 0, "main": 0, "stream_tree": 0, "stream_main": 0}
     streaming_ended = None
@@ -73,7 +74,9 @@ def run_measured(args: list[str], env: dict[str, str], warc: Path) -> dict[str, 
         elif streaming_ended is None:
             streaming_ended = time.perf_counter() - start
         time.sleep(0.2)
-    out = proc.stdout.read() if proc.stdout else ""
+    log.seek(0)
+    out = log.read()
+    log.close()
     if proc.returncode != 0:
         sys.exit(f"ingest-warc failed:\n{out}")
     seconds = time.perf_counter() - start
