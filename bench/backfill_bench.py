@@ -51,9 +51,21 @@ def run_measured(args: list[str], env: dict[str, str], warc: Path) -> dict[str, 
     process, split into the streaming phase (while the command has the WARC file open: read,
     extract, classify, load batch by batch) and the whole run (which ends with clustering the
     window and publishing the snapshot with its full-text index, both over the database)."""
-    log = tempfile.TemporaryFile("w+")  # not a pipe: a full pipe would stall the command
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    with tempfile.TemporaryFile("w+") as log:  # not a pipe: a full pipe would stall the command
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+        peak, streaming_ended = watch(proc, warc, start)
+        seconds = time.perf_counter() - start
+        log.seek(0)
+        out = log.read()
+    if proc.returncode != 0:
+        sys.exit(f"ingest-warc failed:\n{out}")
+    return {"seconds": seconds, "stream_seconds": streaming_ended or seconds, "output": out,
+            **{k: round(v / 2**20) for k, v in peak.items()}}
+
+
+def watch(proc: subprocess.Popen[str], warc: Path, start: float) -> tuple[dict[str, int], float | None]:
+    """Sample the process tree's memory every 0.2 s until the command ends."""
     main = psutil.Process(proc.pid)
     peak = {"tree": 0, "main": 0, "stream_tree": 0, "stream_main": 0}
     streaming_ended = None
@@ -74,14 +86,7 @@ def run_measured(args: list[str], env: dict[str, str], warc: Path) -> dict[str, 
         elif streaming_ended is None:
             streaming_ended = time.perf_counter() - start
         time.sleep(0.2)
-    log.seek(0)
-    out = log.read()
-    log.close()
-    if proc.returncode != 0:
-        sys.exit(f"ingest-warc failed:\n{out}")
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "stream_seconds": streaming_ended or seconds, "output": out,
-            **{k: round(v / 2**20) for k, v in peak.items()}}
+    return peak, streaming_ended
 
 
 def main() -> None:
