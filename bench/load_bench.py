@@ -148,6 +148,8 @@ def main() -> None:
             written = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
                        for t in ("articles", "article_versions", "url_aliases", "article_signatures",
                                  "classifications", "article_topics")}
+            con.execute("CHECKPOINT")
+        file_mb = settings.db.stat().st_size / 1e6
         assert written["articles"] == len(rows), written
         store._load = profile.inner  # type: ignore[assignment]
 
@@ -191,14 +193,15 @@ def main() -> None:
     print(f"ratio to row by row: {bulk_rate / single_rate:.0f}x; the pipeline's load runs at "
           f"{bulk_rate / bare_rate:.2f}x DuckDB's bare insert; target >= 50,000 rows/s; building the "
           f"Arrow tables (with MinHash signatures) took {build:.1f}s more")
-    print("rows per table: " + ", ".join(f"{k} {v}" for k, v in written.items()))
+    print("rows per table: " + ", ".join(f"{k} {v}" for k, v in written.items())
+          + f"; database file {file_mb:.0f} MB")
     if args.profile:
         print("seconds per load statement: " + ", ".join(
             f"{k} {v:.2f}" for k, v in profile.seconds.most_common()))
     machine.write("load", {"machine": info, "rows": len(rows), "batch": args.batch, "text_kb": text_kb,
                   "load_batch_s": bulk, "load_batch_rows_per_s": bulk_rate,
                   "all_tables_rows": all_rows, "all_tables_rows_per_s": all_rows / bulk,
-                  "rows_per_table": written, "executemany_rows": args.baseline,
+                  "rows_per_table": written, "file_mb": file_mb, "executemany_rows": args.baseline,
                   "executemany_s": single, "executemany_rows_per_s": single_rate,
                   "bare_insert_s": bare, "bare_insert_rows_per_s": bare_rate,
                   "ratio": bulk_rate / single_rate, "ratio_to_bare": bulk_rate / bare_rate,
