@@ -9,7 +9,7 @@ from typing import Literal
 
 import duckdb
 
-from pipeline import publish
+from pipeline import publish, store
 from pipeline.config import Settings
 from pipeline.errors import NewsflowError
 
@@ -30,10 +30,10 @@ def export(settings: Settings, query: str, fmt: str, out: Path) -> int:
         raise ExportError("empty query")
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    target = str(temp).replace("'", "''")
+    target = store.quote_literal(str(temp))
     try:
         with publish.read(settings) as con:
-            row = con.execute(f"COPY ({body}) TO '{target}' ({FORMATS[fmt]})").fetchone()
+            row = con.execute(f"COPY ({body}) TO {target} ({FORMATS[fmt]})").fetchone()
         os.replace(temp, out)
     except duckdb.Error as exc:
         raise ExportError(f"query failed: {str(exc).strip().splitlines()[0]}") from None

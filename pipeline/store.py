@@ -134,7 +134,7 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     name = _quote_ident(path.stem if path.stem.lower() not in _RESERVED else "newsflow")
     try:
-        con.execute(f"ATTACH {_quote_literal(str(path))} AS {name} (ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
+        con.execute(f"ATTACH {quote_literal(str(path))} AS {name} (ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
         con.execute(f"USE {name}")
     except BaseException:
         con.close()
@@ -150,7 +150,8 @@ def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _quote_literal(text: str) -> str:
+def quote_literal(text: str) -> str:
+    """`text` as an SQL string literal (for statements that take no parameters: ATTACH, COPY)."""
     return "'" + text.replace("'", "''") + "'"
 
 

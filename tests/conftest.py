@@ -105,3 +105,12 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory, sample_base: str) -> Set
                         archive_dir=folder / "archive")
     chain.run(settings, _sample_feeds(sample_base), trigger="test")
     return settings
+
+
+@pytest.fixture(scope="module")
+def stop_worker_pool() -> Iterator[None]:
+    """Stop this process's worker pool after a module that used it."""
+    yield
+    from pipeline import workers
+
+    workers.shutdown()

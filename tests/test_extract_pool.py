@@ -36,10 +36,7 @@ def slow_page() -> Page:
     return page("slow", f"<html><body><article>{paragraphs}</article></body></html>".encode())
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _stop_pool():
-    yield
-    workers.shutdown()
+pytestmark = pytest.mark.usefixtures("stop_worker_pool")
 
 
 def test_the_pool_gives_the_same_articles_in_the_same_order_as_one_process():

@@ -12,11 +12,7 @@ from pipeline import stages, workers
 from pipeline.classify import LexicalClassifier, default_classifier
 from tests.test_extract_pool import sample_pages
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _stop_pool():
-    yield
-    workers.shutdown()
+pytestmark = pytest.mark.usefixtures("stop_worker_pool")
 
 
 def test_workers_give_the_same_articles_decisions_and_signatures_as_one_process():
