@@ -193,8 +193,10 @@ def from_archive(settings: Settings, tasks: Sequence[PageTask]) -> tuple[list[Pa
 
 def _reclassify(path: Path, run_id: str, classifier: Classifier) -> chain.BatchResult:
     table = pq.read_table(path)
+    published = (table["published_at"].to_pylist() if "published_at" in table.column_names
+                 else [None] * table.num_rows)
     items = list(zip(table["article_id"].to_pylist(), table["title"].to_pylist(),
-                     table["text"].to_pylist(), strict=True))
+                     table["text"].to_pylist(), published, strict=True))
     decisions = classifier.classify(items)
     counts: Counter[str] = Counter(reclassified=len(decisions),
                                    on_topic=sum(d.relevant for d in decisions))
@@ -204,14 +206,15 @@ def _reclassify(path: Path, run_id: str, classifier: Classifier) -> chain.BatchR
 
 
 TEXTS_SCHEMA = pa.schema([("article_id", pa.string()), ("title", pa.string()),
-                          ("text", pa.large_string())])
+                          ("text", pa.large_string()), ("published_at", pa.timestamp("us", tz="UTC"))])
 
 
 def _write_texts(settings: Settings, run_id: str, backfill: Backfill, index: int,
-                 rows: Sequence[tuple[str, str | None, str | None]]) -> Path:
+                 rows: Sequence[tuple[str, str | None, str | None, datetime | None]]) -> Path:
     path = settings.staging_dir / run_id / "input" / f"{backfill.request_id}-{index:07d}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pylist([{"article_id": a, "title": t, "text": x} for a, t, x in rows],
+    table = pa.Table.from_pylist([{"article_id": a, "title": t, "text": x, "published_at": p}
+                                  for a, t, x, p in rows],
                                  schema=TEXTS_SCHEMA)
     pq.write_table(table, path, compression="zstd")
     return path

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
@@ -243,18 +243,79 @@ def classify(input: Annotated[Path, typer.Option("--input", help="JSON lines wit
 
 @app.command("eval")
 def eval_cmd(mode: ModeOpt = None,
-             split: Annotated[str, typer.Option(help="test (default) or dev")] = "test") -> None:
-    """Score the classifier on the labelled set: P/R/F1 per subtopic and overall, and the
-    relevance confusion matrix."""
-    from pipeline.evaluate import load_items, score
+             split: Annotated[str, typer.Option(
+                 help="split of the real headlines: test (default) or dev")] = "test",
+             worst: Annotated[int, typer.Option(help="false positives and negatives to list")] = 10,
+             pages: Annotated[bool, typer.Option(
+                 help="also the real pages of shared/corpora/html, if present")] = True,
+             db: Annotated[Path | None, typer.Option(
+                 "--db", help="also the analysts' corrections in this database")] = None,
+             json_out: Annotated[Path | None, typer.Option(
+                 "--json", help="also write the figures to this JSON file")] = None) -> None:
+    """Judge the classifier on real news, beside the baselines: relevance and peace P/R/F1 of the
+    default mode, the lexical mode, the keyword query and the classifier as it was before the real
+    labelled set; the worst mistakes with their explanations; the real pages; the written set's
+    subtopics; the corrections not yet learned (--db)."""
+    from pipeline import evaluate, labelled
+    from pipeline.semantic import CachedEmbedder, SemanticClassifier
 
-    clf = _classifier(mode)
-    items = load_items(split)
-    decisions = clf.classify((i["id"], i["title"], i["text"]) for i in items)
-    report = score(items, [d.relevant for d in decisions], [clf.assigned(d) for d in decisions],
-                   clf.taxonomy.subtopic_ids)
+    if split not in ("test", "dev"):
+        _fail(f"--split {split!r}: choose test or dev")
+    chosen = _classifier(mode)
+    embedder = CachedEmbedder()
+    semantic = SemanticClassifier(embedder=embedder)
+    contenders: list[tuple[str, Classifier]] = [
+        ("semantic (default)", semantic), ("lexical", default_classifier("lexical")),
+        ("semantic as it was", SemanticClassifier(embedder=embedder, legacy=True))]
+
+    figures: dict[str, Any] = {}
+
+    def compare(items: list[dict], key: str, title: str) -> list[evaluate.Decided]:
+        runs = [evaluate.run_classifier(name, clf, items) for name, clf in contenders]
+        runs.insert(2, evaluate.keyword_query(items))
+        gold_r, gold_p = [i["relevant"] for i in items], [i["peace"] for i in items]
+        t = Table("", "relevance P", "R", "F1", "peace P", "R", "F1", "items/s", title=title)
+        figures[key] = {"items": len(items), "relevant": sum(gold_r), "peace": sum(gold_p)}
+        for d in runs:
+            rel, peace = evaluate.binary(gold_r, d.relevant).prf, evaluate.binary(gold_p, d.peace).prf
+            rate = f"{len(items) / d.seconds:,.0f}" if d.seconds else "-"
+            t.add_row(d.name, *(f"{v:.3f}" for v in (*rel, *peace)), rate)
+            figures[key][d.name] = {"version": d.version, "relevance": rel, "peace": peace,
+                                    "flagged": sum(d.relevant)}
+        console.print(t)
+        return runs
+
+    rows = labelled.headlines()
+    a = labelled.agreement(rows)
+    console.print(f"labelled twice, independently: {a['items']} items; agreement on relevance "
+                  f"{a['relevant_agree']:.3f} (Cohen's kappa {a['relevant_kappa']:.3f}), on peace "
+                  f"{a['peace_agree']:.3f} (kappa {a['peace_kappa']:.3f})")
+    items = labelled.headlines(split)
+    figures["agreement"] = a
+    runs = compare(items, "headlines", f"Real headlines (Google News US), {split} split: {len(items)} items, "
+                          f"{sum(i['relevant'] for i in items)} on the story, "
+                          f"{sum(i['peace'] for i in items)} on the peace talks")
+    mine = next(r for r in runs if r.name.startswith(chosen.mode))
+    fps, fns = evaluate.worst(items, mine, worst)
+    for label, rows_ in (("false positives (highest scores)", fps), ("false negatives (lowest scores)", fns)):
+        t = Table("score", "date", "headline", "why", title=f"{mine.name}: worst {label}")
+        for item, sc, ex in rows_:
+            why = ex.get("not_scored") or "; ".join((
+                ", ".join(f"{k} {v:+.1f}" for k, v in ex.get("relevance_parts", {}).items()),
+                ", ".join(f"{k} {v:+.2f}" for k, v in list(ex.get("relevance_terms", {}).items())[:4])))
+            t.add_row(f"{sc:.2f}", str(item.get("date", "")), item["title"], why)
+        console.print(t)
+    if pages:
+        real_pages = labelled.pages()
+        if real_pages:
+            compare(real_pages, "pages", f"Real web pages (shared/corpora/html): {len(real_pages)} pages, "
+                                f"{sum(p['relevant'] for p in real_pages)} on the story")
+    own = labelled.own("test")
+    decisions = chosen.classify((i["id"], i["title"], i["text"]) for i in own)
+    report = evaluate.score(own, [d.relevant for d in decisions], [chosen.assigned(d) for d in decisions],
+                            chosen.taxonomy.subtopic_ids)
     t = Table("", "precision", "recall", "F1", "support",
-              title=f"{clf.version} on the {split} split ({len(items)} items)")
+              title=f"{chosen.version}: the written set's test split ({len(own)} items, 5 languages)")
     p, r, f = report.relevance
     t.add_row("relevance", f"{p:.3f}", f"{r:.3f}", f"{f:.3f}",
               str(report.confusion["tp"] + report.confusion["fn"]), end_section=True)
@@ -262,24 +323,88 @@ def eval_cmd(mode: ModeOpt = None,
         t.add_row(name, f"{p:.3f}", f"{r:.3f}", f"{f:.3f}", str(n))
     t.add_row("subtopic macro-F1", "", "", f"{report.macro_f1:.3f}", "")
     console.print(t)
-    c = report.confusion
-    m = Table("", "predicted relevant", "predicted not", title="Relevance confusion matrix")
-    m.add_row("relevant", str(c["tp"]), str(c["fn"]))
-    m.add_row("not relevant", str(c["fp"]), str(c["tn"]))
-    console.print(m)
-    console.print("relevance accuracy by language: " + ", ".join(
-        f"{lang} {acc:.2f}" for lang, acc in report.by_language.items()))
+    figures["written"] = {"version": chosen.version, "relevance": report.relevance,
+                          "subtopic_macro_f1": report.macro_f1}
+    if db is not None:
+        settings = _settings(db)
+        try:
+            with store.open_db(settings, read_only=True) as con:
+                fixes = store.corrections(con, settings)
+        except NewsflowError as exc:
+            _fail(str(exc))
+        heads = getattr(chosen, "heads", None)
+        cutoff = heads.trained_on.get("corrections_until") if heads is not None else None
+        unlearned = [c for c in fixes if cutoff is None or c["labelled_at"].isoformat() > cutoff]
+        if unlearned:
+            compare(unlearned, "corrections",
+                    f"Analysts' corrections not yet learned: {len(unlearned)} of {len(fixes)}")
+        else:
+            console.print(f"analysts' corrections: {len(fixes)}, all learned by the current model")
+    if json_out is not None:
+        json_out.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
 
 
 @app.command()
-def train() -> None:
-    """Fit the semantic classifier on the dev split and write pipeline/topics/model.npz."""
-    from pipeline import train as fitting
-    from pipeline.semantic import MODEL_FILE
+def label(article_id: Annotated[str, typer.Argument(help="the article's id (articles.article_id)")],
+          relevant: Annotated[str, typer.Option("--relevant", help="yes or no: is it on the story?")],
+          peace: Annotated[str | None, typer.Option(
+              "--peace", help="yes or no: is it about negotiating an end to the war?")] = None,
+          by: Annotated[str | None, typer.Option(
+              "--by", help="who corrects [default: your user name]")] = None,
+          note: Annotated[str | None, typer.Option("--note", help="why, in a few words")] = None,
+          db: DbOpt = None) -> None:
+    """Correct the classifier on one article. The correction wins in the current_* views at once
+    (the model's decision stays beside it) and `newsflow train` learns from it."""
+    import getpass
 
-    model = fitting.fit(log=console.print)
-    model.save(MODEL_FILE)
-    console.print(f"wrote {MODEL_FILE} (model {model.fingerprint})")
+    def yes_no(name: str, value: str | None) -> bool | None:
+        if value is None:
+            return None
+        if value.lower() not in ("yes", "no"):
+            _fail(f"--{name} {value!r}: say yes or no")
+        return value.lower() == "yes"
+
+    is_relevant = yes_no("relevant", relevant)
+    is_peace = yes_no("peace", peace)
+    if is_peace and not is_relevant:
+        _fail("--peace yes needs --relevant yes: only an article on the story can be about the talks")
+    settings = _settings(db)
+    if not settings.db.exists():
+        _fail(f"{settings.db}: no such database")
+    try:
+        with store.open_db(settings) as con:
+            found = store.save_label(con, settings, article_id, relevant=bool(is_relevant),
+                                     peace=is_peace, by=by or getpass.getuser(), note=note)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    if not found:
+        _fail(f"article {article_id!r} is not in {settings.db}")
+    console.print(f"{article_id}: relevant {'yes' if is_relevant else 'no'}"
+                  + (f", peace {'yes' if is_peace else 'no'}" if is_peace is not None else "")
+                  + " (wins in current_classifications; `newsflow publish` updates the snapshot)")
+
+
+@app.command()
+def train(db: Annotated[Path | None, typer.Option(
+        "--db", help="also learn from the analysts' corrections in this database")] = None,
+          subtopics: Annotated[bool, typer.Option(
+              help="also refit the subtopic models (after a taxonomy change)")] = False) -> None:
+    """Fit the classifier: the relevance and peace heads of both modes on the real labelled
+    headlines (train and dev splits), the written set's dev split and the corrections (--db);
+    with --subtopics the subtopic models on the written set's dev split. Writes
+    pipeline/topics/*.npz (commit them: they are the packaged model)."""
+    from pipeline import train as fitting
+
+    fixes: list[dict] = []
+    if db is not None:
+        settings = _settings(db)
+        try:
+            with store.open_db(settings, read_only=True) as con:
+                fixes = store.corrections(con, settings)
+        except NewsflowError as exc:
+            _fail(str(exc))
+    for path in fitting.fit_all(fixes, log=console.print, subtopics=subtopics):
+        console.print(f"wrote {path}")
 
 
 @app.command()

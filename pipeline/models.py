@@ -134,3 +134,5 @@ class Classification:
     topic_scores: dict[str, float]
     primary_topic: str | None
     explanation: dict[str, Any] = field(default_factory=dict)
+    peace: bool = False  # relevant, and mainly about negotiating an end to the war
+    peace_score: float = 0.0  # in [0, 1]; 0.5 is the decision line

@@ -29,6 +29,7 @@ import numpy as np
 from pipeline import workers
 from pipeline.classify import LexicalClassifier
 from pipeline.models import Classification
+from pipeline.relevance import Heads, as_item, decide, gate, heads_file, off_the_story
 from pipeline.taxonomy import TOPICS_DIR
 
 MODEL_FILE = TOPICS_DIR / "model.npz"
@@ -182,17 +183,24 @@ def has_evidence(decision: Classification) -> bool:
     return bool(decision.explanation.get("story_terms") or decision.explanation.get("subtopic_terms"))
 
 
-#: Marks the classifier version: decisions made with the evidence gate.
+#: Marks the classifier version: decisions made with the evidence gate (v1, "as it was").
 GATE = "g1"
 
 
 class SemanticClassifier:
-    """Embeddings + lexical evidence; the pipeline's default (`NEWSFLOW_CLASSIFIER=semantic`)."""
+    """Embeddings + lexical evidence; the pipeline's default (`NEWSFLOW_CLASSIFIER=semantic`).
+
+    Relevance and peace come from the learned heads (`pipeline.relevance`, fitted on labelled
+    real news); the subtopic scores from the subtopic models of `model.npz`. With `legacy=True`
+    it is the classifier as it was before the real labelled set: relevance from the model's own
+    head fitted on the written set, no peace decision, no date evidence (`newsflow eval` shows
+    it beside the others)."""
 
     mode = "semantic"
 
     def __init__(self, lexical: LexicalClassifier | None = None, model: Model | None = None,
-                 embedder: Embedder | None = None) -> None:
+                 embedder: Embedder | None = None, heads: Heads | None = None,
+                 legacy: bool = False) -> None:
         self.lexical = lexical or LexicalClassifier()
         self.model = model or Model.load()
         self.embed = embedder or Embedder()
@@ -202,46 +210,68 @@ class SemanticClassifier:
                 or self.lexical.version != self.model.lexical_version):
             raise ValueError(f"{MODEL_FILE} was fitted with another taxonomy or lexical classifier "
                              f"({self.model.lexical_version}, now {self.lexical.version}): "
-                             "run `newsflow train` and commit the new model")
-        self.version = f"{self.mode}-{self.taxonomy.version}-{self.model.fingerprint}{GATE}"
+                             "run `newsflow train --subtopics` and commit the new model")
+        self.heads = None if legacy else heads or Heads.load(heads_file(self.mode))
+        if self.heads is None:
+            self.version = f"{self.mode}-{self.taxonomy.version}-{self.model.fingerprint}{GATE}"
+        else:
+            self.version = (f"{self.mode}-{self.taxonomy.version}-{self.model.fingerprint}"
+                            f"-{self.heads.fingerprint}")
 
-    def classify(self, items: Iterable[tuple[str, str | None, str | None]]) -> list[Classification]:
-        """Lexical evidence for every item; the model for the items with any evidence."""
-        items = list(items)
-        lexical = self.lexical.classify(items)
-        chosen = [i for i, d in enumerate(lexical) if has_evidence(d)]
-        decided = dict(zip(chosen, self.combine(
-            [lexical[i] for i in chosen],
-            self.embed([embed_text(items[i][1], items[i][2]) for i in chosen])), strict=True))
-        return [decided.get(i) or self.without_evidence(d) for i, d in enumerate(lexical)]
+    def classify(self, items: Iterable[Sequence[Any]]) -> list[Classification]:
+        """Lexical evidence for every item; the model for the items the gate lets through."""
+        rows = [as_item(r) for r in items]
+        lexical = self.lexical.classify((r.id, r.title, r.text) for r in rows)
+        if self.heads is None:
+            reasons = [None if has_evidence(d) else "no story or subtopic term: off the story "
+                       "without the model" for d in lexical]
+        else:
+            reasons = [gate(d, r) for d, r in zip(lexical, rows, strict=True)]
+        chosen = [i for i, why in enumerate(reasons) if why is None]
+        emb = self.embed([embed_text(rows[i].title, rows[i].text) for i in chosen])
+        picked = [lexical[i] for i in chosen]
+        if self.heads is None:
+            made = self.combine(picked, emb)
+        else:
+            made = decide(self.heads, picked, [rows[i] for i in chosen], emb, self.version,
+                          self.subtopic_scores(picked, emb))
+        decided = dict(zip(chosen, made, strict=True))
+        return [decided.get(i) or off_the_story(d, self.version, reasons[i] or "", self.model.subtopics)
+                for i, d in enumerate(lexical)]
 
-    def without_evidence(self, lexical: Classification) -> Classification:
-        """The decision for an article naming nothing of the story: off it, not embedded."""
-        return Classification(
-            article_id=lexical.article_id, classifier_version=self.version, relevant=False,
-            score=0.0, topic_scores=dict.fromkeys(self.model.subtopics, 0.0), primary_topic=None,
-            explanation={**lexical.explanation, "lexical_score": lexical.score,
-                         "semantic_relevance": None,
-                         "not_embedded": "no story or subtopic term: off the story without the model"})
-
-    def combine(self, lexical: Sequence[Classification], emb: np.ndarray) -> list[Classification]:
-        if not lexical:
-            return []
+    def _features(self, lexical: Sequence[Classification], emb: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         m = self.model
         lex = lexical_features(lexical, m.subtopics)
         x_rel = relevance_features(emb, lex, m.mu, m.sd, m.lex_mu, m.lex_sd)
         z_lex = (lex - m.lex_mu) / m.lex_sd
         z_proto = (prototype_similarity(emb, m.prototypes) - m.proto_mu) / m.proto_sd
-        p_rel = predict(m.w_rel, x_rel)
-        rel_score = sigmoid(logit(p_rel) - logit(m.thr_rel))
-        sub_scores = np.column_stack([
+        return x_rel, z_lex, z_proto
+
+    def subtopic_scores(self, lexical: Sequence[Classification], emb: np.ndarray) -> list[dict[str, float]]:
+        """Every subtopic's score in [0, 1], 0.5 its decision line, from the subtopic models."""
+        if not lexical:
+            return []
+        m = self.model
+        x_rel, z_lex, z_proto = self._features(lexical, emb)
+        sub = np.column_stack([
             sigmoid(logit(predict(m.w_sub[k], subtopic_features(x_rel, z_lex, z_proto, k)))
                     - logit(m.thr_sub[k]))
             for k in range(len(m.subtopics))])
+        return [{s: round(float(sub[i, k]), 4) for k, s in enumerate(m.subtopics)}
+                for i in range(len(lexical))]
+
+    def combine(self, lexical: Sequence[Classification], emb: np.ndarray) -> list[Classification]:
+        """The legacy decision: relevance from the model's head fitted on the written set."""
+        if not lexical:
+            return []
+        m = self.model
+        x_rel, _, _ = self._features(lexical, emb)
+        p_rel = predict(m.w_rel, x_rel)
+        rel_score = sigmoid(logit(p_rel) - logit(m.thr_rel))
         out = []
-        for i, lx in enumerate(lexical):
+        for i, (lx, scores) in enumerate(zip(lexical, self.subtopic_scores(lexical, emb), strict=True)):
             relevant = bool(rel_score[i] >= 0.5)
-            scores = {s: round(float(sub_scores[i, k]), 4) for k, s in enumerate(m.subtopics)}
             primary = max(scores, key=lambda s: scores[s]) if relevant else None
             explanation = {**lx.explanation, "lexical_score": lx.score,
                            "semantic_relevance": round(float(p_rel[i]), 4)}
@@ -257,3 +287,20 @@ class SemanticClassifier:
             return []
         chosen = [s for s, v in decision.topic_scores.items() if v >= 0.5]
         return chosen or ([decision.primary_topic] if decision.primary_topic else [])
+
+
+class CachedEmbedder(Embedder):
+    """An Embedder that embeds each distinct text once (an evaluation runs several classifiers
+    over the same items)."""
+
+    def __init__(self, processes: int = 0) -> None:
+        super().__init__(processes)
+        self.cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        new = sorted({t for t in texts if t not in self.cache})
+        if new:
+            self.cache.update(zip(new, super().__call__(new), strict=True))
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.vstack([self.cache[t] for t in texts])

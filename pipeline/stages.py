@@ -74,7 +74,7 @@ def _classify_and_sign(pages: Sequence[Page], articles: list[Article], problems:
                        classifier: Classifier, seconds: dict[str, float]) -> Worked:
     usable = [a for a in articles if a.extraction_status == "ok"]
     t1 = time.perf_counter()
-    decisions = classifier.classify((a.article_id, a.title, a.text) for a in usable)
+    decisions = classifier.classify((a.article_id, a.title, a.text, a.published_at) for a in usable)
     t2 = time.perf_counter()
     signatures = list(zip([a.article_id for a in usable],
                           dedup.signatures([a.text or "" for a in usable]), strict=True))

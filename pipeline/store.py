@@ -62,6 +62,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("warc_length", pa.int64())]),
     "classifications": pa.schema([("article_id", pa.string()), ("classifier_version", pa.string()),
                                   ("relevant", pa.bool_()), ("score", pa.float64()),
+                                  ("peace", pa.bool_()), ("peace_score", pa.float64()),
                                   ("explanation", pa.string()), ("classified_at", TS)]),
     "article_topics": pa.schema([("article_id", pa.string()), ("topic_id", pa.string()),
                                  ("classifier_version", pa.string()), ("score", pa.float64()),
@@ -279,6 +280,22 @@ def enable_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed_id: str
     return bool(row and row[0])
 
 
+def save_label(con: duckdb.DuckDBPyConnection, settings: Settings, article_id: str, *,
+               relevant: bool, peace: bool | None, by: str, note: str | None = None) -> bool:
+    """Record an analyst's correction of an article; False when the article is not stored."""
+    row = con.execute(sql(settings, "load/label"), {
+        "article_id": article_id, "relevant": relevant, "peace": peace, "by": by,
+        "note": note}).fetchone()
+    return bool(row)
+
+
+def corrections(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[dict[str, Any]]:
+    """The newest correction of every corrected article, as a labelled item."""
+    return [{"id": r[0], "title": r[1], "text": r[2], "lang": r[3] or "und", "published": r[4],
+             "relevant": r[5], "peace": r[6], "labelled_at": r[7]}
+            for r in con.execute(sql(settings, "load/corrections")).fetchall()]
+
+
 def queue_entries(con: duckdb.DuckDBPyConnection, settings: Settings,
                   rows: Sequence[dict[str, Any]]) -> int:
     """Entries from outside the feeds (sitemap URLs): the next run fetches their pages."""
@@ -416,7 +433,7 @@ def save_clusters(con: duckdb.DuckDBPyConnection, settings: Settings,
 def classifications_table(items: Sequence[Classification], at: datetime) -> pa.Table:
     return _table("classifications", [
         {"article_id": c.article_id, "classifier_version": c.classifier_version,
-         "relevant": c.relevant, "score": c.score,
+         "relevant": c.relevant, "score": c.score, "peace": c.peace, "peace_score": c.peace_score,
          "explanation": json.dumps(c.explanation, ensure_ascii=False), "classified_at": at}
         for c in items])
 
@@ -491,8 +508,8 @@ def request_window(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
 
 def window_texts(con: duckdb.DuckDBPyConnection, settings: Settings, *, since: datetime | None,
                  until: datetime | None,
-                 feed_ids: Sequence[str] | None) -> list[tuple[str, str | None, str | None]]:
-    """(article_id, title, text) of the usable articles in a backfill window."""
+                 feed_ids: Sequence[str] | None) -> list[tuple[str, str | None, str | None, datetime | None]]:
+    """(article_id, title, text, published_at) of the usable articles in a backfill window."""
     return con.execute(sql(settings, "load/backfill_texts"), {
         "since": since, "until": until, "feed_ids": list(feed_ids) if feed_ids else None}).fetchall()
 

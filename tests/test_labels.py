@@ -1,0 +1,104 @@
+"""Analysts correct the classifier: `newsflow label`, the current_* views, and training."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+from pipeline import labelled, store
+from pipeline import train as fitting
+from pipeline.classify import LexicalClassifier
+from pipeline.config import Settings
+from pipeline.semantic import Embedder, SemanticClassifier
+from tests.conftest import query
+
+NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
+
+
+@pytest.fixture
+def db(sample_db: Settings, tmp_path: Path) -> Settings:
+    """A copy of the sample run's database, to write corrections into."""
+    shutil.copy(sample_db.db, tmp_path / "news.duckdb")
+    return sample_db.with_(db=tmp_path / "news.duckdb")
+
+
+def newsflow(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([NEWSFLOW, *args], capture_output=True, text=True)
+
+
+def on_topic_article(settings: Settings) -> str:
+    return query(settings.db, "SELECT article_id FROM current_classifications WHERE relevant "
+                              "ORDER BY article_id LIMIT 1")[0][0]
+
+
+def test_a_correction_wins_in_the_current_views_and_the_model_decision_stays(db):
+    article = on_topic_article(db)
+    run = newsflow("label", article, "--relevant", "no", "--by", "olena", "--note", "sport", "--db", str(db.db))
+    assert run.returncode == 0, run.stderr
+    row = query(db.db, "SELECT relevant, peace, model_relevant, corrected_by, corrected_at IS NOT NULL "
+                       "FROM current_classifications WHERE article_id = ?", [article])
+    assert row == [(False, False, True, "olena", True)]
+    assert query(db.db, "SELECT on_topic FROM report_articles WHERE article_id = ?", [article]) == [(False,)]
+    # a later correction of the same article wins; both stay in the labels table
+    assert newsflow("label", article, "--relevant", "yes", "--peace", "yes", "--db", str(db.db)).returncode == 0
+    row = query(db.db, "SELECT relevant, peace, model_relevant FROM current_classifications "
+                       "WHERE article_id = ?", [article])
+    assert row == [(True, True, True)]
+    assert query(db.db, "SELECT count(*) FROM labels WHERE article_id = ?", [article]) == [(2,)]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["no-such-article", "--relevant", "yes"], "article 'no-such-article' is not in"),
+    (["ARTICLE", "--relevant", "maybe"], "--relevant 'maybe': say yes or no"),
+    (["ARTICLE", "--relevant", "no", "--peace", "yes"], "--peace yes needs --relevant yes"),
+])
+def test_a_bad_correction_is_refused_with_a_reason(db, args, message):
+    args = [on_topic_article(db) if a == "ARTICLE" else a for a in args]
+    run = newsflow("label", *args, "--db", str(db.db))
+    assert run.returncode == 2 and message in run.stderr
+    assert query(db.db, "SELECT count(*) FROM labels") == [(0,)]
+
+
+def test_a_database_of_the_previous_schema_upgrades_in_place(tmp_path, sample_db):
+    """A file migrated up to 007 with classifications in it gains peace and labels, keeping every row."""
+    path = tmp_path / "old.duckdb"
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(sample_db.sql_dir, sql_dir)
+    for newer in sorted((sql_dir / "migrations").glob("0[0-9][0-9]_*.sql")):
+        if int(newer.name[:3]) >= 8:
+            newer.unlink()
+    with duckdb.connect(str(path)) as con:
+        store.migrate(con, sql_dir)
+        con.execute("INSERT INTO classifications VALUES ('a1', 'v1', true, 0.9, '{}', now())")
+    settings = sample_db.with_(db=path)
+    with store.open_db(settings) as con:
+        assert con.execute("SELECT relevant, peace, model_relevant FROM current_classifications").fetchall() \
+            == [(True, None, True)]
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (8,)
+
+
+def test_training_learns_the_corrections_and_shows_them_as_neighbours(db):
+    """Corrections join the training items; in the semantic mode they join its memory, so the
+    corrected article's nearest labelled item is itself, with the analyst's label."""
+    article = on_topic_article(db)
+    assert newsflow("label", article, "--relevant", "no", "--db", str(db.db)).returncode == 0
+    with store.open_db(db, read_only=True) as con:
+        fixes = store.corrections(con, db)
+    assert [(f["id"], f["relevant"]) for f in fixes] == [(article, False)]
+    assert fixes[0] in fitting.training_items(fixes)
+    items = [*labelled.headlines("train")[:120], *fixes]
+    lexical = LexicalClassifier()
+    heads = fitting.fit_heads("semantic", items, fitting.head_inputs(items, lexical, Embedder(processes=1)),
+                              trained_on={"corrections_until": fixes[0]["labelled_at"].isoformat()})
+    assert heads.memory_titles[-1] == fixes[0]["title"] and not heads.memory_labels[-1].any()
+    decision = SemanticClassifier(heads=heads, embedder=Embedder(processes=1)).classify(
+        [(article, fixes[0]["title"], fixes[0]["text"])])[0]
+    nearest = decision.explanation["similar_labelled"][0]
+    assert nearest == {"title": fixes[0]["title"], "relevant": False, "peace": False}
+    assert np.isfinite(decision.score)

@@ -1,0 +1,80 @@
+"""The classifier judged on real news nobody here wrote: the labelled set, and the scores that
+`newsflow eval` prints beside the baselines, floored so that a regression fails the build."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline import labelled
+
+NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
+#: What makes a headline a hard negative when it is not on the story (the issue's definition).
+NAMES = re.compile(r"russia|ukrain|putin|kyiv|kiev|moscow|\bnato\b|ceasefire|cease-fire|sanction", re.I)
+
+
+def test_the_real_set_is_large_labelled_twice_in_part_and_split_by_time():
+    rows = labelled.headlines()
+    assert len(rows) >= 3000
+    assert sum(r["relevant"] for r in rows) >= 1000
+    assert sum(not r["relevant"] and bool(NAMES.search(r["title"])) for r in rows) >= 1000
+    assert all(r["confidence"] in ("high", "low") and (r["relevant"] or not r["peace"]) for r in rows)
+    # train and dev on the earlier months, test on the last three
+    days = {s: sorted(r["date"] for r in rows if r["split"] == s) for s in ("train", "dev", "test")}
+    assert days["train"][-1] < labelled.DEV_FROM <= days["dev"][0]
+    assert days["dev"][-1] < labelled.TEST_FROM <= days["test"][0] and days["test"][-1] < "2026-09"
+    # a tenth labelled twice, independently, and the two agree well beyond chance
+    agreement = labelled.agreement(rows)
+    assert agreement["items"] >= len(rows) // 10
+    assert agreement["relevant_kappa"] >= 0.8 and agreement["peace_kappa"] >= 0.8
+
+
+def test_the_real_pages_are_labelled():
+    pages = [json.loads(line) for line in labelled.PAGES_FILE.read_text(encoding="utf-8").splitlines()]
+    assert len(pages) >= 1000
+    assert {p["corpus"] for p in pages} == {"trafilatura-eval", "mozilla-readability"}
+    # the labelling guide's pattern 6: nothing published before the war is on the story
+    assert not [p["id"] for p in pages if p["relevant"] and p["date"] and p["date"] < "2022-02-24"]
+
+
+def test_kappa_is_one_for_agreement_and_zero_for_chance():
+    assert labelled.kappa([(True, True), (False, False)] * 5) == 1.0
+    assert labelled.kappa([(True, True), (True, False), (False, True), (False, False)]) == 0.0
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """`newsflow eval` on the real test split, as a user runs it (pages left out: they need the
+    shared corpora and a minute of extraction)."""
+    out = tmp_path_factory.mktemp("eval") / "figures.json"
+    run = subprocess.run([NEWSFLOW, "eval", "--no-pages", "--worst", "5", "--json", str(out)],
+                         capture_output=True, text=True, check=True)
+    for heading in ("semantic (default)", "lexical", "keyword query", "semantic as it was",
+                    "worst false positives", "worst false negatives", "Cohen's kappa"):
+        assert heading in run.stdout
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_the_default_mode_holds_its_floor_on_real_headlines_and_beats_the_baselines(figures):
+    h = figures["headlines"]
+    default, keyword, before = h["semantic (default)"], h["keyword query"], h["semantic as it was"]
+    assert h["items"] >= 700 and h["relevant"] >= 400
+    # floors a little under what the packaged model scores (README): a regression fails here
+    assert default["relevance"][2] >= 0.91 and default["relevance"][0] >= 0.90
+    assert default["relevance"][2] >= keyword["relevance"][2] + 0.02
+    assert default["relevance"][2] >= before["relevance"][2] + 0.03
+    assert default["relevance"][0] >= before["relevance"][0] + 0.10
+
+
+def test_the_lexical_mode_beats_the_keyword_query(figures):
+    h = figures["headlines"]
+    assert h["lexical"]["relevance"][2] > h["keyword query"]["relevance"][2]
+
+
+def test_the_written_set_is_reported_beside(figures):
+    assert figures["written"]["subtopic_macro_f1"] >= 0.80
