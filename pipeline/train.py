@@ -24,6 +24,7 @@ from scipy.optimize import minimize
 from pipeline.classify import LexicalClassifier
 from pipeline.evaluate import load_items
 from pipeline.relevance import (
+    NEIGHBOURS,
     Head,
     Heads,
     Item,
@@ -189,7 +190,7 @@ def fit_heads(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any, ...
         emb = emb[keep]
         emb_mu, scale = emb.mean(axis=0), emb_scale / float(emb.std(axis=0).mean())
         memory = unit(emb).astype(np.float16)
-        shares = np.zeros((len(keep), 2))
+        shares = np.zeros((len(keep), 2 * len(NEIGHBOURS) + 1))
         for f in range(FOLDS):
             shares[folds == f] = neighbour_labels(emb[folds == f], memory[folds != f],
                                                   labels[folds != f])[0]

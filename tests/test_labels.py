@@ -39,14 +39,16 @@ def on_topic_article(settings: Settings) -> str:
 
 def test_a_correction_wins_in_the_current_views_and_the_model_decision_stays(db):
     article = on_topic_article(db)
-    run = newsflow("label", article, "--relevant", "no", "--by", "olena", "--note", "sport", "--db", str(db.db))
+    run = newsflow("label", article, "--relevant", "no", "--by", "olena", "--note", "sport",
+                   "--db", str(db.db))
     assert run.returncode == 0, run.stderr
     row = query(db.db, "SELECT relevant, peace, model_relevant, corrected_by, corrected_at IS NOT NULL "
                        "FROM current_classifications WHERE article_id = ?", [article])
     assert row == [(False, False, True, "olena", True)]
     assert query(db.db, "SELECT on_topic FROM report_articles WHERE article_id = ?", [article]) == [(False,)]
     # a later correction of the same article wins; both stay in the labels table
-    assert newsflow("label", article, "--relevant", "yes", "--peace", "yes", "--db", str(db.db)).returncode == 0
+    again = newsflow("label", article, "--relevant", "yes", "--peace", "yes", "--db", str(db.db))
+    assert again.returncode == 0
     row = query(db.db, "SELECT relevant, peace, model_relevant FROM current_classifications "
                        "WHERE article_id = ?", [article])
     assert row == [(True, True, True)]
