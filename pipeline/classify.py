@@ -206,9 +206,9 @@ class LexicalClassifier:
             explanation=explanation,
         )
 
-    def classify(self, items: Iterable[tuple[str, str | None, str | None]]) -> list[Classification]:
-        """Classify (id, title, text) triples."""
-        return [self.classify_one(i, title, text) for i, title, text in items]
+    def classify(self, items: Iterable[Sequence[Any]]) -> list[Classification]:
+        """Classify (id, title, text[, published]) rows on their terms alone."""
+        return [self.classify_one(r.id, r.title, r.text) for r in map(as_item, items)]
 
     def _best_sentence(self, title: str, text: str) -> str | None:
         best, best_hits = None, 0

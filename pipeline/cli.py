@@ -218,11 +218,13 @@ def _classifier(mode: str | None) -> Classifier:
 
 
 @app.command()
-def classify(input: Annotated[Path, typer.Option("--input", help="JSON lines with id, title, text")],  # noqa: A002
+def classify(input: Annotated[Path, typer.Option(  # noqa: A002
+                 "--input", help="JSON lines with id, title, text and optionally published (a date)")],
              mode: ModeOpt = None) -> None:
     """Classify news items from a JSONL file; prints one JSON object per line (id, relevant,
-    score, subtopics, scores) — the same code path as the pipeline. Headlines alone work."""
-    items: list[tuple[str, str | None, str | None]] = []
+    score, peace, subtopics, scores) — the same code path as the pipeline. Headlines alone work;
+    an item published before the war (24 February 2022) is off the story."""
+    items: list[tuple[str, str | None, str | None, datetime | None]] = []
     line_no = 0
     try:
         for line_no, line in enumerate(input.read_text(encoding="utf-8").splitlines(), 1):  # noqa: B007
@@ -231,13 +233,15 @@ def classify(input: Annotated[Path, typer.Option("--input", help="JSON lines wit
             obj = json.loads(line)
             if not isinstance(obj, dict) or "id" not in obj:
                 raise ValueError("expected an object with at least 'id'")
-            items.append((str(obj["id"]), obj.get("title"), obj.get("text")))
+            published = datetime.fromisoformat(obj["published"]) if obj.get("published") else None
+            items.append((str(obj["id"]), obj.get("title"), obj.get("text"), published))
     except (OSError, ValueError) as exc:
         _fail(f"{input}: line {line_no}: {exc}" if line_no else f"{input}: {exc}")
     clf = _classifier(mode)
     for d in clf.classify(items):
         print(json.dumps({"id": d.article_id, "relevant": d.relevant, "score": d.score,
-                          "subtopics": clf.assigned(d), "scores": d.topic_scores,
+                          "peace": d.peace, "peace_score": d.peace_score, "subtopics": clf.assigned(d),
+                          "scores": d.topic_scores,
                           "classifier": d.classifier_version}, ensure_ascii=False))
 
 

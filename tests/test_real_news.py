@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -53,7 +54,7 @@ def figures(tmp_path_factory: pytest.TempPathFactory) -> dict:
     shared corpora and a minute of extraction)."""
     out = tmp_path_factory.mktemp("eval") / "figures.json"
     run = subprocess.run([NEWSFLOW, "eval", "--no-pages", "--worst", "5", "--json", str(out)],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True, env={**os.environ, "COLUMNS": "160"})
     for heading in ("semantic (default)", "lexical", "keyword query", "semantic as it was",
                     "worst false positives", "worst false negatives", "Cohen's kappa"):
         assert heading in run.stdout
