@@ -26,6 +26,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     items = load_items()
     texts = [(f"b{k}", items[k % len(items)]["title"], items[k % len(items)]["text"])
@@ -34,12 +35,16 @@ def main() -> None:
     rows = []
     contenders = [(mode, default_classifier(mode)) for mode in ("lexical", "semantic")]
     contenders.append(("semantic as it was", SemanticClassifier(legacy=True)))
+    best: dict[str, float] = {}
+    for round_ in range(args.rounds):  # interleaved rounds, the best of each: less noise
+        for mode, clf in (contenders if round_ % 2 == 0 else contenders[::-1]):
+            clf.classify(texts[:5])  # load the model outside the timing
+            start = time.perf_counter()
+            for i in range(0, len(texts), args.batch):
+                clf.classify(texts[i:i + args.batch])
+            best[mode] = min(best.get(mode, float("inf")), time.perf_counter() - start)
     for mode, clf in contenders:
-        clf.classify(texts[:5])  # load the model outside the timing
-        start = time.perf_counter()
-        for i in range(0, len(texts), args.batch):
-            clf.classify(texts[i:i + args.batch])
-        secs = time.perf_counter() - start
+        secs = best[mode]
         rows.append({"mode": mode, "version": clf.version, "articles": len(texts),
                      "seconds": round(secs, 2), "articles_per_s": round(len(texts) / secs, 1)})
     print(f"{len(texts)} articles, {words:.0f} words on average, {os.cpu_count()} CPUs")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -245,6 +246,22 @@ def classify(input: Annotated[Path, typer.Option(  # noqa: A002
                           "classifier": d.classifier_version}, ensure_ascii=False))
 
 
+def _corrections(db: Path) -> list[dict[str, Any]]:
+    """The analysts' corrections stored in `db` (newsflow label), as labelled items."""
+    settings = _settings(db)
+    if not settings.db.exists():
+        _fail(f"{settings.db}: no such database")
+    try:
+        with store.open_db(settings, read_only=True) as con:
+            return store.corrections(con, settings)
+    except NewsflowError as exc:
+        _fail(str(exc))
+        raise
+    except duckdb.CatalogException:
+        _fail(f"{settings.db}: no labels table yet (an older schema): `newsflow init --db {db}` upgrades it")
+        raise
+
+
 @app.command("eval")
 def eval_cmd(mode: ModeOpt = None,
              split: Annotated[str, typer.Option(
@@ -330,12 +347,7 @@ def eval_cmd(mode: ModeOpt = None,
     figures["written"] = {"version": chosen.version, "relevance": report.relevance,
                           "subtopic_macro_f1": report.macro_f1}
     if db is not None:
-        settings = _settings(db)
-        try:
-            with store.open_db(settings, read_only=True) as con:
-                fixes = store.corrections(con, settings)
-        except NewsflowError as exc:
-            _fail(str(exc))
+        fixes = _corrections(db)
         heads = getattr(chosen, "heads", None)
         cutoff = heads.trained_on.get("corrections_until") if heads is not None else None
         unlearned = [c for c in fixes if cutoff is None or c["labelled_at"].isoformat() > cutoff]
@@ -399,14 +411,7 @@ def train(db: Annotated[Path | None, typer.Option(
     pipeline/topics/*.npz (commit them: they are the packaged model)."""
     from pipeline import train as fitting
 
-    fixes: list[dict] = []
-    if db is not None:
-        settings = _settings(db)
-        try:
-            with store.open_db(settings, read_only=True) as con:
-                fixes = store.corrections(con, settings)
-        except NewsflowError as exc:
-            _fail(str(exc))
+    fixes = _corrections(db) if db is not None else []
     for path in fitting.fit_all(fixes, log=console.print, subtopics=subtopics):
         console.print(f"wrote {path}")
 

