@@ -7,6 +7,9 @@ run goes on. It ends by updating the **`newsflow_entries`** asset; the event's `
 the poll found (feeds ok/failed, entries seen/new, pages pending and the batches they make), and
 that event starts **news_process**.
 
+**Manual runs** (the UI's Trigger, `airflow dags trigger`, the REST API), which Airflow 3 starts
+with no logical date and so no data interval, poll now.
+
 **Backfills.** A run for a past data interval (Airflow's own backfill of this DAG over a date range,
 or a catch-up run) does not poll: it queues the articles published in its interval for
 reprocessing (`reprocess_requests`, stage from `NEWSFLOW_BACKFILL_STAGE`, default `re-extract`,
@@ -42,8 +45,10 @@ def news_ingest() -> None:
         from pipeline import intervals
 
         context = get_current_context()
-        return intervals.ingest(settings(), run, context["data_interval_start"],
-                                context["data_interval_end"],
+        # a manual run triggered with no logical date (Airflow 3's default) has no data
+        # interval: it polls now, like a live scheduled run
+        return intervals.ingest(settings(), run, context.get("data_interval_start"),
+                                context.get("data_interval_end"),
                                 backfill_run=context["dag_run"].run_type == "backfill")
 
     @task(outlets=[ENTRIES])

@@ -101,6 +101,23 @@ def test_the_asset_chain_loads_the_sample_under_dag_test(bag, newsflow_env):
     assert not any(newsflow_env.staging_dir.rglob("*.parquet"))
 
 
+def test_a_manual_run_with_no_logical_date_polls_now(bag, newsflow_env):
+    """Airflow 3 triggers manual runs with no logical date (the UI, `airflow dags trigger`, the
+    REST API's `logical_date: null`): such a run has no data interval, and news_ingest polls."""
+    db = newsflow_env.db
+    ingest = bag.dags["news_ingest"].test(logical_date=None)
+    assert ingest.state == "success"
+    assert ingest.data_interval_start is None
+    assert query(db, "SELECT count(*) FROM feed_polls")[0][0] > 0
+    assert query(db, "SELECT count(*) FROM reprocess_requests")[0][0] == 0
+    assert bag.dags["news_process"].test(logical_date=None).state == "success"
+    assert query(db, "SELECT count(*) FROM current_classifications WHERE relevant")[0][0] == 7
+    assert bag.dags["news_report"].test(logical_date=None).state == "success"
+    form = {"start": "2026-03-01", "end": "2026-03-04", "sources": [], "stage": "re-classify",
+            "dry_run": True}
+    assert bag.dags["news_backfill"].test(logical_date=None, run_conf=form).state == "success"
+
+
 @pytest.fixture(scope="module")
 def loaded_db(tmp_path_factory, sample_base):
     """The sample, loaded once by the CLI path; tests copy the file."""
