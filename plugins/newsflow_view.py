@@ -4,6 +4,10 @@ articles per subtopic, read from the published DuckDB snapshot (never the writer
 A FastAPI app mounted by the API server under /newsflow (`fastapi_apps`) serves the page and its
 figures as JSON (/newsflow/api/summary); `external_views` adds the menu entry that shows the page
 in the UI. The figures come from `pipeline.view`; settings from NEWSFLOW_* variables.
+
+Airflow mounts a plugin's app without its own authentication, so every route here requires an
+Airflow user through the auth manager (a JWT in `Authorization: Bearer`, or the UI's session
+cookie) with access to the website view: 401 without one, 403 for a user the auth manager refuses.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
+from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
+from airflow.api_fastapi.core_api.security import requires_access_view
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse
 
 from pipeline import view
@@ -21,7 +27,8 @@ from pipeline.errors import NewsflowError
 
 Day = Annotated[date | None, Query(description="UTC day (default: today)")]
 
-app = FastAPI(title="newsflow", description="Feed health and subtopic counts from the newsflow snapshot")
+app = FastAPI(title="newsflow", description="Feed health and subtopic counts from the newsflow snapshot",
+              dependencies=[Depends(requires_access_view(AccessView.WEBSITE))])
 
 
 def _figures(day: date | None) -> dict:

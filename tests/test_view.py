@@ -3,8 +3,16 @@ JSON answer with the sample's figures from the published snapshot."""
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -22,14 +30,20 @@ def test_the_plugin_registers_its_app_and_menu_entry():
     assert entry["href"] == "newsflow/" and entry["destination"] == "nav"
 
 
-@pytest.fixture
-def client(sample_db, monkeypatch) -> TestClient:
-    from airflow import plugins_manager
+@pytest.fixture(scope="module")
+def api_app(airflow_db):
+    """Airflow's own API app with the plugin mounted, as the api-server serves it (the test
+    session's SimpleAuthManager makes every caller an admin: see conftest)."""
+    from airflow.api_fastapi.app import create_app
 
+    return create_app("core")
+
+
+@pytest.fixture
+def client(api_app, sample_db, monkeypatch) -> TestClient:
     monkeypatch.setenv("NEWSFLOW_DB", str(sample_db.db))
     monkeypatch.setenv("NEWSFLOW_SNAPSHOT_DB", str(publish.snapshot_path(sample_db)))
-    apps, _ = plugins_manager.get_fastapi_plugins()
-    return TestClient(next(a["app"] for a in apps if a["name"] == "newsflow view"))
+    return TestClient(api_app, base_url="http://testserver/newsflow")
 
 
 def test_the_summary_answers_with_feed_health_and_todays_subtopics(client):
@@ -59,3 +73,58 @@ def test_no_snapshot_is_a_clear_503(client, monkeypatch, tmp_path):
     monkeypatch.setenv("NEWSFLOW_SNAPSHOT_DB", str(tmp_path / "none.duckdb"))
     answer = client.get("/api/summary")
     assert answer.status_code == 503 and "no snapshot published yet" in answer.json()["detail"]
+
+
+@pytest.fixture(scope="module")
+def api_server(airflow_db, sample_db, tmp_path_factory):
+    """A real `airflow api-server` on 127.0.0.1 with the SimpleAuthManager that `make
+    airflow-ui` uses, logins required (not the test session's all-admins mode): one user."""
+    folder = tmp_path_factory.mktemp("api-server")
+    passwords = folder / "passwords.json"
+    passwords.write_text(json.dumps({"analyst": "s3cret-words"}), encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
+           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "analyst:viewer",
+           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+           "NEWSFLOW_DB": str(sample_db.db),
+           "NEWSFLOW_SNAPSHOT_DB": str(publish.snapshot_path(sample_db))}
+    log = (folder / "api-server.log").open("w")
+    server = subprocess.Popen([str(Path(sys.executable).parent / "airflow"), "api-server", "--apps", "core",
+                               "-H", "127.0.0.1", "-p", str(port)], env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{base}/api/v2/monitor/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                tail = (folder / "api-server.log").read_text()[-2000:]
+                raise RuntimeError(f"the api-server did not come up: {tail}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.mark.parametrize("route", ["/newsflow/", "/newsflow/api/summary"])
+def test_the_view_needs_a_login_on_a_real_api_server(api_server, route):
+    assert httpx.get(api_server + route).status_code == 401
+    assert httpx.get(api_server + route, headers={"Authorization": "Bearer not-a-token"}).status_code == 403
+    login = httpx.post(f"{api_server}/auth/token", json={"username": "analyst", "password": "s3cret-words"})
+    assert login.status_code == 201, login.text
+    token = login.json()["access_token"]
+    answer = httpx.get(api_server + route, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert "sample-error" in answer.text
+    # the UI's session cookie is a login too
+    assert httpx.get(api_server + route, cookies={"_token": token}).status_code == 200
