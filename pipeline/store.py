@@ -200,13 +200,28 @@ def _table(name: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(list(rows), schema=SCHEMAS[name])
 
 
+#: The statements an observation of an article goes through (`earlier_observations`).
+OBSERVATION_LOADS = ("supersede_versions", "article_versions", "articles")
+
+
 def _load(con: duckdb.DuckDBPyConnection, settings: Settings,
-          staged: dict[str, pa.Table], statements: Sequence[str]) -> None:
-    """Register the staged Arrow tables and run the load statements in one transaction."""
-    for name, table in staged.items():
-        con.register(f"staging_{name}", table)
+          staged: dict[str, pa.Table], statements: Sequence[str], *,
+          earlier: Sequence[pa.Table] = ()) -> None:
+    """Register the staged Arrow tables and run the load statements in one transaction; the
+    `earlier` observations of the batch's articles go first, oldest first, as articles only."""
     try:
         con.execute("BEGIN")
+        for observations in earlier:
+            con.register("staging_articles", observations)
+            con.register("staging_diffs", _table("diffs", []))
+            try:
+                for statement in OBSERVATION_LOADS:
+                    con.execute(sql(settings, f"load/{statement}"))
+            finally:
+                con.unregister("staging_articles")
+                con.unregister("staging_diffs")
+        for name, table in staged.items():
+            con.register(f"staging_{name}", table)
         for statement in statements:
             con.execute(sql(settings, f"load/{statement}"))
         con.execute("COMMIT")
@@ -367,6 +382,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, settings: Settings,
     fetched = staged["articles"]
     staged["links"] = fetched.select(["link_id", "article_id", "link", "fetched_at"])
     staged["articles"] = latest_per_article(fetched)
+    earlier = earlier_observations(fetched, staged["articles"])
     con.register("staging_articles", staged["articles"])
     try:
         changed = con.execute(sql(settings, "load/changed_texts")).fetchall()
@@ -380,7 +396,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, settings: Settings,
     else:
         diffs = []
     staged["diffs"] = _table("diffs", diffs)
-    _load(con, settings, staged, BATCH_LOADS)
+    _load(con, settings, staged, BATCH_LOADS, earlier=earlier)
 
 
 def latest_per_article(articles: pa.Table) -> pa.Table:
@@ -395,6 +411,26 @@ def latest_per_article(articles: pa.Table) -> pa.Table:
     first = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))
     keep = pa.concat_arrays([pa.array([True]), *first.fill_null(True).chunks])
     return ordered.filter(keep)
+
+
+def earlier_observations(fetched: pa.Table, latest: pa.Table) -> list[pa.Table]:
+    """The fetches of a batch older than their article's latest one, in rounds of one row per
+    article, oldest first: two captures of a page in one batch are two observations, loaded in
+    time order before the latest, as if they had come in batches of their own."""
+    if len(fetched) == len(latest):
+        return []
+    order = pc.sort_indices(fetched, [("article_id", "ascending"), ("fetched_at", "ascending")])
+    rows = fetched.take(order).to_pylist()
+    rounds: list[list[dict[str, Any]]] = []
+    rank = 0
+    for i, row in enumerate(rows):
+        rank = 0 if i == 0 or rows[i - 1]["article_id"] != row["article_id"] else rank + 1
+        last = i + 1 == len(rows) or rows[i + 1]["article_id"] != row["article_id"]
+        if not last:
+            while len(rounds) <= rank:
+                rounds.append([])
+            rounds[rank].append(row)
+    return [pa.Table.from_pylist(r, schema=fetched.schema) for r in rounds]
 
 
 def merge_batches(batches: Sequence[dict[str, pa.Table]]) -> dict[str, pa.Table]:

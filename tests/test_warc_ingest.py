@@ -124,3 +124,49 @@ def test_the_command_loads_a_file_and_refuses_a_missing_one_in_one_line(warc, tm
     missing = CliRunner().invoke(app, ["ingest-warc", str(tmp_path / "nope.warc.gz"), "--db", str(db)])
     assert missing.exit_code == 2
     assert "no such file" in missing.output and len(missing.output.strip().splitlines()) == 1
+
+
+PAGE = "https://news.example.org/live/the-page"
+
+
+def two_captures(path: Path, order: list[tuple[str, str]], apart: bool) -> None:
+    """One page archived twice with different content, records in the given (date, page) order;
+    `apart` puts other pages between them, so that the two captures load in different batches."""
+    fillers = [(f"https://news.example.org/other/{k}", "2026-03-01", name)
+               for k, name in enumerate(PAGES[2:6])] if apart else []
+    records = [(PAGE, *order[0]), *fillers, (PAGE, *order[1])]
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for url, day, name in records:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
+                                       protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                url, "response", payload=io.BytesIO((SITE / "articles" / name).read_bytes()),
+                http_headers=headers, warc_headers_dict={"WARC-Date": f"{day}T08:00:00Z"}))
+
+
+@pytest.mark.parametrize("apart", [False, True], ids=["one batch", "two batches"])
+@pytest.mark.parametrize("order", [
+    [("2026-03-01", "ontopic-drones.html"), ("2026-03-02", "ontopic-sanctions.html")],
+    [("2026-03-02", "ontopic-sanctions.html"), ("2026-03-01", "ontopic-drones.html")],
+], ids=["in time order", "newest first"])
+def test_replaying_the_same_observations_adds_nothing(tmp_path, lexical, order, apart):
+    """Two captures of one page are two versions, the newer one current, however the records
+    arrive; loading the file again, in loads of one article, four times, changes nothing."""
+    path = tmp_path / "captures.warc.gz"
+    two_captures(path, order, apart)
+    small = lexical.with_(batch_size=1, load_rows=1)
+    for _ in range(4):
+        assert warc_ingest.ingest(small, [path]).status == "success"
+    page = "starts_with(a.url, 'https://news.example.org/live/')"
+    versions = query(small.db, "SELECT h.fetched_at::DATE::VARCHAR, h.is_current, h.text IS NOT NULL "
+                               f"FROM article_history h JOIN articles a USING (article_id) WHERE {page} "
+                               "ORDER BY h.fetched_at")
+    assert versions == [("2026-03-01", False, True), ("2026-03-02", True, True)]
+    stored = query(small.db, "SELECT count(*), count(v.text) FROM article_versions v "
+                             f"JOIN articles a USING (article_id) WHERE {page}")
+    assert stored == [(2, 1)]  # the current text is held once, in articles
+    (text, fetched), = query(small.db, f"SELECT text, fetched_at::DATE::VARCHAR FROM articles a WHERE {page}")
+    assert fetched == "2026-03-02" and "sanction" in text.lower()
+    # and the pages between them (one of them empty) one version each, however often loaded
+    assert query(small.db, "SELECT count(*) FROM article_versions")[0][0] == (5 if apart else 2)

@@ -1,5 +1,7 @@
--- Articles of a batch: insert new ones, refresh known ones (first_seen_at is kept). The batch
--- holds one row per article, its latest fetch (pipeline.store.latest_per_article).
+-- Articles of a batch: insert new ones, refresh known ones (first_seen_at is kept) with a fetch
+-- at least as recent as the stored one: an article's current text is its latest by fetch time,
+-- whatever order records arrive in. The batch holds one row per article, its latest fetch
+-- (pipeline.store.latest_per_article).
 INSERT INTO articles BY NAME
 SELECT * EXCLUDE (link_id), fetched_at AS first_seen_at, fetched_at AS updated_at
 FROM staging_articles
@@ -16,4 +18,5 @@ ON CONFLICT (article_id) DO UPDATE SET
     last_run_id = excluded.last_run_id,
     warc_file = coalesce(excluded.warc_file, articles.warc_file),
     warc_offset = coalesce(excluded.warc_offset, articles.warc_offset),
-    warc_length = coalesce(excluded.warc_length, articles.warc_length);
+    warc_length = coalesce(excluded.warc_length, articles.warc_length)
+WHERE excluded.fetched_at >= articles.fetched_at;

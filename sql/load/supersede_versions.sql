@@ -7,4 +7,5 @@ WHERE v.article_id = a.article_id
   AND v.content_hash = a.content_hash
   AND v.text IS NULL
   AND a.text IS NOT NULL
-  AND a.content_hash IS DISTINCT FROM s.content_hash;
+  AND a.content_hash IS DISTINCT FROM s.content_hash
+  AND s.fetched_at >= a.fetched_at;  -- an older observation replaces nothing
