@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from warcio.exceptions import ArchiveLoadFailed as ArchiveLoadException
 
-from pipeline import archive, fetch, publish, store
+from pipeline import archive, fetch, progress, publish, store
 from pipeline import run as chain
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
@@ -233,6 +233,7 @@ def run(settings: Settings, feeds: Sequence[FeedSource], backfill: Backfill, *,
         batches, selected = plan(settings, backfill, summary.run_id)
         summary.counts["selected"] = selected
         reporter.start(backfill.stage, selected if batches else 0)
+        reporter.start(progress.ERRORS, 0)
         for batch in batches:
             result = process(settings, batch, summary.run_id, classifier)
             with summary.timed("load"):
@@ -240,6 +241,7 @@ def run(settings: Settings, feeds: Sequence[FeedSource], backfill: Backfill, *,
             summary.counts.update(result.counts)
             summary.add_seconds(result.stage_seconds)
             reporter.advance(backfill.stage, len(batch.get("tasks") or ()) or result.counts["reclassified"])
+            reporter.advance(progress.ERRORS, result.tables["errors"].num_rows)
         if batches:
             with summary.timed("cluster"):
                 clustered = chain.cluster_step(settings, since=backfill.since, until=backfill.until)

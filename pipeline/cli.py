@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -14,8 +15,19 @@ from urllib.parse import urlsplit
 import duckdb
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Column, Table
+from rich.text import Text
 
 from pipeline import backfill as backfills
 from pipeline import run as chain
@@ -77,23 +89,43 @@ def _settings(db: Path | None = None, feeds: Path | None = None,
 
 
 class _Bars:
-    """rich progress bars, one per stage."""
+    """rich progress bars, one per stage (an unknown total, 0, draws a pulsing bar)."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.tasks: dict[str, TaskID] = {}
 
     def start(self, stage: str, total: int) -> None:
-        self.tasks[stage] = self.progress.add_task(stage, total=total)
+        self.tasks[stage] = self.progress.add_task(stage, total=total or None)
 
     def advance(self, stage: str, n: int = 1) -> None:
         self.progress.advance(self.tasks[stage], n)
 
 
-def _progress() -> Progress:
-    return Progress(TextColumn("{task.description:>9}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=False,
-                    disable=not console.is_terminal and not sys.stdout.isatty())
+class _Rate(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:,.1f}/s" if task.speed else "", style="progress.data.speed")
+
+
+@contextmanager
+def _reporting(label: str) -> Iterator[chain.Reporter]:
+    """Progress of a long command: bars with the rate and an ETA on a terminal; elsewhere (logs,
+    CI) a line every NEWSFLOW_PROGRESS_SECONDS (default 30) on stderr, and one at the end."""
+    from pipeline import progress
+
+    if console.is_terminal:
+        bars = Progress(TextColumn("{task.description:>9}"), BarColumn(), MofNCompleteColumn(),
+                        _Rate(), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                        console=console, transient=False)
+        with bars:
+            yield _Bars(bars)
+        return
+    lines = progress.Lines(label, stream=sys.stderr,
+                           every=float(os.environ.get("NEWSFLOW_PROGRESS_SECONDS", progress.EVERY)))
+    try:
+        yield lines
+    finally:
+        lines.close()
 
 
 @app.command()
@@ -118,9 +150,9 @@ def run_cmd(feeds: FeedsOpt = None, db: DbOpt = None, sample: SampleOpt = False,
     except NewsflowError as exc:
         _fail(str(exc))
     try:
-        with _feeds(settings, sample) as (settings, feed_list), _progress() as progress:
+        with _feeds(settings, sample) as (settings, feed_list), _reporting("run") as reporter:
             summary = chain.run(settings, feed_list, trigger="cli:sample" if sample else "cli",
-                                reporter=_Bars(progress))
+                                reporter=reporter)
     except NewsflowError as exc:
         _fail(str(exc))
     _print_summary(summary, settings)
@@ -135,12 +167,12 @@ def poll_cmd(feeds: FeedsOpt = None, db: DbOpt = None, sample: SampleOpt = False
     except NewsflowError as exc:
         _fail(str(exc))
     try:
-        with _feeds(settings, sample) as (settings, feed_list), _progress() as progress:
+        with _feeds(settings, sample) as (settings, feed_list), _reporting("poll") as reporter:
             run_id = chain.new_run_id("poll")
             chain.begin(settings, feed_list, run_id, "cli:poll")
             summary = chain.RunSummary(run_id)
             with summary.timed("poll"):
-                polls, new = chain.poll_step(settings, feed_list, run_id, _Bars(progress))
+                polls, new = chain.poll_step(settings, feed_list, run_id, reporter)
             summary.status = "success"
             summary.counts.update(chain.poll_counts(polls, new))
             chain.finish(settings, summary)
@@ -186,8 +218,8 @@ def backfill(feeds: FeedsOpt = None, db: DbOpt = None, since: DateOpt = None, un
         wanted = backfills.Backfill.parse({"stage": stage, "since": _utc(since), "until": _utc(until),
                                            "feed_ids": tuple(source or ()), "dry_run": dry_run})
         feed_list = load_feeds(settings.feeds_file) if settings.feeds_file.exists() else []
-        with _progress() as progress:
-            summary = backfills.run(settings, feed_list, wanted, reporter=_Bars(progress))
+        with _reporting(f"backfill {stage}") as reporter:
+            summary = backfills.run(settings, feed_list, wanted, reporter=reporter)
     except NewsflowError as exc:
         _fail(str(exc))
     if dry_run:
@@ -422,9 +454,9 @@ def reclassify(db: DbOpt = None, since: DateOpt = None, mode: ModeOpt = None) ->
     earlier versions' rows stay queryable, the current_* views show the newest."""
     settings = _settings(db)
     try:
-        with _progress() as progress:
+        with _reporting("reclassify") as reporter:
             result = chain.reclassify(settings, since=_utc(since), classifier=_classifier(mode),
-                                      reporter=_Bars(progress))
+                                      reporter=reporter)
     except NewsflowError as exc:
         _fail(str(exc))
     console.print(f"{result['articles']} articles classified with {result['version']}: "
@@ -521,13 +553,16 @@ def ingest_warc(paths: Annotated[list[Path], typer.Argument(help="WARC files (.w
     settings = _settings(db, feeds, batch_size)
     try:
         feed_list = load_feeds(settings.feeds_file) if settings.feeds_file.exists() else []
-        summary = warc_ingest.ingest(settings, paths, feed_list)
+        with _reporting("ingest-warc") as reporter:
+            summary = warc_ingest.ingest(settings, paths, feed_list, reporter=reporter)
     except NewsflowError as exc:
         _fail(str(exc))
     c = summary.counts
     skipped = sum(v for k, v in c.items() if k.startswith("skipped_"))
     console.print(f"{c['warc_records']} WARC records: {c['pages_fetched']} HTML pages, {skipped} "
                   f"other records passed over, {c['warc_errors']} refused")
+    for kind, n in sorted((k, v) for k, v in c.items() if k.startswith("warcio: ")):
+        console.print(f"{kind} ({n} records)", highlight=False)
     _print_summary(summary, settings)
 
 
@@ -646,7 +681,8 @@ def backfill_sitemap(sitemap_url: Annotated[str, typer.Argument(help="a sitemap 
 
     settings = _settings(db, allow_hosts=allow_host)
     try:
-        urls = sitemaps.sitemap_urls(settings, sitemap_url, _utc(since), _utc(until))
+        with _reporting("backfill-sitemap") as reporter:
+            urls = sitemaps.sitemap_urls(settings, sitemap_url, _utc(since), _utc(until), reporter)
         with store.open_db(settings) as con:
             queued = store.queue_entries(con, settings, sitemaps.as_entries(urls, "sitemap"))
     except (net.FetchError, ValueError) as exc:

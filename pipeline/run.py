@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pyarrow as pa
 
@@ -22,23 +22,9 @@ from pipeline import dedup, fetch, poll, publish, stages, staging, store, worker
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
 from pipeline.models import FeedPoll, Page, PageTask
+from pipeline.progress import Quiet, Reporter
 from pipeline.sources import FeedSource
 from pipeline.urls import stable_id
-
-
-class Reporter(Protocol):
-    """Progress callbacks; the CLI draws bars with them, everything else passes None."""
-
-    def start(self, stage: str, total: int) -> None: ...
-    def advance(self, stage: str, n: int = 1) -> None: ...
-
-
-class Quiet:
-    def start(self, stage: str, total: int) -> None:
-        pass
-
-    def advance(self, stage: str, n: int = 1) -> None:
-        pass
 
 
 @dataclass

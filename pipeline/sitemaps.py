@@ -21,6 +21,7 @@ from protego import Protego
 
 from pipeline import net, poll
 from pipeline.config import Settings
+from pipeline.progress import ERRORS, Quiet, Reporter
 
 #: Where sites commonly put their feeds and sitemaps, tried when the home page names none.
 FEED_PATHS = ("/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml", "/feeds/all.rss")
@@ -86,16 +87,21 @@ def _is_sitemap(client: net.Client, url: str) -> bool:
 
 
 def sitemap_urls(settings: Settings, sitemap_url: str, since: datetime | None = None,
-                 until: datetime | None = None) -> list[SitemapUrl]:
+                 until: datetime | None = None, reporter: Reporter | None = None) -> list[SitemapUrl]:
     """Article URLs of a sitemap (following sitemap indexes) dated in [since, until); with a
-    window, undated URLs are left out. Raises net.FetchError / ValueError for the top sitemap."""
+    window, undated URLs are left out. Raises net.FetchError / ValueError for the top sitemap.
+    `reporter` hears of every sitemap read, the URLs kept and the child sitemaps that failed."""
+    reporter = reporter or Quiet()
+    for stage in ("sitemaps", "urls", ERRORS):
+        reporter.start(stage, 0)
     with net.make_client(settings) as client:
-        return _walk(client, sitemap_url, since, until, 0)
+        return _walk(client, sitemap_url, since, until, 0, reporter)
 
 
 def _walk(client: net.Client, url: str, since: datetime | None, until: datetime | None,
-          depth: int) -> list[SitemapUrl]:
+          depth: int, reporter: Reporter) -> list[SitemapUrl]:
     root = _root(client.get(url, max_bytes=MAX_SITEMAP_BYTES).body)
+    reporter.advance("sitemaps")
     found: list[SitemapUrl] = []
     if root.tag == f"{SM}sitemapindex":
         for child in root.iter(f"{SM}sitemap"):
@@ -103,8 +109,9 @@ def _walk(client: net.Client, url: str, since: datetime | None, until: datetime 
             if not loc or depth >= MAX_DEPTH or (since and lastmod and lastmod < since):
                 continue  # a child sitemap last changed before the window holds nothing in it
             try:
-                found += _walk(client, loc.strip(), since, until, depth + 1)
+                found += _walk(client, loc.strip(), since, until, depth + 1, reporter)
             except (net.FetchError, ValueError):
+                reporter.advance(ERRORS)
                 continue
         return found
     for item in root.iter(f"{SM}url"):
@@ -120,6 +127,7 @@ def _walk(client: net.Client, url: str, since: datetime | None, until: datetime 
         if (since and when and when < since) or (until and when and when >= until):
             continue
         found.append(entry)
+        reporter.advance("urls")
     return found
 
 

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
-from pipeline import publish, stages, store, workers
+from pipeline import progress, publish, stages, store, workers
 from pipeline import run as chain
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
@@ -136,8 +136,10 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
     trigger = "warc:" + ",".join(p.name for p in paths)
     summary = chain.RunSummary(run_id=chain.new_run_id(trigger))
     chain.begin(settings, feeds, summary.run_id, trigger[:200], classifier)
+    reporter.start("MB read", max(1, round(sum(p.stat().st_size for p in paths) / 1e6)))
     for stage in ("extract", "classify"):
         reporter.start(stage, 0)
+    reporter.start(progress.ERRORS, 0)
     window: list[datetime] = []
 
     def load(worked: stages.Worked) -> None:
@@ -148,7 +150,8 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
         summary.add_seconds(result.stage_seconds)
         window.extend(_published_range(result))
 
-    with chain.recorded(settings, summary):
+    files_mb, read_mb = 0.0, 0  # MB of the files read before this one; MB reported so far
+    with chain.recorded(settings, summary), progress.counted_warnings("warcio") as warnings:
         for path in paths:
             problems: list[Problem] = []
             with path.open("rb") as stream:
@@ -161,11 +164,19 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
                     done.add(part)
                     for stage in ("extract", "classify"):
                         reporter.advance(stage, len(part.pages))
+                    reporter.advance(progress.ERRORS, len(part.problems))
+                    now_mb = round(files_mb + stream.tell() / 1e6)
+                    reporter.advance("MB read", now_mb - read_mb)
+                    read_mb = now_mb
                     if len(done.articles) >= settings.load_rows:
                         load(done)
                         done = stages.Worked()
                 if done.pages:
                     load(done)
+            files_mb += path.stat().st_size / 1e6
+            reporter.advance("MB read", round(files_mb) - read_mb)
+            read_mb = round(files_mb)
+            reporter.advance(progress.ERRORS, len(problems))
             if problems:  # bad records are few: they load once, after the file
                 tables = store.batch_tables(summary.run_id, articles=[], classifications=[],
                                             problems=problems)
@@ -176,6 +187,8 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
                 clustered = chain.cluster_step(settings, since=min(window),
                                                until=max(window) + _MICROSECOND)
             summary.counts["stories"] = clustered["stories"]
+        # warcio warns once per odd record (a space in a target URI): counted, not printed
+        summary.counts.update({f"warcio: {kind}": n for kind, n in warnings.items()})
     publish.publish(settings)  # readers get the new snapshot and search index
     return summary
 

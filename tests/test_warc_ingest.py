@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -170,3 +173,22 @@ def test_replaying_the_same_observations_adds_nothing(tmp_path, lexical, order, 
     assert fetched == "2026-03-02" and "sanction" in text.lower()
     # and the pages between them (one of them empty) one version each, however often loaded
     assert query(small.db, "SELECT count(*) FROM article_versions")[0][0] == (5 if apart else 2)
+
+
+def test_a_long_ingest_prints_progress_lines_and_sums_up_warcio_warnings(tmp_path):
+    """Off a terminal (logs, CI) the command prints a progress line every so often; warcio's
+    warning per odd record (a space in the target URI) is counted and summed up once."""
+    path = tmp_path / "spaces.warc.gz"
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for k, name in enumerate(PAGES[:3]):
+            body = (SITE / "articles" / name).read_bytes()
+            response(writer, f"https://news.example.org/with space/{k}", body)
+    env = {**os.environ, "NEWSFLOW_CLASSIFIER": "lexical", "NEWSFLOW_PROGRESS_SECONDS": "0"}
+    run = subprocess.run([str(Path(sys.executable).parent / "newsflow"), "ingest-warc", str(path),
+                          "--db", str(tmp_path / "news.duckdb")], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.startswith("ingest-warc: ")]
+    assert lines and "MB read" in lines[-1] and "extract 3 (" in lines[-1] and lines[-1].endswith("errors 0")
+    assert "Replacing spaces" not in run.stderr
+    assert "warcio: Replacing spaces in invalid WARC-Target-URI (3 records)" in run.stdout
