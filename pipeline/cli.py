@@ -327,12 +327,11 @@ def eval_cmd(mode: ModeOpt = None,
         runs = [evaluate.run_classifier(name, clf, items) for name, clf in contenders]
         runs.insert(2, evaluate.keyword_query(items))
         gold_r, gold_p = [i["relevant"] for i in items], [i["peace"] for i in items]
-        t = Table("", "relevance P", "R", "F1", "peace P", "R", "F1", "items/s", title=title)
+        t = Table("", "relevance P", "R", "F1", "peace P", "R", "F1", title=title)
         figures[key] = {"items": len(items), "relevant": sum(gold_r), "peace": sum(gold_p)}
         for d in runs:
             rel, peace = evaluate.binary(gold_r, d.relevant).prf, evaluate.binary(gold_p, d.peace).prf
-            rate = f"{len(items) / d.seconds:,.0f}" if d.seconds else "-"
-            t.add_row(d.name, *(f"{v:.3f}" for v in (*rel, *peace)), rate)
+            t.add_row(d.name, *(f"{v:.3f}" for v in (*rel, *peace)))
             figures[key][d.name] = {"version": d.version, "relevance": rel, "peace": peace,
                                     "flagged": sum(d.relevant)}
         console.print(t)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,7 +85,6 @@ class Decided:
     peace: list[bool]
     score: list[float]
     explanation: list[dict[str, Any]]
-    seconds: float = 0.0
 
 
 @dataclass
@@ -116,13 +114,11 @@ def keyword_query(items: Sequence[dict[str, Any]]) -> Decided:
 
 def run_classifier(name: str, clf: Any, items: Sequence[dict[str, Any]]) -> Decided:
     """Decisions of a classifier (the pipeline's code path, dates included)."""
-    start = time.perf_counter()
     out = clf.classify((i["id"], i["title"], i["text"], i.get("published")) for i in items)
-    secs = time.perf_counter() - start
     has_peace = getattr(clf, "heads", None) is not None
     peace = [d.peace if has_peace else bool(PEACE_SUBTOPICS & set(clf.assigned(d))) for d in out]
     return Decided(name, clf.version, [d.relevant for d in out], peace, [d.score for d in out],
-                   [d.explanation for d in out], secs)
+                   [d.explanation for d in out])
 
 
 Mistake = tuple[dict[str, Any], float, dict[str, Any]]  # item, score, explanation
