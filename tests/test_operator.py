@@ -6,19 +6,15 @@ trigger`."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.airflow_procs import AIRFLOW, free_port, local_env, running, wait_until
 from tests.conftest import query
-from tests.test_parallel import AIRFLOW, DAGS, free_port
-
-PLUGINS = DAGS.parent / "plugins"
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +30,7 @@ def airflow(tmp_path_factory: pytest.TempPathFactory, sample_base: str) -> Itera
         feed["url"] = feed["url"].replace("{base}", sample_base)
     (folder / "feeds.yaml").write_text(yaml.safe_dump(feeds, allow_unicode=True), encoding="utf-8")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
-    env.update({
-        "AIRFLOW_HOME": str(folder / "airflow"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS),
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        "AIRFLOW__API_AUTH__JWT_SECRET": "newsflow-test-secret",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+    env = local_env(folder / "airflow", port, {
         "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         "NEWSFLOW_DB": str(folder / "news.duckdb"), "NEWSFLOW_STAGING_DIR": str(folder / "staging"),
@@ -52,43 +39,11 @@ def airflow(tmp_path_factory: pytest.TempPathFactory, sample_base: str) -> Itera
         "NEWSFLOW_DEADLINE": "2", "NEWSFLOW_READ_TIMEOUT": "2", "NEWSFLOW_TASK_RETRIES": "0",
         "NEWSFLOW_FEED_BACKOFF": "0", "NEWSFLOW_RESPECT_FEED_HINTS": "false",
     })
-    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
-    logs = folder / "logs"
-    logs.mkdir()
-    procs = []
-    try:
-        for component in (["api-server", "--port", str(port)], ["scheduler"], ["dag-processor"]):
-            log = (logs / f"{component[0]}.log").open("w")
-            procs.append((subprocess.Popen([AIRFLOW, *component], env=env, stdout=log,
-                                           stderr=subprocess.STDOUT), log))
-        base = f"http://127.0.0.1:{port}"
-        wait_for(lambda: httpx.get(f"{base}/api/v2/dags/news_ingest", timeout=5).status_code == 200,
-                 180, "the api-server answering with news_ingest parsed", logs)
+    base, logs = f"http://127.0.0.1:{port}", folder / "logs"
+    with running([["api-server", "--port", str(port)], ["scheduler"], ["dag-processor"]], env, logs):
+        wait_until(lambda: httpx.get(f"{base}/api/v2/dags/news_ingest", timeout=5).status_code == 200,
+                   180, "api-server answering with news_ingest parsed", logs)
         yield base, env, folder / "news.duckdb"
-    finally:
-        for proc, _ in procs:
-            proc.terminate()
-        for proc, log in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            log.close()
-
-
-def wait_for(check, seconds: float, what: str, logs: Path | None = None) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if check():
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            tails = "".join(f"\n--- {p.name}\n{p.read_text()[-1500:]}" for p in sorted(logs.glob("*.log"))) \
-                if logs else ""
-            raise AssertionError(f"no {what} after {seconds} s{tails}")
-        time.sleep(2)
 
 
 def finished(base: str, run_id: str) -> str | None:
@@ -104,7 +59,7 @@ def test_a_manual_run_polls_now_from_the_rest_api_and_the_cli(airflow):
     assert posted.status_code == 200, posted.text
     run_id = posted.json()["dag_run_id"]
     assert posted.json()["logical_date"] is None
-    wait_for(lambda: finished(base, run_id), 300, f"end of {run_id}")
+    wait_until(lambda: finished(base, run_id), 300, f"end of {run_id}")
     assert finished(base, run_id) == "success"
     # `airflow dags trigger` starts a run with no logical date too
     cli = subprocess.run([AIRFLOW, "dags", "trigger", "news_ingest", "-o", "json"], env=env,
@@ -113,7 +68,7 @@ def test_a_manual_run_polls_now_from_the_rest_api_and_the_cli(airflow):
                      params={"run_type": "manual", "order_by": "-run_after"}).json()["dag_runs"]
     manual = [r["dag_run_id"] for r in runs if r["dag_run_id"] != run_id]
     assert manual, cli.stdout
-    wait_for(lambda: finished(base, manual[0]), 300, f"end of {manual[0]}")
+    wait_until(lambda: finished(base, manual[0]), 300, f"end of {manual[0]}")
     assert finished(base, manual[0]) == "success"
     # both polled the feeds (neither queued a reprocessing of an interval)
     polled = query(db, "SELECT count(DISTINCT run_id) FROM feed_polls "

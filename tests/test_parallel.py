@@ -8,66 +8,29 @@ the single `load` task lands each batch exactly once.
 
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.airflow_procs import AIRFLOW, free_port, healthy, local_env, running, wait_until
 from tests.conftest import query
-
-AIRFLOW = str(Path(sys.executable).parent / "airflow")
-DAGS = Path(__file__).resolve().parent.parent / "dags"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def local_executor(tmp_path, settings, sample_feeds_file):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
-    env.update({
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__PARALLELISM": "4",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        "AIRFLOW__API_AUTH__JWT_SECRET": "newsflow-test-secret",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+    env = local_env(tmp_path / "airflow", port, {
         "NEWSFLOW_DB": str(settings.db), "NEWSFLOW_STAGING_DIR": str(settings.staging_dir),
         "NEWSFLOW_FEEDS_FILE": str(sample_feeds_file), "NEWSFLOW_BATCH_SIZE": "4",
         "NEWSFLOW_DEADLINE": "2", "NEWSFLOW_READ_TIMEOUT": "2", "NEWSFLOW_TASK_RETRIES": "0",
     })
-    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
-    log = (tmp_path / "api-server.log").open("w")
-    server = subprocess.Popen([AIRFLOW, "api-server", "--port", str(port)], env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "api-server did not start"
-            time.sleep(1)
+    with running([["api-server", "--port", str(port)]], env, tmp_path / "logs"):
+        wait_until(lambda: healthy(f"http://127.0.0.1:{port}"), 120, "api-server", tmp_path / "logs")
         yield env
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def run_state(env: dict[str, str], dag_id: str) -> str | None:

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from pipeline import publish
+from tests.airflow_procs import free_port, healthy, running, wait_until
 
 
 def test_the_plugin_registers_its_app_and_menu_entry():
@@ -82,38 +78,16 @@ def api_server(airflow_db, sample_db, tmp_path_factory):
     folder = tmp_path_factory.mktemp("api-server")
     passwords = folder / "passwords.json"
     passwords.write_text(json.dumps({"analyst": "s3cret-words"}), encoding="utf-8")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "analyst:viewer",
            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
            "NEWSFLOW_DB": str(sample_db.db),
            "NEWSFLOW_SNAPSHOT_DB": str(publish.snapshot_path(sample_db))}
-    log = (folder / "api-server.log").open("w")
-    server = subprocess.Popen([str(Path(sys.executable).parent / "airflow"), "api-server", "--apps", "core",
-                               "-H", "127.0.0.1", "-p", str(port)], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v2/monitor/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                tail = (folder / "api-server.log").read_text()[-2000:]
-                raise RuntimeError(f"the api-server did not come up: {tail}")
-            time.sleep(0.5)
+    with running([["api-server", "--apps", "core", "-H", "127.0.0.1", "-p", str(port)]], env, folder):
+        wait_until(lambda: healthy(base), 90, "api-server", folder)
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 @pytest.mark.parametrize("route", ["/newsflow/", "/newsflow/api/summary"])

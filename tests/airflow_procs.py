@@ -1,0 +1,87 @@
+"""Real Airflow components for the tests that need them: an environment of its own (home and
+SQLite metadata), components started as processes on 127.0.0.1, and waiting on them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
+DAGS = Path(__file__).resolve().parent.parent / "dags"
+PLUGINS = DAGS.parent / "plugins"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def local_env(home: Path, port: int, newsflow: Mapping[str, str]) -> dict[str, str]:
+    """A LocalExecutor Airflow of its own whose tasks call the api-server on `port`, with the
+    project's DAGs and plugins, every caller an admin, and these NEWSFLOW_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+    env.update({
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS),
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__API_AUTH__JWT_SECRET": "newsflow-test-secret",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        **newsflow,
+    })
+    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
+    return env
+
+
+def wait_until(check: Callable[[], object], seconds: float, what: str, logs: Path | None = None) -> None:
+    """Poll `check` until it is true; fail naming `what`, with the tails of the logs in `logs`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if check():
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            tails = "".join(f"\n--- {p.name}\n{p.read_text()[-1500:]}" for p in sorted(logs.glob("*.log"))) \
+                if logs else ""
+            raise AssertionError(f"no {what} after {seconds:.0f} s{tails}")
+        time.sleep(1)
+
+
+@contextmanager
+def running(components: list[list[str]], env: Mapping[str, str], logs: Path) -> Iterator[None]:
+    """`airflow <component>` processes, each logging to `logs/<name>.log`, stopped on the way out."""
+    logs.mkdir(parents=True, exist_ok=True)
+    procs = []
+    try:
+        for args in components:
+            log = (logs / f"{args[0]}.log").open("w")
+            procs.append((subprocess.Popen([AIRFLOW, *args], env=dict(env), stdout=log,
+                                           stderr=subprocess.STDOUT), log))
+        yield
+    finally:
+        for proc, _ in procs:
+            proc.terminate()
+        for proc, log in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
+
+
+def healthy(base: str) -> bool:
+    return httpx.get(f"{base}/api/v2/monitor/health", timeout=2).status_code == 200
