@@ -533,12 +533,12 @@ def demo(db: Annotated[Path, typer.Option("--db", help="DuckDB file for the demo
     settings = _settings(db)
     with store.connect(settings.db, read_only=True) as con:
         rows = con.execute(store.sql(settings, "report/demo_articles")).fetchall()
-    t = Table("on topic", "score", "primary subtopic", "lang", "words",
+    t = Table("on topic", "score", "peace", "primary subtopic", "lang", "words",
               Column("title", no_wrap=True, overflow="ellipsis", ratio=1),
               title=f"Articles in {settings.db} (sql/report/demo_articles.sql)", expand=True)
     for r in rows:
         t.add_row("[green]yes[/]" if r[0] else "no", f"{r[1]:.2f}" if r[1] is not None else "-",
-                  r[2] or "-", r[3] or "-", str(r[4]), r[5] or "")
+                  "yes" if r[2] else "-", r[3] or "-", r[4] or "-", str(r[5]), r[6] or "")
     console.print(t)
 
 
