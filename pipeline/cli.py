@@ -327,13 +327,14 @@ def eval_cmd(mode: ModeOpt = None,
         runs = [evaluate.run_classifier(name, clf, items) for name, clf in contenders]
         runs.insert(2, evaluate.keyword_query(items))
         gold_r, gold_p = [i["relevant"] for i in items], [i["peace"] for i in items]
-        t = Table("", "relevance P", "R", "F1", "peace P", "R", "F1", title=title)
+        t = Table("", "relevance P", "R", "F1", "peace P", "R", "F1", "agrees", title=title)
         figures[key] = {"items": len(items), "relevant": sum(gold_r), "peace": sum(gold_p)}
         for d in runs:
             rel, peace = evaluate.binary(gold_r, d.relevant).prf, evaluate.binary(gold_p, d.peace).prf
-            t.add_row(d.name, *(f"{v:.3f}" for v in (*rel, *peace)))
+            agrees = sum(p == g for p, g in zip(d.relevant, gold_r, strict=True)) / max(len(items), 1)
+            t.add_row(d.name, *(f"{v:.3f}" for v in (*rel, *peace)), f"{agrees:.3f}")
             figures[key][d.name] = {"version": d.version, "relevance": rel, "peace": peace,
-                                    "flagged": sum(d.relevant)}
+                                    "flagged": sum(d.relevant), "agrees": agrees}
         console.print(t)
         return runs
 

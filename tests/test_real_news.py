@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipeline import labelled
@@ -49,12 +51,21 @@ def test_kappa_is_one_for_agreement_and_zero_for_chance():
 
 
 @pytest.fixture(scope="module")
-def figures(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def figures(tmp_path_factory: pytest.TempPathFactory, sample_db) -> dict:
     """`newsflow eval` on the real test split, as a user runs it (pages left out: they need the
-    shared corpora and a minute of extraction)."""
-    out = tmp_path_factory.mktemp("eval") / "figures.json"
-    run = subprocess.run([NEWSFLOW, "eval", "--no-pages", "--worst", "5", "--json", str(out)],
-                         capture_output=True, text=True, check=True, env={**os.environ, "COLUMNS": "160"})
+    shared corpora and a minute of extraction), with a database holding one correction: an
+    on-topic article of the sample that an analyst says is not."""
+    folder = tmp_path_factory.mktemp("eval")
+    out, db = folder / "figures.json", folder / "news.duckdb"
+    shutil.copy(sample_db.db, db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        (article,) = con.execute("SELECT article_id FROM current_classifications WHERE relevant "
+                                 "ORDER BY article_id LIMIT 1").fetchone()
+    subprocess.run([NEWSFLOW, "label", article, "--relevant", "no", "--db", str(db)], check=True,
+                   capture_output=True)
+    run = subprocess.run([NEWSFLOW, "eval", "--no-pages", "--worst", "5", "--json", str(out),
+                          "--db", str(db)], capture_output=True, text=True, check=True,
+                         env={**os.environ, "COLUMNS": "160"})
     for heading in ("semantic (default)", "lexical", "keyword query", "semantic as it was",
                     "worst false positives", "worst false negatives", "Cohen's kappa"):
         assert heading in run.stdout
@@ -79,3 +90,11 @@ def test_the_lexical_mode_beats_the_keyword_query(figures):
 
 def test_the_written_set_is_reported_beside(figures):
     assert figures["written"]["subtopic_macro_f1"] >= 0.80
+
+
+def test_the_corrections_not_yet_learned_are_scored(figures):
+    """The packaged model has learned no corrections: the one in the database is scored, and the
+    model (which called the article on the story) agrees with none of it."""
+    fixes = figures["corrections"]
+    assert (fixes["items"], fixes["relevant"]) == (1, 0)
+    assert fixes["semantic (default)"]["agrees"] == 0.0
