@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pipeline.models import Classification
-from pipeline.relevance import Heads, as_item, decide, gate, heads_file, off_the_story
+from pipeline.relevance import Heads, as_item, assemble, decide, gate, heads_file
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
 #: Only the start of a long article is read: the lead carries the topic, and it bounds the cost.
@@ -272,10 +272,7 @@ class LearnedLexicalClassifier:
         chosen = [i for i, why in enumerate(reasons) if why is None]
         made = decide(self.heads, [lexical[i] for i in chosen], [rows[i] for i in chosen], None,
                       self.version)
-        decided = dict(zip(chosen, made, strict=True))
-        return [decided.get(i) or off_the_story(d, self.version, reasons[i] or "",
-                                                self.taxonomy.subtopic_ids)
-                for i, d in enumerate(lexical)]
+        return assemble(lexical, reasons, made, self.version, self.taxonomy.subtopic_ids)
 
     def assigned(self, decision: Classification) -> list[str]:
         return self.lexical.assigned(decision)

@@ -24,6 +24,7 @@ alike (ukraine/ukrainian/ukraine's, negotiations/negotiator, Украина/Ук
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -72,12 +73,16 @@ def as_item(row: Sequence[Any]) -> Item:
     return row if isinstance(row, Item) else Item(*row)
 
 
+def published_day(published: datetime | date | None) -> date | None:
+    """The UTC day of a publication time (a naive time is taken as UTC), or the day itself."""
+    if isinstance(published, datetime):
+        return (published.astimezone(UTC) if published.tzinfo else published).date()
+    return published
+
+
 def before_the_war(published: datetime | date | None) -> bool:
-    if published is None:
-        return False
-    day = published.astimezone(UTC).date() if isinstance(published, datetime) and published.tzinfo \
-        else (published.date() if isinstance(published, datetime) else published)
-    return day < WAR_START
+    day = published_day(published)
+    return day is not None and day < WAR_START
 
 
 def stems(text: str) -> list[str]:
@@ -193,8 +198,6 @@ class Heads:
         for name, head in (("relevant", self.relevant), ("peace", self.peace)):
             arrays[f"{name}_w"] = head.w
             arrays[f"{name}_threshold"] = np.array(head.threshold)
-        import json
-
         np.savez_compressed(path, mode=np.array(self.mode), vocab=np.array(self.vocab),
                             ev_mu=self.ev_mu, ev_sd=self.ev_sd, emb_mu=self.emb_mu,
                             emb_scale=np.array(self.emb_scale),
@@ -204,8 +207,6 @@ class Heads:
 
     @classmethod
     def load(cls, path: Path) -> Heads:
-        import json
-
         z = np.load(path, allow_pickle=False)
         return cls(mode=str(z["mode"]), vocab=tuple(str(v) for v in z["vocab"]), ev_mu=z["ev_mu"],
                    ev_sd=z["ev_sd"], emb_mu=z["emb_mu"], emb_scale=float(z["emb_scale"]),
@@ -307,15 +308,30 @@ def off_the_story(lexical: Classification, version: str, reason: str,
         explanation={**lexical.explanation, "lexical_score": lexical.score, "not_scored": reason})
 
 
+#: Why an item that names nothing of the story is decided without a model.
+NO_EVIDENCE = "no story or subtopic term: off the story without the model"
+
+
+def has_evidence(decision: Classification) -> bool:
+    """Whether the lexical classifier found any story or subtopic term (the gate to the model)."""
+    return bool(decision.explanation.get("story_terms") or decision.explanation.get("subtopic_terms"))
+
+
 def gate(lexical: Classification, item: Item) -> str | None:
     """Why an item is off the story without a model, or None when the model must decide."""
     if before_the_war(item.published):
-        day = item.published.date() if isinstance(item.published, datetime) else item.published
-        return f"published {day}, before the war began on {WAR_START}"
-    ex = lexical.explanation
-    if not (ex.get("story_terms") or ex.get("subtopic_terms")):
-        return "no story or subtopic term: off the story without the model"
-    return None
+        return f"published {published_day(item.published)}, before the war began on {WAR_START}"
+    return None if has_evidence(lexical) else NO_EVIDENCE
+
+
+def assemble(lexical: Sequence[Classification], reasons: Sequence[str | None],
+             made: Sequence[Classification], version: str, subtopics: Iterable[str]) -> list[Classification]:
+    """Decisions in item order: `made` (the model's) for the items whose reason is None, in
+    order, and off the story, with its reason, for the others."""
+    decided = dict(zip([i for i, why in enumerate(reasons) if why is None], made, strict=True))
+    subtopics = tuple(subtopics)
+    return [decided.get(i) or off_the_story(d, version, reasons[i] or "", subtopics)
+            for i, d in enumerate(lexical)]
 
 
 def _readable(feature: str) -> str:

@@ -31,7 +31,16 @@ import numpy as np
 from pipeline import workers
 from pipeline.classify import LexicalClassifier
 from pipeline.models import Classification
-from pipeline.relevance import Heads, as_item, decide, gate, heads_file, off_the_story
+from pipeline.relevance import (
+    NO_EVIDENCE,
+    Heads,
+    as_item,
+    assemble,
+    decide,
+    gate,
+    has_evidence,
+    heads_file,
+)
 from pipeline.taxonomy import TOPICS_DIR
 
 MODEL_FILE = TOPICS_DIR / "model.npz"
@@ -180,11 +189,6 @@ def predict(w: np.ndarray, x: np.ndarray) -> np.ndarray:
     return sigmoid(x @ w[:-1] + w[-1])
 
 
-def has_evidence(decision: Classification) -> bool:
-    """Whether the lexical classifier found any story or subtopic term (the gate to the model)."""
-    return bool(decision.explanation.get("story_terms") or decision.explanation.get("subtopic_terms"))
-
-
 #: Marks the classifier version: decisions made with the evidence gate (v1, "as it was").
 GATE = "g1"
 
@@ -225,8 +229,7 @@ class SemanticClassifier:
         rows = [as_item(r) for r in items]
         lexical = self.lexical.classify((r.id, r.title, r.text) for r in rows)
         if self.heads is None:
-            reasons = [None if has_evidence(d) else "no story or subtopic term: off the story "
-                       "without the model" for d in lexical]
+            reasons = [None if has_evidence(d) else NO_EVIDENCE for d in lexical]
         else:
             reasons = [gate(d, r) for d, r in zip(lexical, rows, strict=True)]
         chosen = [i for i, why in enumerate(reasons) if why is None]
@@ -237,9 +240,7 @@ class SemanticClassifier:
         else:
             made = decide(self.heads, picked, [rows[i] for i in chosen], emb, self.version,
                           self.subtopic_scores(picked, emb))
-        decided = dict(zip(chosen, made, strict=True))
-        return [decided.get(i) or off_the_story(d, self.version, reasons[i] or "", self.model.subtopics)
-                for i, d in enumerate(lexical)]
+        return assemble(lexical, reasons, made, self.version, self.model.subtopics)
 
     def _features(self, lexical: Sequence[Classification], emb: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

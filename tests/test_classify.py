@@ -14,7 +14,8 @@ from pipeline import labelled
 from pipeline import run as chain
 from pipeline.classify import default_classifier
 from pipeline.evaluate import load_items, score
-from pipeline.semantic import Embedder, SemanticClassifier, has_evidence
+from pipeline.relevance import has_evidence
+from pipeline.semantic import Embedder, SemanticClassifier
 from tests.conftest import query
 
 NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
