@@ -7,8 +7,8 @@ shows example rows.
 
 | task | what it does |
 |---|---|
-| `publish` | rebuilds the full-text index; publishes the read-only snapshot (`<db>.read.duckdb`) |
-| `checks` | runs the data checks in `sql/checks/` on the snapshot; fails loudly, naming each rule broken |
+| `publish` | carries what the loads wrote to the analysts' DuckLake and search index |
+| `checks` | runs the data checks in `sql/checks/` on what readers see; fails naming each broken rule |
 | `report` | writes the HTML report of the last `report_days` (30) days beside the database (`report.html`) |
 """
 
@@ -30,22 +30,22 @@ from newsflow_tasks import ARTICLES, DAG_DEFAULTS, DB_POOL, DEFAULT_ARGS, settin
 def news_report() -> None:
     @task(pool=DB_POOL)
     def publish() -> str:
-        from pipeline import publish as snapshot
+        from pipeline import publish as to_readers
 
-        return str(snapshot.publish(settings()))
+        return to_readers.publish(settings()).catalog
 
     @task(retries=0)
-    def checks(snapshot: str) -> dict[str, int]:
+    def checks(published: str) -> dict[str, int]:
         from pipeline import checks as data_checks
 
-        results = data_checks.run_checks(settings(), snapshot=snapshot)
+        results = data_checks.run_checks(settings(), published=True)
         for result in results:
             print(result.describe())
         data_checks.assert_checks(results)
         return {r.name: r.failures for r in results}
 
     @task
-    def report(snapshot: str) -> str:
+    def report(published: str) -> str:
         from datetime import UTC, datetime, timedelta
 
         from pipeline import report as html
@@ -55,8 +55,8 @@ def news_report() -> None:
         since = (datetime.now(UTC) - timedelta(days=days)).date()
         return str(html.write_report(cfg, cfg.db.parent / "report.html", since=since))
 
-    snapshot = publish()
-    checks(snapshot) >> report(snapshot)
+    published = publish()
+    checks(published) >> report(published)
 
 
 news_report()

@@ -8,7 +8,6 @@ showing offending rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pipeline import store
@@ -34,10 +33,12 @@ class CheckResult:
         return "\n".join([head, *(f"    {row}" for row in self.examples)])
 
 
-def run_checks(settings: Settings, snapshot: str | Path | None = None) -> list[CheckResult]:
-    """Run every check against the database, or read-only against a published snapshot of it."""
+def run_checks(settings: Settings, *, published: bool = False) -> list[CheckResult]:
+    """Run every check against the database, or read-only against what readers see of it."""
+    from pipeline import publish
+
     results = []
-    with (store.connect(snapshot, read_only=True) if snapshot else store.open_db(settings)) as con:
+    with (publish.read(settings) if published else store.open_db(settings)) as con:
         for path in sorted((settings.sql_dir / "checks").glob("*.sql")):
             query = path.read_text(encoding="utf-8")
             rows = con.execute(query).fetchall()

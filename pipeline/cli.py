@@ -567,19 +567,21 @@ def ingest_warc(paths: Annotated[list[Path], typer.Argument(help="WARC files (.w
 
 
 @app.command("publish")
-def publish_cmd(db: DbOpt = None) -> None:
-    """Refresh the full-text index and publish the read-only snapshot analysts query
-    (runs do this after each load)."""
+def publish_cmd(db: DbOpt = None,
+                whole: Annotated[bool, typer.Option("--whole", help="rebuild them whole")] = False) -> None:
+    """Carry what the loads wrote to the analysts' DuckLake and the search index (runs do this
+    after each load); --whole rebuilds both from the database."""
     from pipeline import publish
 
     settings = _settings(db)
     if not settings.db.exists():
         _fail(f"{settings.db}: no database yet (run 'newsflow init' or 'newsflow run')")
     try:
-        path = publish.publish(settings)
+        done = publish.publish(settings, whole=whole)
     except NewsflowError as exc:
         _fail(str(exc))
-    console.print(f"published {path}")
+    what = "rebuilt whole" if done.whole else "carried"
+    console.print(f"published {publish.where(settings)}: {done.articles} articles {what}", highlight=False)
 
 
 @app.command()

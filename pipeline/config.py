@@ -57,9 +57,13 @@ class Settings(BaseModel):
         0, ge=0, description="processes extracting pages: 0 = one per CPU, 1 = in-process")
     extract_timeout: float = Field(
         30.0, ge=0, description="seconds one page may take to extract (0 = no limit)")
-    snapshot_db: Path | None = Field(
-        None, description="read-only copy analysts query, published after each load "
-                          "[default: <db stem>.read.duckdb beside the db]")
+    lake_catalog: str | None = Field(
+        None, description="catalog of the DuckLake analysts read, published after each load: a "
+                          "SQLite file, or 'postgres:<libpq dsn>' [default: <db stem>.lake.sqlite]")
+    lake_data: Path | None = Field(
+        None, description="folder of the DuckLake's Parquet files [default: <db stem>.lake/]")
+    search_index: Path | None = Field(
+        None, description="folder of the full-text index [default: <db stem>.search/]")
     # -- fetching that survives the real web (pipeline.guard, net, polite, archive, feedstate) --
     allow_hosts: list[str] = Field(
         default_factory=list,

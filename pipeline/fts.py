@@ -1,19 +1,25 @@
-"""Full-text search: DuckDB's fts extension (BM25 over title and text), loaded offline.
+"""Full-text search: a tantivy index beside the analysts' DuckLake, kept in step by each publish.
 
-The extension comes from the `duckdb-ext-fts` wheel pinned beside duckdb: it unpacks into
-`<site-packages>/duckdb_ext/extensions/v<duckdb>/<platform>/fts.duckdb_extension`, so pointing
-DuckDB's `extension_directory` there and turning auto-install off loads it without a network.
+BM25 over title and text, with each language's own analysis: English, German, French and
+Russian words are stemmed by their language's Snowball stemmer; Ukrainian and every other
+language are lower-cased and matched whole (no stemmer beats a wrong one). A publish replaces
+the documents of the articles it carries and commits once: tantivy adds a segment and merges
+segments in the background, so an update costs what it adds. Readers open the last commit;
+a commit is atomic, so a search never sees half a publish.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
+import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import tantivy
 
 from pipeline import store
 from pipeline.config import Settings
@@ -21,39 +27,111 @@ from pipeline.errors import DatabaseError, NewsflowError
 
 #: Words either side of the best-matching spot of a text that a snippet shows.
 SNIPPET_WORDS = 14
-#: Query words are matched in texts by their first letters (the index stems with Porter; this
-#: crude prefix is close enough to find the spot to show).
+#: Query words are matched in texts by their first letters to find the spot a snippet shows.
 STEM_CHARS = 5
+#: Snowball stemmers per language code; anything else is analysed by "plain".
+STEMMERS = {"en": "english", "de": "german", "fr": "french", "ru": "russian"}
+ANALYZERS = (*STEMMERS, "plain")
+#: A title word counts this many times a text word.
+TITLE_BOOST = 2.0
+#: Stored with each document to show it with a hit (not searched).
+SHOWN = ("title", "source", "url")
+#: Memory the index writer may use before it writes a segment.
+WRITER_HEAP = 128_000_000
+#: Indexing threads (tantivy splits the heap between them).
+WRITER_THREADS = 2
+#: Documents fetched from the database per round while indexing.
+ROUND = 2000
 
 
 class SearchError(NewsflowError):
     """A caller's mistake in a search (unknown topic, empty query)."""
 
 
-def extension_dir() -> Path:
-    """The folder of the installed DuckDB extensions wheel(s)."""
-    spec = importlib.util.find_spec("duckdb_ext")
-    if spec is None or not spec.submodule_search_locations:
-        raise DatabaseError("the duckdb-ext-fts package is not installed: full-text search needs it")
-    return Path(next(iter(spec.submodule_search_locations))) / "extensions"
+def index_path(settings: Settings) -> Path:
+    return settings.search_index or settings.db.with_name(f"{settings.db.stem}.search")
 
 
-def load(con: duckdb.DuckDBPyConnection) -> None:
-    """Load fts from the installed wheel; never download."""
-    folder = extension_dir()
-    con.execute("SET autoinstall_known_extensions = false")
-    con.execute("SET autoload_known_extensions = false")
-    con.execute("SET extension_directory = ?", [str(folder)])
+def schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("article_id", stored=True, tokenizer_name="raw")
+    for name in ANALYZERS:
+        builder.add_text_field(f"title_{name}", tokenizer_name=f"newsflow_{name}")
+        builder.add_text_field(f"text_{name}", tokenizer_name=f"newsflow_{name}")
+    builder.add_date_field("published", stored=True, indexed=True, fast=True)
+    builder.add_boolean_field("on_topic", stored=True, indexed=True)
+    builder.add_text_field("topic", stored=True, tokenizer_name="raw")
+    # shown with a hit, as they were when the article was last published
+    for name in SHOWN:
+        builder.add_text_field(name, stored=True, index_option="basic", tokenizer_name="raw")
+    return builder.build()
+
+
+def _register(index: tantivy.Index) -> tantivy.Index:
+    """Tokenizers are not stored with the index: every opener registers them."""
+    for name in ANALYZERS:
+        builder = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+                   .filter(tantivy.Filter.remove_long(40))
+                   .filter(tantivy.Filter.lowercase()))
+        if name in STEMMERS:
+            builder = builder.filter(tantivy.Filter.stemmer(STEMMERS[name]))
+        index.register_tokenizer(f"newsflow_{name}", builder.build())
+    return index
+
+
+def open_index(settings: Settings, *, create: bool = False) -> tantivy.Index:
+    path = index_path(settings)
+    if not create and not (path / "meta.json").exists():
+        raise DatabaseError(f"{path}: no search index yet (run 'newsflow publish')")
+    path.mkdir(parents=True, exist_ok=True)
     try:
-        con.execute("LOAD fts")
-    except duckdb.Error as exc:
-        raise DatabaseError(f"{folder}: cannot load the fts extension: {str(exc).splitlines()[0]}") from None
+        return _register(tantivy.Index(schema(), path=str(path), reuse=True))
+    except (OSError, ValueError) as exc:
+        raise DatabaseError(f"{path}: cannot open the search index: {exc}") from None
 
 
-def refresh_index(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Rebuild the BM25 index over every article's title and text (on a writable connection)."""
-    load(con)
-    con.execute(store.sql(settings, "search/fts_index"))
+def document(row: dict[str, Any]) -> tantivy.Document:
+    lang = (row["language"] or "").split("-")[0].lower()
+    name = lang if lang in STEMMERS else "plain"
+    doc = tantivy.Document()
+    doc.add_text("article_id", row["article_id"])
+    doc.add_text(f"title_{name}", row["title"] or "")
+    doc.add_text(f"text_{name}", row["text"] or "")
+    if row["published"] is not None:
+        doc.add_date("published", row["published"])
+    doc.add_boolean("on_topic", bool(row["on_topic"]))
+    if row["primary_topic"]:
+        doc.add_text("topic", row["primary_topic"])
+    for name in SHOWN:
+        if row[name]:
+            doc.add_text(name, row[name])
+    return doc
+
+
+def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iterable[str], *,
+           everything: bool = False) -> int:
+    """Replace the documents of `article_ids` (of every article when `everything`) with the
+    writer's current rows, reading them in rounds, and commit once; returns documents added."""
+    if everything:
+        shutil.rmtree(index_path(settings), ignore_errors=True)
+    index = open_index(settings, create=True)
+    writer = index.writer(WRITER_HEAP, WRITER_THREADS)
+    added = 0
+    try:
+        for article_id in ([] if everything else article_ids):
+            writer.delete_documents_by_term("article_id", article_id)
+        reader = con.execute(store.sql(settings, "publish/search_docs"), {"all": everything})
+        columns = [d[0] for d in reader.description]
+        while rows := reader.fetchmany(ROUND):
+            for row in rows:
+                writer.add_document(document(dict(zip(columns, row, strict=True))))
+            added += len(rows)
+        writer.commit()
+        writer.wait_merging_threads()
+    except BaseException:
+        writer.rollback()
+        raise
+    return added
 
 
 @dataclass(frozen=True)
@@ -71,25 +149,47 @@ class Hit:
 
 def search(con: duckdb.DuckDBPyConnection, settings: Settings, query: str, *,
            topic: str | None = None, since: datetime | None = None, limit: int = 10) -> list[Hit]:
-    """The best `limit` articles for `query` by BM25, optionally of one subtopic and since a time."""
+    """The best `limit` usable articles for `query` by BM25, optionally of one subtopic (the
+    story's own id: any on-topic article) and published since a time; `con` reads the DuckLake."""
     if not query.strip():
         raise SearchError("empty query: give some words to search for")
     if limit < 1:
         raise SearchError(f"--limit must be at least 1, got {limit}")
+    story = None
     if topic is not None:
         row = con.execute(store.sql(settings, "search/known_topic"), {"topic": topic}).fetchone()
         if not row or not row[0]:
             raise SearchError(f"unknown topic {topic!r} (see the topics table)")
-    load(con)
-    try:
-        rows = con.execute(store.sql(settings, "search/search"), {
-            "query": query, "topic": topic, "since": since, "limit": limit}).fetchall()
-    except duckdb.CatalogException as exc:
-        if "fts_main_articles" in str(exc):
-            raise DatabaseError("no full-text index in this database: run 'newsflow publish'") from None
-        raise
-    return [Hit(score=r[0], article_id=r[1], published=r[2], source=r[3], on_topic=r[4], topic=r[5],
-                title=r[6], url=r[7], snippet=snippet(r[8] or "", query)) for r in rows]
+        story = bool(row[1])
+    index = open_index(settings)
+    sch = index.schema
+    fields = [f"{part}_{name}" for part in ("title", "text") for name in ANALYZERS]
+    boosts = {f"title_{name}": TITLE_BOOST for name in ANALYZERS}
+    words, _errors = index.parse_query_lenient(query, fields, field_boosts=boosts)
+    must = [(tantivy.Occur.Must, words)]
+    if topic is not None:
+        must.append((tantivy.Occur.Must, tantivy.Query.term_query(sch, "on_topic", True) if story
+                     else tantivy.Query.term_query(sch, "topic", topic)))
+    if since is not None:
+        must.append((tantivy.Occur.Must, tantivy.Query.range_query(
+            sch, "published", tantivy.FieldType.Date, since, None)))
+    searcher = index.searcher()
+    found = searcher.search(tantivy.Query.boolean_query(must), limit)
+    docs = [(score, searcher.doc(address)) for score, address in found.hits]
+    ids = [doc["article_id"][0] for _, doc in docs]
+    texts = dict(con.execute(store.sql(settings, "search/texts"), {"ids": ids}).fetchall()) if ids else {}
+    return [Hit(score=score, article_id=doc["article_id"][0], published=_first(doc, "published"),
+                source=_first(doc, "source"), on_topic=bool(_first(doc, "on_topic")),
+                topic=_first(doc, "topic"), title=_first(doc, "title"), url=_first(doc, "url"),
+                snippet=snippet(texts.get(doc["article_id"][0]) or "", query))
+            for score, doc in docs]
+
+
+def _first(doc: tantivy.Document, name: str) -> Any:
+    value = doc.get_first(name)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # tantivy keeps UTC instants without a zone
+    return value
 
 
 def snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:

@@ -1,75 +1,70 @@
-"""Reads during loads: the writer's file is copied to a read-only snapshot after each load.
+"""Publishing: what the loads since the last publish wrote becomes visible to readers, at once.
 
-The pipeline writes `data/newsflow.duckdb`; analysts, the report, search and the Airflow view
-read `data/newsflow.read.duckdb` (Settings.snapshot_db). `publish` copies the checkpointed
-writer file, while holding its write lock, to a temporary file in the snapshot's folder, builds
-the full-text index there, fsyncs it and renames it over the snapshot with `os.replace`. The
-rename is atomic: a reader that opens the snapshot gets the whole old file or the whole new one,
-and one that has it open keeps reading its old inode until it closes. So a query never meets the
-writer's lock and never sees half a load. The price is a full copy per publish (seconds for a
-GB on a local disk), and that readers lag the writer by one load.
+The pipeline writes its DuckDB file alone. Readers (analysts, the report, search, the Airflow
+view) read the DuckLake beside it (`pipeline.lake`) and the search index (`pipeline.fts`). A
+publish, holding the writer's lock so no load runs meanwhile:
+
+1. takes the keys noted in `publish_pending` by the loads since the last publish;
+2. replaces their rows in the DuckLake in one transaction: one new snapshot, which readers see
+   whole or not at all (the first publish, and the first after a migration, build it whole);
+3. replaces their documents in the search index and commits it;
+4. removes the keys it carried. A publish cut short is simply done again by the next one: every
+   step replaces by key, so carrying a key twice changes nothing.
+
+Its cost follows what the loads wrote, not the size of the database (bench/store_bench.py).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from pipeline import fts, store
+from pipeline import fts, lake, store
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
 
 
-def snapshot_path(settings: Settings) -> Path:
-    """Where readers find the published copy."""
-    return settings.snapshot_db or settings.db.with_name(f"{settings.db.stem}.read{settings.db.suffix}")
+@dataclass(frozen=True)
+class Published:
+    catalog: str
+    articles: int  # articles carried (all of them when `whole`)
+    whole: bool
 
 
-def publish(settings: Settings) -> Path:
-    """Refresh the full-text index and publish a read-only snapshot of the database atomically.
-    Call it after each committed load; returns the snapshot's path."""
-    target = snapshot_path(settings)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with store.open_db(settings) as con:
-            # every committed write is in the main file after a checkpoint; holding the
-            # connection keeps other writers out while the bytes are copied
-            con.execute("CHECKPOINT")
-            shutil.copyfile(settings.db, temp)
-        with store.connect(temp) as con:
-            fts.refresh_index(con, settings)
-            con.execute("CHECKPOINT")
-        _fsync(temp)
-        os.replace(temp, target)
-        _fsync(target.parent)
-    except OSError as exc:
-        raise DatabaseError(f"{target}: cannot publish the snapshot: {exc}") from None
-    finally:
-        temp.unlink(missing_ok=True)
-        temp.with_name(temp.name + ".wal").unlink(missing_ok=True)
-    return target
+def publish(settings: Settings, *, whole: bool = False) -> Published:
+    """Carry the loads since the last publish to the DuckLake and the search index; `whole`
+    rebuilds both from the writer (also done by itself on the first publish and after a migration)."""
+    with store.open_db(settings) as con:
+        try:
+            lake.attach(con, settings, read_only=False)
+            whole = whole or lake.stale(con, settings)
+            con.execute(store.sql(settings, "publish/publishing"))
+            ids = [r[0] for r in con.execute(
+                store.sql(settings, "publish/carried")).fetchall()]
+            if whole:
+                lake.rebuild(con, settings)
+            else:
+                lake.apply(con, settings)
+            added = fts.update(con, settings, ids, everything=whole)
+            con.execute(store.sql(settings, "publish/drain"))
+            if lake.snapshots(con) % lake.COMPACT_EVERY == 0:
+                lake.compact(con)
+        except duckdb.Error as exc:
+            raise DatabaseError(f"{settings.db}: cannot publish: {str(exc).splitlines()[0]}") from None
+    return Published(catalog=lake.catalog(settings), articles=added if whole else len(ids), whole=whole)
 
 
 @contextmanager
 def read(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the published snapshot (with fts loaded)."""
-    path = snapshot_path(settings)
-    if not path.exists():
-        raise DatabaseError(f"{path}: no snapshot published yet (run 'newsflow run' or 'newsflow publish')")
-    with store.connect(path, read_only=True) as con:
-        fts.load(con)
+    """A read-only connection to the published DuckLake (its tables and views by their names)."""
+    with lake.reader(settings) as con:
         yield con
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def where(settings: Settings) -> Path:
+    """What readers open: the DuckLake's SQLite catalog, or the data folder of a Postgres one."""
+    return lake.catalog_file(settings) or lake.data_path(settings)

@@ -113,6 +113,7 @@ def connect(db: Path | str, *, read_only: bool = False,
             raise DatabaseError(f"{path}: cannot open database: {_first_line(exc)}") from None
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
         yield con
     finally:
         con.close()
@@ -224,6 +225,7 @@ def _load(con: duckdb.DuckDBPyConnection, settings: Settings,
             con.register(f"staging_{name}", table)
         for statement in statements:
             con.execute(sql(settings, f"load/{statement}"))
+        _note_pending(con, settings, staged)
         con.execute("COMMIT")
     except duckdb.Error:
         con.execute("ROLLBACK")
@@ -231,6 +233,29 @@ def _load(con: duckdb.DuckDBPyConnection, settings: Settings,
     finally:
         for name in staged:
             con.unregister(f"staging_{name}")
+
+
+#: Staged tables whose keys a publish must carry: (kind, key column); see migration 011.
+PUBLISHED_KEYS: dict[str, tuple[str, str]] = {"polls": ("poll", "poll_id")}
+
+
+def _note_pending(con: duckdb.DuckDBPyConnection, settings: Settings,
+                  staged: dict[str, pa.Table]) -> None:
+    """Record the keys of the staged rows in publish_pending (inside the load's transaction)."""
+    parts = []
+    for name, table in staged.items():
+        kind, column = PUBLISHED_KEYS.get(name, ("article", "article_id"))
+        if column in table.column_names and len(table):
+            keys = pc.unique(table[column].combine_chunks()).drop_null()
+            parts.append(pa.table({"kind": pa.array([kind] * len(keys), pa.string()),
+                                   "key": keys.cast(pa.string())}))
+    if not parts:
+        return
+    con.register("staging_pending", pa.concat_tables(parts))
+    try:
+        con.execute(sql(settings, "load/publish_pending"))
+    finally:
+        con.unregister("staging_pending")
 
 
 def sync_config(con: duckdb.DuckDBPyConnection, settings: Settings,
@@ -298,9 +323,17 @@ def enable_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed_id: str
 def save_label(con: duckdb.DuckDBPyConnection, settings: Settings, article_id: str, *,
                relevant: bool, peace: bool | None, by: str, note: str | None = None) -> bool:
     """Record an analyst's correction of an article; False when the article is not stored."""
-    row = con.execute(sql(settings, "load/label"), {
-        "article_id": article_id, "relevant": relevant, "peace": peace, "by": by,
-        "note": note}).fetchone()
+    con.execute("BEGIN")
+    try:
+        row = con.execute(sql(settings, "load/label"), {
+            "article_id": article_id, "relevant": relevant, "peace": peace, "by": by,
+            "note": note}).fetchone()
+        if row:
+            con.execute(sql(settings, "load/label_pending"), {"article_id": article_id})
+        con.execute("COMMIT")
+    except duckdb.Error:
+        con.execute("ROLLBACK")
+        raise
     return bool(row)
 
 

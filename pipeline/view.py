@@ -1,5 +1,5 @@
 """The figures of the Airflow UI's newsflow page (plugins/newsflow_view.py), read from the
-published snapshot: feed health and the day's on-topic articles per subtopic."""
+published DuckLake: feed health and the day's on-topic articles per subtopic."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def summary(settings: Settings, day: date | None = None) -> dict[str, Any]:
              "articles_per_day", "articles_total", "last_error")
     return {
         "day": day.isoformat(),
-        "snapshot": str(publish.snapshot_path(settings)),
+        "snapshot": str(publish.where(settings)),
         "feeds": [{k: v.isoformat() if isinstance(v, datetime) else v
                    for k, v in zip(names, r, strict=True)} for r in feeds],
         "subtopics": [{"topic_id": r[0], "label": r[1], "articles": r[2]} for r in topics],

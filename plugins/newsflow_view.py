@@ -1,5 +1,5 @@
 """Airflow UI plugin: a "newsflow" page in the Browse menu with feed health and today's on-topic
-articles per subtopic, read from the published DuckDB snapshot (never the writer's file).
+articles per subtopic, read from the published DuckLake (never the writer's file).
 
 A FastAPI app mounted by the API server under /newsflow (`fastapi_apps`) serves the page and its
 figures as JSON (/newsflow/api/summary); `external_views` adds the menu entry that shows the page
@@ -27,7 +27,7 @@ from pipeline.errors import NewsflowError
 
 Day = Annotated[date | None, Query(description="UTC day (default: today)")]
 
-app = FastAPI(title="newsflow", description="Feed health and subtopic counts from the newsflow snapshot",
+app = FastAPI(title="newsflow", description="Feed health and subtopic counts published by newsflow",
               dependencies=[Depends(requires_access_view(AccessView.WEBSITE))])
 
 

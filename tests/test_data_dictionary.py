@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipeline import publish, store
@@ -54,5 +53,5 @@ EXAMPLES = re.findall(r"```sql\n(.*?)```", DOC.read_text(encoding="utf-8").split
 
 @pytest.mark.parametrize("sql", [s for block in EXAMPLES for s in block.split(";") if s.strip()])
 def test_the_example_queries_run_on_the_sample(sample_db, sql):
-    with duckdb.connect(str(publish.snapshot_path(sample_db)), read_only=True) as con:
+    with publish.read(sample_db) as con:
         con.execute(sql).fetchall()

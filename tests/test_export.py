@@ -15,7 +15,7 @@ from tests.conftest import query
 
 @pytest.fixture
 def env(sample_db) -> dict[str, str]:
-    return {"NEWSFLOW_SNAPSHOT_DB": str(publish.snapshot_path(sample_db))}
+    return {"NEWSFLOW_LAKE_CATALOG": str(publish.where(sample_db))}
 
 
 def test_export_writes_parquet_with_the_query_rows(sample_db, env, tmp_path):
@@ -49,8 +49,9 @@ def test_export_cannot_write_to_the_database_and_says_why(sample_db, tmp_path):
     sneaky = f"SELECT 1) TO '{tmp_path / 'x.csv'}' (FORMAT csv); CREATE TABLE pwned AS (SELECT 1"
     with pytest.raises(export.ExportError, match="query failed"):
         export.export(settings, sneaky, "csv", tmp_path / "y.csv")
-    assert query(publish.snapshot_path(settings),
-                 "SELECT count(*) FROM information_schema.tables WHERE table_name = 'pwned'") == [(0,)]
+    with publish.read(settings) as con:
+        assert con.execute("SELECT count(*) FROM information_schema.tables "
+                           "WHERE table_name = 'pwned'").fetchall() == [(0,)]
     assert not (tmp_path / "y.csv").exists()
     with pytest.raises(export.ExportError, match="unknown format 'xlsx'"):
         export.export(settings, "SELECT 1", "xlsx", tmp_path / "z.xlsx")

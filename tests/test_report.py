@@ -69,7 +69,7 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
 @pytest.fixture(scope="module")
 def report_file(sample_db, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report") / "report.html"
-    env = {"NEWSFLOW_SNAPSHOT_DB": str(publish.snapshot_path(sample_db))}
+    env = {"NEWSFLOW_LAKE_CATALOG": str(publish.where(sample_db))}
     result = CliRunner().invoke(app, ["report", "--db", str(sample_db.db), "--out", str(out)], env=env)
     assert result.exit_code == 0, result.output
     return out

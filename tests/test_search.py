@@ -1,4 +1,4 @@
-"""Full-text search (pipeline/fts.py) over the published snapshot of the sample."""
+"""Full-text search (pipeline/fts.py): the tantivy index published beside the sample's DuckLake."""
 
 from __future__ import annotations
 
@@ -54,13 +54,12 @@ def test_a_caller_mistake_is_a_one_line_error(sample_db):
             fts.search(con, sample_db, "drones", topic="tanks")
         with pytest.raises(fts.SearchError, match="empty query"):
             fts.search(con, sample_db, "  ")
-    missing = sample_db.with_(snapshot_db=sample_db.db.with_name("none.duckdb"))
+    missing = sample_db.with_(lake_catalog=str(sample_db.db.with_name("none.sqlite")))
     with pytest.raises(DatabaseError, match="no snapshot published yet"), publish.read(missing):
         pass
 
 
-def test_newsflow_search_prints_ranked_hits_with_snippets(sample_db, monkeypatch):
-    monkeypatch.setenv("NEWSFLOW_SNAPSHOT_DB", str(publish.snapshot_path(sample_db)))
+def test_newsflow_search_prints_ranked_hits_with_snippets(sample_db):
     out = CliRunner().invoke(app, ["search", "shadow fleet tankers", "--db", str(sample_db.db),
                                    "--limit", "2"], terminal_width=200)
     assert out.exit_code == 0, out.output

@@ -1,10 +1,10 @@
-"""Reads during loads (pipeline/publish.py): a reader process queries the published snapshot in a
-loop while a large load runs and publishes; it never meets a lock and never sees half a load."""
+"""Reads during loads (pipeline/publish.py, lake.py): a reader process queries the analysts'
+DuckLake in a loop while loads run and publish; it never meets a lock and never sees half a load.
+A publish carries only what the loads since the last one wrote."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -13,29 +13,34 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline import publish, store
+from pipeline import fts, lake, publish, store
 from pipeline.config import Settings
 
 BATCHES = 5
 PER_BATCH = 3000
 
-# Opens the snapshot read-only again and again, each time counting articles and article
-# versions in one query (two tables one load writes together), until the stop file appears.
+# Keeps one read-only connection to the DuckLake and counts, again and again, articles and
+# article versions in one query (two tables one load writes together), until the stop file
+# appears; then it searches once, as an analyst would after the loads.
 READER = """
-import json, sys, time, duckdb
-path, stop, out = sys.argv[1:4]
+import json, os, sys, time
+sys.path.insert(0, os.getcwd())
+from pipeline import fts, publish
+from pipeline.config import Settings
+db, stop, out = sys.argv[1:4]
+settings = Settings(db=db)
 seen, errors = [], []
-import os
-while not os.path.exists(stop):
-    try:
-        with duckdb.connect(path, read_only=True) as con:
+with publish.read(settings) as con:
+    while not os.path.exists(stop):
+        try:
             seen.append(con.execute(
                 "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM article_versions)"
             ).fetchone())
-    except Exception as exc:
-        errors.append(f"{type(exc).__name__}: {exc}")
-    time.sleep(0.01)
-json.dump({"seen": seen, "errors": errors}, open(out, "w"))
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+        time.sleep(0.01)
+    hits = [h.article_id for h in fts.search(con, settings, "drones sanctions", limit=3)]
+json.dump({"seen": seen, "errors": errors, "hits": hits}, open(out, "w"))
 """
 
 
@@ -60,17 +65,18 @@ def test_a_reader_sees_only_whole_loads_and_no_lock_errors(tmp_path: Path):
     settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
     with store.open_db(settings):
         pass
-    snapshot = publish.publish(settings)
-    assert snapshot == tmp_path / "news.read.duckdb"
+    assert publish.publish(settings).whole  # the first publish builds the DuckLake
     stop, out = tmp_path / "stop", tmp_path / "reader.json"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(snapshot), str(stop), str(out)])
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(settings.db), str(stop), str(out)],
+                              cwd=Path(__file__).resolve().parent.parent)
     try:
-        time.sleep(0.5)
+        time.sleep(1.0)
         totals = [0]
         for b in range(BATCHES):
             with store.open_db(settings) as con:
                 store.load_batch(con, settings, synthetic_batch(b * PER_BATCH, PER_BATCH))
-            publish.publish(settings)
+            done = publish.publish(settings)
+            assert (done.whole, done.articles) == (False, PER_BATCH)  # only what the load wrote
             totals.append((b + 1) * PER_BATCH)
         time.sleep(0.5)
     finally:
@@ -82,21 +88,76 @@ def test_a_reader_sees_only_whole_loads_and_no_lock_errors(tmp_path: Path):
     # every answer is one committed load's total, articles and their versions alike ...
     assert {s[0] for s in seen} <= set(totals)
     assert all(a == v for a, v in seen)
-    # ... and they only ever step forward, from the empty snapshot to the last load
+    # ... and they only ever step forward, from the empty DuckLake to the last load
     articles = [s[0] for s in seen]
     assert articles == sorted(articles)
     assert articles[0] == 0 and articles[-1] == totals[-1]
     assert len(set(articles)) >= 3, f"the reader saw too few loads to tell: {sorted(set(articles))}"
-    # the writer's file is never the one read, and publishing leaves no temporary files behind
-    assert sorted(p.name for p in tmp_path.iterdir() if "duckdb" in p.name) == [
-        "news.duckdb", "news.read.duckdb"]
-    assert os.stat(snapshot).st_size > 0
+    assert len(result["hits"]) == 3  # the search index kept up with the loads
 
 
-def test_the_snapshot_path_is_a_setting(tmp_path: Path):
-    settings = Settings(db=tmp_path / "w" / "news.duckdb", snapshot_db=tmp_path / "r" / "analysts.duckdb")
-    with store.open_db(settings):
-        pass
-    assert publish.publish(settings) == tmp_path / "r" / "analysts.duckdb"
+def test_a_publish_carries_what_changed_and_a_second_one_nothing(tmp_path: Path):
+    settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(0, 50))
+    assert publish.publish(settings).articles == 50
+    assert publish.publish(settings).articles == 0
+    # a new text for one article replaces its row and its search document, nothing else
+    changed = synthetic_batch(7, 1)
+    text = changed["articles"].column("text").to_pylist()[0].replace("drones", "icebreakers")
+    arts = changed["articles"]
+    arts = arts.set_column(arts.schema.get_field_index("text"), "text", pa.array([text], pa.large_string()))
+    arts = arts.set_column(arts.schema.get_field_index("content_hash"), "content_hash", pa.array(["f" * 64]))
+    arts = arts.set_column(arts.schema.get_field_index("fetched_at"), "fetched_at",
+                           pa.array([datetime(2026, 3, 2, tzinfo=UTC)], store.TS))
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, {**changed, "articles": arts})
+    assert publish.publish(settings).articles == 1
+    with publish.read(settings) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone() == (50, 50)
+        assert con.execute("SELECT count(*) FROM article_versions").fetchone() == (51,)
+        assert [h.article_id for h in fts.search(con, settings, "icebreakers")] == [f"{7:016x}"]
+        assert len(fts.search(con, settings, "drones", limit=100)) == 49
+
+
+def test_an_analysts_correction_reaches_readers_with_the_next_publish(tmp_path: Path):
+    settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(0, 3))
+    publish.publish(settings)
+    with store.open_db(settings) as con:
+        assert store.save_label(con, settings, f"{1:016x}", relevant=True, peace=True, by="ana")
+    assert publish.publish(settings).articles == 1
+    with publish.read(settings) as con:
+        assert con.execute("SELECT article_id, labelled_by FROM labels").fetchall() == [(f"{1:016x}", "ana")]
+
+
+def test_a_migration_rebuilds_the_ducklake_whole(tmp_path: Path):
+    settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(0, 10))
+    publish.publish(settings)
+    with store.open_db(settings) as con:  # as a new migration would leave it
+        con.execute("INSERT INTO schema_migrations VALUES ('999', '999_test', now())")
+        con.execute("CREATE VIEW test_view AS SELECT count(*) AS n FROM articles")
+    done = publish.publish(settings)
+    assert done.whole and done.articles == 10
+    with publish.read(settings) as con:
+        assert con.execute("SELECT n FROM test_view").fetchone() == (10,)
+
+
+def test_where_readers_read_is_a_setting(tmp_path: Path):
+    readers = tmp_path / "r"
+    settings = Settings(db=tmp_path / "w" / "news.duckdb", lake_catalog=str(readers / "catalog.sqlite"),
+                        lake_data=readers / "files", search_index=readers / "search")
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(0, 5))
+    publish.publish(settings)
+    assert publish.where(settings) == tmp_path / "r" / "catalog.sqlite"
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["catalog.sqlite", "files", "search"]
+    assert any((tmp_path / "r" / "files").rglob("*.parquet"))
     with publish.read(settings) as con:
         assert con.execute("SELECT count(*) FROM report_feed_activity").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM report_articles").fetchone() == (5,)
+    assert lake.catalog(settings) == f"ducklake:sqlite:{tmp_path / 'r' / 'catalog.sqlite'}"
+    assert fts.index_path(settings) == tmp_path / "r" / "search"

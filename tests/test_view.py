@@ -38,7 +38,7 @@ def api_app(airflow_db):
 @pytest.fixture
 def client(api_app, sample_db, monkeypatch) -> TestClient:
     monkeypatch.setenv("NEWSFLOW_DB", str(sample_db.db))
-    monkeypatch.setenv("NEWSFLOW_SNAPSHOT_DB", str(publish.snapshot_path(sample_db)))
+    monkeypatch.setenv("NEWSFLOW_LAKE_CATALOG", str(publish.where(sample_db)))
     return TestClient(api_app, base_url="http://testserver/newsflow")
 
 
@@ -66,7 +66,7 @@ def test_the_page_shows_the_figures(client):
 
 
 def test_no_snapshot_is_a_clear_503(client, monkeypatch, tmp_path):
-    monkeypatch.setenv("NEWSFLOW_SNAPSHOT_DB", str(tmp_path / "none.duckdb"))
+    monkeypatch.setenv("NEWSFLOW_LAKE_CATALOG", str(tmp_path / "none.sqlite"))
     answer = client.get("/api/summary")
     assert answer.status_code == 503 and "no snapshot published yet" in answer.json()["detail"]
 
@@ -83,7 +83,7 @@ def api_server(airflow_db, sample_db, tmp_path_factory):
            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "analyst:viewer",
            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
            "NEWSFLOW_DB": str(sample_db.db),
-           "NEWSFLOW_SNAPSHOT_DB": str(publish.snapshot_path(sample_db))}
+           "NEWSFLOW_LAKE_CATALOG": str(publish.where(sample_db))}
     base = f"http://127.0.0.1:{port}"
     with running([["api-server", "--apps", "core", "-H", "127.0.0.1", "-p", str(port)]], env, folder):
         wait_until(lambda: healthy(base), 90, "api-server", folder)

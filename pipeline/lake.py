@@ -1,0 +1,203 @@
+"""The analysts' store: a DuckLake (Parquet files and a catalog) kept in step with the writer.
+
+The pipeline writes its DuckDB file alone; analysts, the report, search and the Airflow view read
+a DuckLake beside it. DuckLake gives readers snapshot isolation: each query reads one committed
+snapshot, so a reader never waits for the writer and never sees half a load. A publish copies
+only what the loads since the last one wrote (their keys are in `publish_pending`, migration
+011), in one DuckLake transaction: new Parquet files for the rows added, delete files for the
+rows replaced. Its cost follows the load, not the database.
+
+The catalog is a SQLite file by default (`<db stem>.lake.sqlite`: many reader processes on one
+machine) or a Postgres database (`NEWSFLOW_LAKE_CATALOG=postgres:dbname=... host=...`: readers
+and writers on several machines, with the Parquet folder on storage they all reach).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from pipeline import store
+from pipeline.config import Settings
+from pipeline.errors import DatabaseError
+
+#: Alias of the DuckLake in the writer's connection during a publish.
+WRITER_ALIAS = "newsflow_lake"
+#: Name readers see it under (`USE newsflow`).
+READER_ALIAS = "newsflow"
+#: Publishes between two compactions (small files merged, old snapshots expired).
+COMPACT_EVERY = 50
+#: How long files of replaced snapshots are kept for readers still on them.
+KEEP_SNAPSHOTS = "1 hour"
+
+
+def catalog(settings: Settings) -> str:
+    """The DuckLake connection string of the configured catalog."""
+    spec = settings.lake_catalog
+    if spec and spec.startswith("postgres:"):
+        return f"ducklake:{spec}"
+    path = Path(spec) if spec else settings.db.with_name(f"{settings.db.stem}.lake.sqlite")
+    return f"ducklake:sqlite:{path.resolve()}"
+
+
+def catalog_file(settings: Settings) -> Path | None:
+    """The SQLite catalog's path (None for a Postgres catalog)."""
+    spec = catalog(settings)
+    return Path(spec.removeprefix("ducklake:sqlite:")) if spec.startswith("ducklake:sqlite:") else None
+
+
+def data_path(settings: Settings) -> Path:
+    return (settings.lake_data or settings.db.with_name(f"{settings.db.stem}.lake")).resolve()
+
+
+def extension_dir() -> Path:
+    """The folder the `duckdb-ext-*` wheels unpack their extensions into."""
+    spec = importlib.util.find_spec("duckdb_ext")
+    if spec is None or not spec.submodule_search_locations:
+        raise DatabaseError("the duckdb-ext-* packages are not installed: the analysts' store needs them")
+    return Path(next(iter(spec.submodule_search_locations))) / "extensions"
+
+
+def load_extensions(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Load ducklake and the catalog's scanner from the installed wheels; never download."""
+    folder = extension_dir()
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET autoload_known_extensions = false")
+    con.execute("SET extension_directory = ?", [str(folder)])
+    scanner = "postgres_scanner" if catalog(settings).startswith("ducklake:postgres:") else "sqlite_scanner"
+    for name in ("ducklake", scanner):
+        try:
+            con.execute(f"LOAD {name}")
+        except duckdb.Error as exc:
+            raise DatabaseError(f"{folder}: cannot load the {name} extension: "
+                                f"{str(exc).splitlines()[0]}") from None
+
+
+def exists(settings: Settings) -> bool:
+    """Whether a publish has made the DuckLake (always assumed for a Postgres catalog)."""
+    path = catalog_file(settings)
+    return path is None or path.exists()
+
+
+def attach(con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: bool) -> None:
+    """Attach the DuckLake: read-write as `lake` (the publisher), read-only as `newsflow`."""
+    load_extensions(con, settings)
+    spec = store.quote_literal(catalog(settings))
+    try:
+        if read_only:
+            con.execute(f"ATTACH {spec} AS {READER_ALIAS} (READ_ONLY)")
+        else:
+            folder = data_path(settings)
+            folder.mkdir(parents=True, exist_ok=True)
+            con.execute(f"ATTACH {spec} AS {WRITER_ALIAS} "
+                        f"(DATA_PATH {store.quote_literal(str(folder) + '/')})")
+            con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_compression', 'zstd')")
+    except duckdb.Error as exc:
+        raise DatabaseError(f"{catalog(settings)}: cannot attach the analysts' DuckLake: "
+                            f"{str(exc).splitlines()[0]}") from None
+
+
+@contextmanager
+def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection that reads the published DuckLake, with its tables and views as the default
+    schema (`SELECT * FROM report_articles` works as on the writer's file)."""
+    if not exists(settings):
+        raise DatabaseError(f"{catalog(settings)}: nothing published yet "
+                            "(no snapshot published yet: run 'newsflow run' or 'newsflow publish')")
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
+        attach(con, settings, read_only=True)
+        con.execute(f"USE {READER_ALIAS}")
+        yield con
+    finally:
+        con.close()
+
+
+def tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]:
+    """The writer's tables and how a publish carries each ('article', 'poll' or 'whole')."""
+    return dict(con.execute(store.sql(settings, "publish/tables")).fetchall())
+
+
+def stale(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
+    """Whether the DuckLake must be built whole: it is new, or the writer's schema moved on."""
+    mine = con.execute(store.sql(settings, "publish/version").format(db="main")).fetchone()
+    try:
+        theirs = con.execute(store.sql(settings, "publish/version").format(db=WRITER_ALIAS)).fetchone()
+    except duckdb.CatalogException:
+        return True
+    return mine != theirs
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Build the DuckLake whole from the writer (the first publish, and after a migration): every
+    table copied and every view recreated, in one transaction."""
+    kinds = tables(con, settings)
+    views = con.execute(store.sql(settings, "publish/views")).fetchall()
+    con.execute("BEGIN")
+    try:
+        for kind, name in con.execute(store.sql(settings, "publish/lake_objects")).fetchall():
+            con.execute(f"DROP {kind} {WRITER_ALIAS}.{name}")
+        for name in kinds:
+            con.execute(f"CREATE TABLE {WRITER_ALIAS}.{name} AS SELECT * FROM main.{name}")
+        home = con.execute("SELECT current_database()").fetchone()
+        con.execute(f"USE {WRITER_ALIAS}")
+        try:
+            _create_views(con, views)
+        finally:
+            con.execute(f"USE {home[0] if home else 'memory'}")
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise DatabaseError(f"{catalog(settings)}: cannot build the analysts' DuckLake: "
+                            f"{str(exc).splitlines()[0]}") from None
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str]]) -> None:
+    """Create the views, each after those it reads (retrying those whose inputs are missing)."""
+    waiting = list(views)
+    while waiting:
+        failed = []
+        for name, text in waiting:
+            try:
+                con.execute(text)
+            except duckdb.CatalogException:
+                failed.append((name, text))
+        if len(failed) == len(waiting):
+            raise DatabaseError(f"cannot recreate the views {[n for n, _ in failed]} in the DuckLake")
+        waiting = failed
+
+
+def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Carry what `publishing` holds into the DuckLake, in one transaction (one new snapshot)."""
+    kinds = tables(con, settings)
+    con.execute("BEGIN")
+    try:
+        for name, kind in kinds.items():
+            statement = {"article": "article_rows", "poll": "poll_rows", "whole": "whole_table"}[kind]
+            con.execute(store.sql(settings, f"publish/{statement}").format(table=name))
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise DatabaseError(f"{catalog(settings)}: cannot publish to the analysts' DuckLake: "
+                            f"{str(exc).splitlines()[0]}") from None
+
+
+def compact(con: duckdb.DuckDBPyConnection) -> None:
+    """Merge the small files of many publishes and drop the files of long-replaced snapshots."""
+    con.execute(f"CALL ducklake_merge_adjacent_files('{WRITER_ALIAS}')")
+    con.execute(f"CALL ducklake_expire_snapshots('{WRITER_ALIAS}', "
+                f"older_than => now() - INTERVAL '{KEEP_SNAPSHOTS}')")
+    con.execute(f"CALL ducklake_cleanup_old_files('{WRITER_ALIAS}', "
+                f"older_than => now() - INTERVAL '{KEEP_SNAPSHOTS}')")
+
+
+def snapshots(con: duckdb.DuckDBPyConnection) -> int:
+    """How many snapshots the DuckLake has made (a publish makes one)."""
+    row = con.execute(f"SELECT max(snapshot_id) FROM ducklake_snapshots('{WRITER_ALIAS}')").fetchone()
+    return int(row[0] or 0) if row else 0

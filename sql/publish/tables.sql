@@ -1,0 +1,15 @@
+-- The writer's tables and how a publish carries each: 'article' (rows replaced per article id),
+-- 'poll' (rows added per poll id), 'whole' (small tables copied whole). publish_pending stays.
+SELECT
+    t.table_name,
+    CASE
+        WHEN t.table_name = 'feed_polls' THEN 'poll'
+        WHEN bool_or(c.column_name = 'article_id') THEN 'article'
+        ELSE 'whole'
+    END AS kind
+FROM duckdb_tables() t
+JOIN duckdb_columns() c USING (database_name, schema_name, table_name)
+WHERE t.database_name = current_database() AND t.schema_name = 'main'
+  AND t.table_name <> 'publish_pending'
+GROUP BY t.table_name
+ORDER BY t.table_name;

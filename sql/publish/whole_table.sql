@@ -1,0 +1,3 @@
+-- Copy a small table whole (feeds, topics, feed_state, runs, requests, errors, migrations).
+DELETE FROM newsflow_lake.{table};
+INSERT INTO newsflow_lake.{table} BY NAME SELECT * FROM main.{table};
