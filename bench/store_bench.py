@@ -7,7 +7,7 @@ then measures, each in a process of its own so that its peak memory is its own:
 - load + publish: one load of --load new articles (5,000) and the publish that makes them
   visible (DuckLake snapshot + search index), seconds and the process's peak RSS;
 - search: three-word queries, top 10 with snippets, p95 over --queries of them;
-- reports: `SELECT *` of every report_* view, the slowest;
+- reports: `SELECT *` of every report_* view fetched as Arrow, the slowest;
 - a reader process counting articles and decisions in a loop during ten loads and publishes:
   its errors, and whether every count it saw was a whole number of loads (no half load);
 - disk: writer file + DuckLake (catalog and Parquet) + search index, against the raw text.
@@ -150,7 +150,7 @@ def measure_reads(settings: Settings, queries: int, out: Any) -> None:
             timer.start()
             t0 = time.perf_counter()
             try:
-                con.execute(f"SELECT * FROM {view}").fetchall()
+                con.execute(f"SELECT * FROM {view}").fetch_arrow_table()  # as a notebook would
             except duckdb.Error as exc:
                 print(f"{view}: stopped: {str(exc).splitlines()[0]}", flush=True)
             finally:

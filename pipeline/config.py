@@ -57,6 +57,9 @@ class Settings(BaseModel):
         0, ge=0, description="processes extracting pages: 0 = one per CPU, 1 = in-process")
     extract_timeout: float = Field(
         30.0, ge=0, description="seconds one page may take to extract (0 = no limit)")
+    duckdb_memory: str = Field(
+        "1GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB's memory limit in the pipeline's connections (it spills to disk past it)")
     lake_catalog: str | None = Field(
         None, description="catalog of the DuckLake analysts read, published after each load: a "
                           "SQLite file, or 'postgres:<libpq dsn>' [default: <db stem>.lake.sqlite]")

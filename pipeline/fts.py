@@ -57,7 +57,9 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("article_id", stored=True, tokenizer_name="raw")
     for name in ANALYZERS:
         builder.add_text_field(f"title_{name}", tokenizer_name=f"newsflow_{name}")
-        builder.add_text_field(f"text_{name}", tokenizer_name=f"newsflow_{name}")
+        # stored: a hit's snippet comes from the index's compressed document store, not
+        # from the DuckLake (whose Parquet cannot fetch ten texts by id without a scan)
+        builder.add_text_field(f"text_{name}", stored=True, tokenizer_name=f"newsflow_{name}")
     builder.add_date_field("published", stored=True, indexed=True, fast=True)
     builder.add_boolean_field("on_topic", stored=True, indexed=True)
     builder.add_text_field("topic", stored=True, tokenizer_name="raw")
@@ -176,13 +178,15 @@ def search(con: duckdb.DuckDBPyConnection, settings: Settings, query: str, *,
     searcher = index.searcher()
     found = searcher.search(tantivy.Query.boolean_query(must), limit)
     docs = [(score, searcher.doc(address)) for score, address in found.hits]
-    ids = [doc["article_id"][0] for _, doc in docs]
-    texts = dict(con.execute(store.sql(settings, "search/texts"), {"ids": ids}).fetchall()) if ids else {}
     return [Hit(score=score, article_id=doc["article_id"][0], published=_first(doc, "published"),
                 source=_first(doc, "source"), on_topic=bool(_first(doc, "on_topic")),
                 topic=_first(doc, "topic"), title=_first(doc, "title"), url=_first(doc, "url"),
-                snippet=snippet(texts.get(doc["article_id"][0]) or "", query))
+                snippet=snippet(_text(doc), query))
             for score, doc in docs]
+
+
+def _text(doc: tantivy.Document) -> str:
+    return next((t for name in ANALYZERS if (t := doc.get_first(f"text_{name}"))), "")
 
 
 def _first(doc: tantivy.Document, name: str) -> Any:

@@ -190,6 +190,7 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[str]:
 def open_db(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the configured database with every migration applied."""
     with connect(settings.db, read_only=read_only, lock_wait=settings.lock_wait) as con:
+        con.execute(f"SET memory_limit = {quote_literal(settings.duckdb_memory)}")
         if not read_only:
             migrate(con, settings.sql_dir)
         yield con
