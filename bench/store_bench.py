@@ -10,6 +10,7 @@ then measures, each in a process of its own so that its peak memory is its own:
 - reports: `SELECT *` of every report_* view fetched as Arrow, the slowest;
 - a reader process counting articles and decisions in a loop during ten loads and publishes:
   its errors, and whether every count it saw was a whole number of loads (no half load);
+- compaction (`publish.compact`, outside the publish): seconds and peak RSS;
 - disk: writer file + DuckLake (catalog and Parquet) + search index, against the raw text.
 
 The last line printed is one JSON object: {"sizes": [{"articles", "load_publish_s",
@@ -127,6 +128,12 @@ def measure_load(settings: Settings, first: int, n: int, out: Any) -> None:
     out.put({"load_s": loaded, "load_publish_s": time.perf_counter() - started, "peak_rss_mb": _peak_mb()})
 
 
+def measure_compact(settings: Settings, out: Any) -> None:
+    started = time.perf_counter()
+    publish.compact(settings, force=True)
+    out.put({"compact_s": time.perf_counter() - started, "compact_peak_rss_mb": _peak_mb()})
+
+
 def measure_reads(settings: Settings, queries: int, out: Any) -> None:
     prose = Prose(99)
     words = [w for w in prose.vocab[np.argsort(-prose.p)][50:2000] if len(w) > 3]
@@ -235,7 +242,8 @@ def main() -> None:
             time.sleep(2)
             counts = []
             for _ in range(args.reader_loads):
-                counts.append(in_process(measure_load, settings, loaded, args.load)["load_publish_s"])
+                timed = in_process(measure_load, settings, loaded, args.load)
+                counts.append(round(timed["load_publish_s"], 2))
                 loaded += args.load
             stop.set()
             reader = out.get()
@@ -243,7 +251,8 @@ def main() -> None:
             whole = all(a == c and (a - size) % args.load == 0 for a, c in reader["seen"])
             row.update({"reader_reads": reader["reads"], "reader_errors": reader["error_count"],
                         "reader_whole_loads": whole, "reader_counts_seen": len(reader["seen"]),
-                        "loads_during_reads_max_s": round(max(counts), 2)})
+                        "loads_during_reads_s": counts})
+            row.update(in_process(measure_compact, settings))
             with store.open_db(settings) as con:
                 text = con.execute("SELECT sum(strlen(text)) FROM articles").fetchone()[0]
             parts = disk_mb(settings)

@@ -10,6 +10,7 @@ shows example rows.
 | `publish` | carries what the loads wrote to the analysts' DuckLake and search index |
 | `checks` | runs the data checks in `sql/checks/` on what readers see; fails naming each broken rule |
 | `report` | writes the HTML report of the last `report_days` (30) days beside the database (`report.html`) |
+| `compact` | merges the small files and index segments publishes leave, when enough have piled up |
 """
 
 from __future__ import annotations
@@ -55,8 +56,14 @@ def news_report() -> None:
         since = (datetime.now(UTC) - timedelta(days=days)).date()
         return str(html.write_report(cfg, cfg.db.parent / "report.html", since=since))
 
+    @task(pool=DB_POOL)
+    def compact(published: str) -> bool:
+        from pipeline import publish as to_readers
+
+        return to_readers.compact(settings())
+
     published = publish()
-    checks(published) >> report(published)
+    checks(published) >> report(published) >> compact(published)
 
 
 news_report()

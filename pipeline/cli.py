@@ -584,6 +584,22 @@ def publish_cmd(db: DbOpt = None,
     console.print(f"published {publish.where(settings)}: {done.articles} articles {what}", highlight=False)
 
 
+@app.command("compact")
+def compact_cmd(db: DbOpt = None,
+                force: Annotated[bool, typer.Option("--force", help="even if little has piled up")] = False
+                ) -> None:
+    """Merge the small DuckLake files and search-index segments that publishes leave (runs and
+    the news_report DAG do this when enough have piled up)."""
+    from pipeline import publish
+
+    settings = _settings(db)
+    try:
+        done = publish.compact(settings, force=force)
+    except NewsflowError as exc:
+        _fail(str(exc))
+    console.print("compacted" if done else "nothing to compact yet (--force to compact anyway)")
+
+
 @app.command()
 def search(query: Annotated[str, typer.Argument(help="words to look for (BM25 over title and text)")],
            db: DbOpt = None,

@@ -5,7 +5,8 @@ Russian words are stemmed by their language's Snowball stemmer; Ukrainian and ev
 language are lower-cased and matched whole (no stemmer beats a wrong one). A publish replaces
 the documents of the articles it carries and commits once: tantivy adds a segment and merges
 segments in the background, so an update costs what it adds. Readers open the last commit;
-a commit is atomic, so a search never sees half a publish.
+a commit is atomic, so a search never sees half a publish. Segments are merged by `compact`,
+outside the publish, so that no publish pays for merging the whole index.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ SHOWN = ("title", "source", "url")
 WRITER_HEAP = 128_000_000
 #: Indexing threads (tantivy splits the heap between them).
 WRITER_THREADS = 2
+#: Segments past which `compact` merges.
+MAX_SEGMENTS = 24
 #: Documents fetched from the database per round while indexing.
 ROUND = 2000
 
@@ -129,11 +132,26 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
                 writer.add_document(document(dict(zip(columns, row, strict=True))))
             added += len(rows)
         writer.commit()
-        writer.wait_merging_threads()
     except BaseException:
         writer.rollback()
         raise
+    # The writer is dropped without waiting for the merges its commit started: a merge can take
+    # in segments of any size, so waiting would make one publish now and then cost the whole
+    # index. Merging is `compact`'s job, outside the publish.
+    del writer
     return added
+
+
+def segments(settings: Settings) -> int:
+    """How many segments the index has (each publish adds one or two; `compact` merges them)."""
+    return int(open_index(settings).searcher().num_segments)
+
+
+def compact(settings: Settings) -> None:
+    """Merge the index's segments as tantivy's merge policy chooses, and wait for it."""
+    writer = open_index(settings).writer(WRITER_HEAP, WRITER_THREADS)
+    writer.commit()  # merges are considered at a commit
+    writer.wait_merging_threads()
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ from pipeline.errors import DatabaseError
 WRITER_ALIAS = "newsflow_lake"
 #: Name readers see it under (`USE newsflow`).
 READER_ALIAS = "newsflow"
-#: Publishes between two compactions (small files merged, old snapshots expired).
+#: Rows per Parquet row group the DuckLake writes (about 45 MB of article text).
+LAKE_ROW_GROUP_ROWS = 8192
+#: Snapshots kept (one per publish) past which `publish.compact` merges files and expires them.
 COMPACT_EVERY = 50
 #: How long files of replaced snapshots are kept for readers still on them.
 KEEP_SNAPSHOTS = "1 hour"
@@ -96,6 +98,9 @@ def attach(con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: boo
             con.execute(f"ATTACH {spec} AS {WRITER_ALIAS} "
                         f"(DATA_PATH {store.quote_literal(str(folder) + '/')})")
             con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_compression', 'zstd')")
+            # the Parquet writer holds a whole row group in memory: at DuckDB's default
+            # (122,880 rows) that is 700 MB of article text, past NEWSFLOW_DUCKDB_MEMORY
+            con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size', {LAKE_ROW_GROUP_ROWS})")
     except duckdb.Error as exc:
         raise DatabaseError(f"{catalog(settings)}: cannot attach the analysts' DuckLake: "
                             f"{str(exc).splitlines()[0]}") from None
@@ -198,6 +203,6 @@ def compact(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def snapshots(con: duckdb.DuckDBPyConnection) -> int:
-    """How many snapshots the DuckLake has made (a publish makes one)."""
-    row = con.execute(f"SELECT max(snapshot_id) FROM ducklake_snapshots('{WRITER_ALIAS}')").fetchone()
+    """How many snapshots the DuckLake keeps (a publish makes one; compacting expires old ones)."""
+    row = con.execute(f"SELECT count(*) FROM ducklake_snapshots('{WRITER_ALIAS}')").fetchone()
     return int(row[0] or 0) if row else 0

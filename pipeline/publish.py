@@ -51,11 +51,29 @@ def publish(settings: Settings, *, whole: bool = False) -> Published:
                 lake.apply(con, settings)
             added = fts.update(con, settings, ids, everything=whole)
             con.execute(store.sql(settings, "publish/drain"))
-            if lake.snapshots(con) % lake.COMPACT_EVERY == 0:
-                lake.compact(con)
         except duckdb.Error as exc:
             raise DatabaseError(f"{settings.db}: cannot publish: {str(exc).splitlines()[0]}") from None
     return Published(catalog=lake.catalog(settings), articles=added if whole else len(ids), whole=whole)
+
+
+def compact(settings: Settings, *, force: bool = False) -> bool:
+    """Merge the small files and segments that publishes leave, when enough have piled up (or
+    `force`): DuckLake files and expired snapshots, then the index's segments. Kept out of the
+    publish, whose cost must follow the load; the news_report DAG runs it after its report.
+    Returns whether it compacted."""
+    if not lake.exists(settings):
+        return False
+    with store.open_db(settings) as con:
+        try:
+            lake.attach(con, settings, read_only=False)
+            due = force or lake.snapshots(con) >= lake.COMPACT_EVERY
+            due = due or fts.segments(settings) >= fts.MAX_SEGMENTS
+            if due:
+                lake.compact(con)
+                fts.compact(settings)
+        except duckdb.Error as exc:
+            raise DatabaseError(f"{settings.db}: cannot compact: {str(exc).splitlines()[0]}") from None
+    return due
 
 
 @contextmanager

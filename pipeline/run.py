@@ -309,6 +309,7 @@ def run(settings: Settings, feeds: Sequence[FeedSource], *, trigger: str = "cli"
             clustered = cluster_step(settings, since=default_cluster_window(settings))
         summary.counts["stories"] = clustered["stories"]
     publish.publish(settings)  # readers get the new snapshot and search index
+    publish.compact(settings)  # merges what publishes left, when enough has piled up
     return summary
 
 

@@ -191,6 +191,9 @@ def open_db(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.D
     """A connection to the configured database with every migration applied."""
     with connect(settings.db, read_only=read_only, lock_wait=settings.lock_wait) as con:
         con.execute(f"SET memory_limit = {quote_literal(settings.duckdb_memory)}")
+        # past the limit DuckDB spills beside the database (its default is ./.tmp of the cwd)
+        spill = settings.db.with_name(f"{settings.db.stem}.tmp")
+        con.execute(f"SET temp_directory = {quote_literal(str(spill))}")
         if not read_only:
             migrate(con, settings.sql_dir)
         yield con

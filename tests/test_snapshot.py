@@ -146,6 +146,26 @@ def test_a_migration_rebuilds_the_ducklake_whole(tmp_path: Path):
         assert con.execute("SELECT n FROM test_view").fetchone() == (10,)
 
 
+def test_compacting_merges_what_publishes_left_and_readers_see_the_same(tmp_path: Path):
+    settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
+    for b in range(6):
+        with store.open_db(settings) as con:
+            store.load_batch(con, settings, synthetic_batch(b * 40, 40))
+        publish.publish(settings)
+    assert not publish.compact(settings)  # too little piled up to bother
+    before = fts.segments(settings)
+    assert before >= 6  # each publish added at least one segment, none was merged in a publish
+    with publish.read(settings) as con:
+        hits = sorted(h.article_id for h in fts.search(con, settings, "drones", limit=500))
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (240,)
+    assert publish.compact(settings, force=True)
+    assert fts.segments(settings) < before
+    assert len(hits) == 240
+    with publish.read(settings) as con:
+        assert sorted(h.article_id for h in fts.search(con, settings, "drones", limit=500)) == hits
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (240,)
+
+
 def test_where_readers_read_is_a_setting(tmp_path: Path):
     readers = tmp_path / "r"
     settings = Settings(db=tmp_path / "w" / "news.duckdb", lake_catalog=str(readers / "catalog.sqlite"),
