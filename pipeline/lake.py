@@ -117,6 +117,9 @@ def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")
+        # a notebook fetching report_articles whole as Arrow or pandas passes 2 GB of text past
+        # about 400,000 articles: large string buffers hold it (measured at 1M)
+        con.execute("SET arrow_large_buffer_size = true")
         attach(con, settings, read_only=True)
         con.execute(f"USE {READER_ALIAS}")
         yield con
