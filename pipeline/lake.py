@@ -86,7 +86,7 @@ def exists(settings: Settings) -> bool:
 
 
 def attach(con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: bool) -> None:
-    """Attach the DuckLake: read-write as `lake` (the publisher), read-only as `newsflow`."""
+    """Attach the DuckLake: read-write as `newsflow_lake` (the publisher), read-only as `newsflow`."""
     load_extensions(con, settings)
     spec = store.quote_literal(catalog(settings))
     try:
@@ -111,12 +111,11 @@ def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection that reads the published DuckLake, with its tables and views as the default
     schema (`SELECT * FROM report_articles` works as on the writer's file)."""
     if not exists(settings):
-        raise DatabaseError(f"{catalog(settings)}: nothing published yet "
-                            "(no snapshot published yet: run 'newsflow run' or 'newsflow publish')")
+        raise DatabaseError(f"{catalog(settings)}: no snapshot published yet "
+                            "(run 'newsflow run' or 'newsflow publish')")
     con = duckdb.connect()
     try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET enable_progress_bar = false")
+        store.session(con)
         # a notebook fetching report_articles whole as Arrow or pandas passes 2 GB of text past
         # about 400,000 articles: large string buffers hold it (measured at 1M)
         con.execute("SET arrow_large_buffer_size = true")

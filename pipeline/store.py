@@ -112,11 +112,16 @@ def connect(db: Path | str, *, read_only: bool = False,
         except (duckdb.Error, OSError) as exc:
             raise DatabaseError(f"{path}: cannot open database: {_first_line(exc)}") from None
     try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET enable_progress_bar = false")
+        session(con)
         yield con
     finally:
         con.close()
+
+
+def session(con: duckdb.DuckDBPyConnection) -> None:
+    """What every newsflow connection sets: times in UTC, no progress bar on stdout."""
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
 
 
 #: Rows per row group the writer makes. A transaction that appends a whole row group writes it
