@@ -9,13 +9,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import py3langid
 import trafilatura
-from dateutil import parser as dateparser
+from trafilatura.utils import load_html
 
+from pipeline import bylines, charset, jsonld, pagedates
 from pipeline.models import Article, Page, Problem
 from pipeline.timelimit import TimeLimitExceeded, time_limit
 from pipeline.urls import article_id, domain, is_http_url, normalise_url
@@ -56,6 +58,54 @@ def extract_document(html: bytes | str, url: str | None = None) -> dict[str, Any
                                      "description", "text", "url")}
 
 
+@dataclass(frozen=True)
+class Fields:
+    """What a page (with its feed's date) yields: main text and metadata."""
+    text: str
+    title: str | None = None
+    published: datetime | None = None
+    date_source: str | None = None
+    authors: tuple[str, ...] = ()
+    sitename: str | None = None
+    language: str | None = None
+    description: str | None = None
+    url: str | None = None
+
+    @property
+    def published_zone(self) -> str | None:
+        return pagedates.zone(self.published) if self.date_source else None
+
+
+def bare_fields(html: bytes | str, url: str | None = None) -> Fields:
+    """Bare trafilatura with the options the stage gives it: the baseline of `newsflow eval-extract`."""
+    meta = extract_document(html, url)
+    found = pagedates.parse_date(meta.get("date"))
+    return Fields(normalise_text(meta.get("text")), meta.get("title"), found[0] if found else None,
+                  "htmldate" if found else None, split_authors(meta.get("author")))
+
+
+def page_fields(html: bytes | str, url: str | None = None, feed_date: datetime | None = None,
+                fetched_at: datetime | None = None) -> Fields:
+    """trafilatura's text and metadata, with the page's own evidence read beside it: every date
+    the page and feed give, chosen by `pagedates`; bylines cleaned by `bylines`."""
+    if isinstance(html, bytes):
+        html = charset.decode_html(html)[0]
+    tree = load_html(html)
+    declared = jsonld.objects(tree)
+    article = jsonld.article(declared)
+    meta = extract_document(html, url)
+    dates = pagedates.candidates(tree, url, meta.get("date"), feed_date, article)
+    chosen = pagedates.choose(dates, fetched_at)
+    authors = bylines.choose(bylines.from_jsonld(article), bylines.from_meta(tree),
+                             bylines.clean(meta.get("author")))
+    return Fields(
+        text=normalise_text(meta.get("text")), title=meta.get("title"),
+        published=chosen.value if chosen else None, date_source=chosen.source if chosen else None,
+        authors=authors, sitename=meta.get("sitename"), language=meta.get("language"),
+        description=meta.get("description"), url=meta.get("url"),
+    )
+
+
 def extract_page(page: Page, timeout: float = 0.0) -> tuple[Article, Problem | None]:
     task = page.task
     url = page.final_url or task.link
@@ -66,17 +116,17 @@ def extract_page(page: Page, timeout: float = 0.0) -> tuple[Article, Problem | N
     problem: Problem | None = None
     try:
         with time_limit(timeout):
-            meta = extract_document(html, url)
+            fields = page_fields(html, url, task.published_at, page.fetched_at)
     except TimeLimitExceeded:
-        meta = {}
+        fields = Fields("")
         problem = Problem("extract", task.link, "extract_timeout",
                           f"extraction took longer than {timeout:g}s: page skipped", task.feed_id)
     except Exception as exc:  # noqa: BLE001 - a broken page must not stop the batch
-        meta = {}
+        fields = Fields("")
         problem = Problem("extract", task.link, "extract_error",
                           f"{type(exc).__name__}: {exc}"[:500], task.feed_id)
 
-    text = normalise_text(meta.get("text"))
+    text = fields.text
     words = len(text.split()) if text else 0
     status = "ok"
     if words < MIN_WORDS:
@@ -85,9 +135,10 @@ def extract_page(page: Page, timeout: float = 0.0) -> tuple[Article, Problem | N
             "extract", task.link, "empty_extraction",
             f"no usable main text ({words} words, need {MIN_WORDS})", task.feed_id)
 
-    published, date_source = _published(meta.get("date"), task.published_at)
-    authors = split_authors(meta.get("author")) or task.authors
-    canonical = canonical_url(meta.get("url"), url) or task.url
+    published, date_source, zone = fields.published, fields.date_source, fields.published_zone
+    if published is None and task.published_at:  # a page that could not be read keeps the feed's
+        published, date_source, zone = task.published_at, "feed", pagedates.zone(task.published_at)
+    canonical = canonical_url(fields.url, url) or task.url
     article = Article(
         article_id=article_id(canonical) if canonical != task.url else task.article_id,
         link_id=task.article_id,
@@ -96,18 +147,19 @@ def extract_page(page: Page, timeout: float = 0.0) -> tuple[Article, Problem | N
         final_url=page.final_url,
         feed_id=task.feed_id,
         source_domain=domain(url),
-        title=meta.get("title") or task.title,
-        authors=authors,
-        published_at=published,
+        title=fields.title or task.title,
+        authors=fields.authors or clean_feed_authors(task.authors),
+        published_at=published.astimezone(UTC) if published else None,
         date_source=date_source,
+        published_zone=zone,
         fetched_at=page.fetched_at,
         http_status=page.http_status,
         content_type=page.content_type,
         size_bytes=page.size_bytes,
         fetch_ms=page.elapsed_ms,
-        language=detect_language(text, meta.get("language") or task.language),
-        site_name=meta.get("sitename"),
-        description=meta.get("description"),
+        language=detect_language(text, fields.language or task.language),
+        site_name=fields.sitename,
+        description=fields.description,
         text=text or None,
         word_count=words,
         content_hash=content_hash(text) if text else None,
@@ -144,6 +196,11 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
+def clean_feed_authors(authors: tuple[str, ...]) -> tuple[str, ...]:
+    """The feed's bylines as names, for pages that name nobody."""
+    return tuple(dict.fromkeys(name for byline in authors for name in bylines.clean(byline)))
+
+
 def split_authors(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
@@ -158,22 +215,3 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
         return declared
     lang, _ = py3langid.classify(text[:LANGID_CHARS])
     return str(lang)
-
-
-def _published(page_date: str | None, feed_date: datetime | None) -> tuple[datetime | None, str | None]:
-    """The page's date (day precision from htmldate) else the feed's; a feed timestamp on the
-    same day as the page date refines it to the minute."""
-    if page_date:
-        try:
-            day = dateparser.isoparse(page_date)
-        except (ValueError, OverflowError):
-            day = None
-        if day is not None:
-            if day.tzinfo is None:
-                day = day.replace(tzinfo=UTC)
-            if feed_date and feed_date.date() == day.date():
-                return feed_date, "page"
-            return day, "page"
-    if feed_date:
-        return feed_date, "feed"
-    return None, None

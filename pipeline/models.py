@@ -121,6 +121,7 @@ class Article:
     warc_file: str | None = None  # where the raw response is archived (relative to archive_dir)
     warc_offset: int | None = None
     warc_length: int | None = None
+    published_zone: str | None = None  # the UTC offset the date was written in, e.g. "+02:00"
 
 
 @dataclass(frozen=True, slots=True)

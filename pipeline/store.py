@@ -59,7 +59,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("text", pa.large_string()), ("word_count", pa.int32()), ("content_hash", pa.string()),
         ("extraction_status", pa.string()), ("extraction_error", pa.string()),
         ("last_run_id", pa.string()), ("warc_file", pa.string()), ("warc_offset", pa.int64()),
-        ("warc_length", pa.int64())]),
+        ("warc_length", pa.int64()), ("published_zone", pa.string())]),
     "classifications": pa.schema([("article_id", pa.string()), ("classifier_version", pa.string()),
                                   ("relevant", pa.bool_()), ("score", pa.float64()),
                                   ("peace", pa.bool_()), ("peace_score", pa.float64()),

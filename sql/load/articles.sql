@@ -9,6 +9,7 @@ ON CONFLICT (article_id) DO UPDATE SET
     url = excluded.url, link = excluded.link, final_url = excluded.final_url,
     source_domain = excluded.source_domain, title = excluded.title, authors = excluded.authors,
     published_at = excluded.published_at, date_source = excluded.date_source,
+    published_zone = excluded.published_zone,
     fetched_at = excluded.fetched_at, http_status = excluded.http_status,
     content_type = excluded.content_type, size_bytes = excluded.size_bytes,
     fetch_ms = excluded.fetch_ms, language = excluded.language, site_name = excluded.site_name,
