@@ -5,6 +5,8 @@ Order of evidence: a byte-order mark; the HTTP header's charset; a `<meta charse
 A declaration is not trusted blindly: servers often say latin-1 (or nothing) for UTF-8 bytes,
 so a body that is valid UTF-8 and has non-ASCII bytes is read as UTF-8 whatever a single-byte
 declaration says, and a declared encoding that cannot decode the bytes gives way to detection.
+A UTF-8 body with a few broken bytes stays UTF-8 (detection would call it a legacy encoding and
+garble every accented letter).
 """
 
 from __future__ import annotations
@@ -40,19 +42,32 @@ def meta_charset(body: bytes) -> str | None:
     return found.group(1).decode("ascii", "replace") if found else None
 
 
+#: A body whose undecodable bytes are at most this share of its non-ASCII characters is UTF-8
+#: with a few broken bytes (a truncated or pasted fragment), not another encoding.
+BROKEN_UTF8 = 0.01
+
+
+def _mostly_utf8(text: str) -> bool:
+    broken = text.count("\ufffd")
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    return non_ascii >= 20 and broken <= BROKEN_UTF8 * non_ascii
+
+
 def decode_html(body: bytes, header_charset: str | None = None) -> tuple[str, str]:
     """(text, encoding used). Never raises: the last resort replaces undecodable bytes."""
     for bom, name in BOMS:
         if body.startswith(bom):
             return body[len(bom):].decode(name, errors="replace"), name
     declared = codec_name(header_charset) or codec_name(meta_charset(body))
-    if declared in SINGLE_BYTE or declared is None:
+    if declared in SINGLE_BYTE or declared in (None, "utf-8"):
         try:
             text = body.decode("utf-8")
             if declared is None or not body.isascii():
                 return text, "utf-8"
         except UnicodeDecodeError:
-            pass
+            text = body.decode("utf-8", errors="replace")
+            if _mostly_utf8(text):
+                return text, "utf-8"
     if declared is not None:
         try:
             return body.decode(declared), declared

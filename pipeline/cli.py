@@ -392,6 +392,59 @@ def eval_cmd(mode: ModeOpt = None,
         json_out.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
 
 
+@app.command("eval-extract")
+def eval_extract(corpus: Annotated[Path | None, typer.Option(
+                     "--corpus", help="the shared corpora/html folder [default: ../shared/corpora/html]"
+                 )] = None,
+                 limit: Annotated[int | None, typer.Option(help="only the first N pages")] = None,
+                 worst: Annotated[int, typer.Option(help="wrong dates and bylines to list")] = 5,
+                 json_out: Annotated[Path | None, typer.Option(
+                     "--json", help="also write the figures to this JSON file")] = None) -> None:
+    """Judge the extract stage on real pages with gold annotations, beside bare trafilatura with
+    the same options in the same run: body text (snippet F1 on trafilatura-eval, token F1 on
+    mozilla-readability), title, exact day of the date, exact authors, time per page; news pages
+    (labelled by reading) and the others apart."""
+    from pipeline import extract_eval
+
+    root = corpus or extract_eval.CORPUS
+    try:
+        cases = extract_eval.load_cases(root)
+    except FileNotFoundError as exc:
+        _fail(f"{exc} (give --corpus)")
+    cases = cases[:limit] if limit else cases
+    with _reporting("extract") as reporter:
+        reporter.start("extract", len(cases))
+        outcomes = list(extract_eval.run(cases, progress=lambda: reporter.advance("extract")))
+    table = extract_eval.score(outcomes)
+    t = Table("pages", "", "n", "body F1", "title", "date (day)", "authors", "ms/page",
+              title=f"Extraction on {len(cases)} real pages ({root})")
+    for group in extract_eval.groups(table):
+        for name in extract_eval.EXTRACTORS:
+            sc = table.get((group, name))
+            if sc is None:
+                continue
+            t.add_row(group, name, str(sc.pages), _pct(sc.body_f1), _rate(sc.title), _rate(sc.day),
+                      _rate(sc.authors), f"{1000 * sc.seconds / sc.pages:.0f}")
+    console.print(t, width=max(console.width, 120))
+    for what in ("day", "authors"):
+        wrong = extract_eval.misses(outcomes, what)
+        shown = min(worst, len(wrong))
+        console.print(f"[bold]{len(wrong)} pages with the wrong {what}[/bold], the first {shown}:")
+        for case, said in wrong[:worst]:
+            console.print(f"  {case.set}/{case.page}: {said}", highlight=False)
+    if json_out:
+        json_out.write_text(json.dumps(extract_eval.figures(table), indent=2))
+        console.print(f"figures written to {json_out}")
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}"
+
+
+def _rate(hits: list[bool]) -> str:
+    return f"{100 * sum(hits) / len(hits):.1f} of {len(hits)}" if hits else ""
+
+
 @app.command()
 def label(article_id: Annotated[str, typer.Argument(help="the article's id (articles.article_id)")],
           relevant: Annotated[str, typer.Option("--relevant", help="yes or no: is it on the story?")],

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import time
 from collections import Counter
@@ -33,8 +34,12 @@ import lxml.html
 from pipeline.extract import Fields, bare_fields, page_fields
 
 LABELS = Path(__file__).with_name("pages") / "news-pages.tsv"
+#: Where the shared corpora are: $NEWSFLOW_CORPUS, else ../shared/corpora/html from the working folder.
+CORPUS = Path(os.environ.get("NEWSFLOW_CORPUS", "../shared/corpora/html"))
 SETS = ("trafilatura-eval", "mozilla-readability")
-_WORD = re.compile(r"\w+", re.UNICODE)
+#: A token: a run of word characters, or one CJK character (those scripts put no spaces between words).
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_WORD = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
 
 
 @dataclass(frozen=True)
@@ -95,13 +100,18 @@ def _readability(folder: Path, labels: dict[tuple[str, str], bool]) -> Iterator[
     for page in sorted(p for p in pages.iterdir() if (p / "source.html").exists()):
         meta_path = page / "expected-metadata.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-        expected = lxml.html.fromstring((page / "expected.html").read_bytes()).text_content()
+        expected = _text_of((page / "expected.html").read_text(encoding="utf-8"))
         yield Case(
             set="mozilla-readability", page=page.name, url=f"http://fakehost/{page.name}/",
             path=page / "source.html", news=labels.get(("mozilla-readability", page.name), False),
             expected=expected, title=meta.get("title") or None,
             day=_day(meta.get("publishedTime")), authors=gold_authors(_first_line(meta.get("byline"))),
         )
+
+
+def _text_of(html: str) -> str:
+    """The words of an HTML fragment, with elements kept apart ("<p>a</p><p>b</p>" is "a b")."""
+    return " ".join(" ".join(lxml.html.fromstring(html).itertext()).split())
 
 
 def _first_line(byline: str | None) -> str | None:
@@ -182,7 +192,10 @@ class Scores:
 
     @property
     def body_f1(self) -> float | None:
-        """Snippet F1 for the snippet set, mean token F1 for the expected-text set."""
+        """Snippet F1 for the snippet set, mean token F1 for the expected-text set (None for a
+        group of both: the two are not one measure)."""
+        if self.token_f1s and self.tp + self.fp + self.fn:
+            return None
         if self.token_f1s:
             return sum(self.token_f1s) / len(self.token_f1s)
         if not self.tp + self.fp + self.fn:
@@ -208,17 +221,22 @@ class Outcome:
     seconds: float
 
 
-def run(cases: Iterable[Case], extractors: dict[str, Extractor] | None = None) -> list[Outcome]:
-    """Every extractor over every page, each page read once."""
+def run(cases: Iterable[Case], extractors: dict[str, Extractor] | None = None,
+        progress: Callable[[], object] | None = None) -> Iterator[Outcome]:
+    """Every extractor over every page, each page read once; a page an extractor fails on counts
+    as an empty extraction."""
     extractors = extractors or EXTRACTORS
-    out: list[Outcome] = []
     for case in cases:
         html = case.html()
         for name, extract in extractors.items():
             start = time.perf_counter()
-            fields = extract(html, case.url)
-            out.append(Outcome(case, name, fields, time.perf_counter() - start))
-    return out
+            try:
+                fields = extract(html, case.url)
+            except Exception:  # noqa: BLE001 - a page that breaks an extractor scores nothing
+                fields = Fields("")
+            yield Outcome(case, name, fields, time.perf_counter() - start)
+        if progress:
+            progress()
 
 
 def group_of(case: Case) -> str:
@@ -261,4 +279,23 @@ def misses(outcomes: Iterable[Outcome], what: str, extractor: str = "newsflow") 
             out.append((c, f"{f.published} ({f.date_source}) gold {c.day}"))
         if what == "authors" and c.authors and gold_authors("; ".join(f.authors)) != c.authors:
             out.append((c, f"{list(f.authors)} gold {list(c.authors)}"))
+    return out
+
+
+def groups(table: dict[tuple[str, str], Scores]) -> list[str]:
+    """The groups of a score table, news first, then each set's groups, then each set whole."""
+    names = {g for g, _ in table}
+    order = ["news (both sets)"] + [f"{s} {k}" for s in SETS for k in ("news", "other")] + list(SETS)
+    return [g for g in order if g in names]
+
+
+def figures(table: dict[tuple[str, str], Scores]) -> dict[str, dict[str, dict[str, float | int | None]]]:
+    """The table as plain numbers: group -> extractor -> figures."""
+    out: dict[str, dict[str, dict[str, float | int | None]]] = {}
+    for (group, name), sc in table.items():
+        out.setdefault(group, {})[name] = {
+            "pages": sc.pages, "body_f1": sc.body_f1, "title": Scores.rate(sc.title),
+            "day": Scores.rate(sc.day), "day_pages": len(sc.day), "authors": Scores.rate(sc.authors),
+            "author_pages": len(sc.authors), "ms_per_page": 1000 * sc.seconds / sc.pages,
+        }
     return out
