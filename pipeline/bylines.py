@@ -75,11 +75,11 @@ def clean(byline: str | None) -> tuple[str, ...]:
 
 
 def _name(part: str) -> str | None:
-    part = " ".join(part.split()).strip(" -–—:·|•*.,")
+    part = _trim(part)
     for _ in range(3):
         stripped = _LEAD_INS.sub("", part)
         stripped = _ROLES.sub("", stripped)
-        stripped = _TRAILERS.sub("", stripped).strip(" -–—:·|•*,")
+        stripped = _trim(_TRAILERS.sub("", stripped))
         if stripped == part:
             break
         part = stripped
@@ -88,6 +88,15 @@ def _name(part: str) -> str | None:
     if len(part) > 60 or len(part.split()) > 6 or part.isdigit():
         return None
     return part
+
+
+def _trim(part: str) -> str:
+    """Spacing folded, stray punctuation off both ends; a final full stop stays after an
+    abbreviation ("Jr.", "M.")."""
+    part = " ".join(part.split()).strip(" -–—:·|•*,")
+    if part.endswith(".") and len(part.rsplit(" ", 1)[-1]) > 3:
+        part = part.rstrip(".")
+    return part.lstrip(".")
 
 
 def _people_first(names: tuple[str, ...]) -> tuple[str, ...]:

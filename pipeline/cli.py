@@ -425,7 +425,7 @@ def eval_extract(corpus: Annotated[Path | None, typer.Option(
                 continue
             t.add_row(group, name, str(sc.pages), _pct(sc.body_f1), _rate(sc.title), _rate(sc.day),
                       _rate(sc.authors), f"{1000 * sc.seconds / sc.pages:.0f}")
-    console.print(t, width=max(console.width, 120))
+    Console(width=max(console.width, 132)).print(t)
     for what in ("day", "authors"):
         wrong = extract_eval.misses(outcomes, what)
         shown = min(worst, len(wrong))
@@ -442,7 +442,7 @@ def _pct(value: float | None) -> str:
 
 
 def _rate(hits: list[bool]) -> str:
-    return f"{100 * sum(hits) / len(hits):.1f} of {len(hits)}" if hits else ""
+    return f"{100 * sum(hits) / len(hits):.1f} ({len(hits)})" if hits else ""
 
 
 @app.command()

@@ -32,6 +32,11 @@ from dateutil import parser as dateparser
 #: A date before this is not a news article's: a template's or a parser's mistake.
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 DECLARED = ("jsonld", "meta", "time")
+#: Zone abbreviations pages write after a time, as UTC offsets in seconds.
+ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 3600, "BST": 3600, "CET": 3600, "CEST": 7200,
+         "MEZ": 3600, "MESZ": 7200, "EET": 7200, "EEST": 10800, "MSK": 10800, "EST": -18000,
+         "EDT": -14400, "CST": -21600, "CDT": -18000, "MST": -25200, "MDT": -21600, "PST": -28800,
+         "PDT": -25200}
 
 #: meta tags (name or property, lower-cased) that name the publication date.
 PUBLISHED_META = frozenset({
@@ -93,7 +98,7 @@ def parse_date(text: str | None) -> tuple[datetime, bool] | None:
     if not re.search(r"\d{4}", text) or len(text) > 64:
         return None
     try:
-        value = dateparser.parse(text, default=datetime(2000, 1, 1))
+        value = dateparser.parse(text, default=datetime(2000, 1, 1), tzinfos=ZONES)
     except (ValueError, OverflowError, TypeError):
         return None
     if value is None:

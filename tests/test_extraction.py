@@ -1,0 +1,232 @@
+"""What the extract stage makes of a page beyond trafilatura: the publication date and its source,
+bylines as names, boilerplate lines gone, and the evaluation that measures it on real pages."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from trafilatura.utils import load_html
+from typer.testing import CliRunner
+
+from pipeline import boilerplate, bylines, charset, extract, extract_eval, jsonld, pagedates
+from pipeline.cli import app
+from pipeline.models import Page, PageTask
+from pipeline.urls import article_id
+
+STORY = " ".join(["Negotiators met again in Geneva on Tuesday to discuss a ceasefire along the front,"
+                  " with European envoys asking for a seat at the table and guarantees for Kyiv."] * 6)
+MORE = " ".join(["Moscow repeated its demands for Donbas while drones struck the south overnight,"
+                 " and ministers in Brussels weighed new sanctions on oil revenue."] * 6)
+
+
+def page_html(*, head: str = "", before: str = "", after: str = "", story: str = STORY) -> str:
+    return (f"<html><head><title>Talks resume</title>{head}</head><body><header><nav>Home</nav>"
+            f"</header><article>{before}<h1>Talks resume in Geneva</h1>{after}<p>{story}</p>"
+            f"<p>{MORE}</p></article><footer>Imprint</footer></body></html>")
+
+
+def ld(obj: dict) -> str:
+    return f'<script type="application/ld+json">{json.dumps(obj)}</script>'
+
+
+def fields(html: str, url: str = "https://news.example.org/world/talks", **kw) -> extract.Fields:
+    return extract.page_fields(html, url, **kw)
+
+
+# -- dates ------------------------------------------------------------------------------------------
+
+def test_the_dateline_printed_with_the_headline_wins_and_a_declared_time_on_that_day_refines_it():
+    html = page_html(
+        head=ld({"@type": "NewsArticle", "datePublished": "2024-03-02T23:30:00-05:00",
+                 "dateModified": "2024-03-05T10:00:00-05:00"})
+        + '<meta property="article:modified_time" content="2024-03-05T10:00:00-05:00">',
+        after="<p class='byline'>By Jane Doe</p><time>March 2, 2024</time>")
+    f = fields(html)
+    assert f.date_source == "visible"
+    assert f.published == datetime.fromisoformat("2024-03-02T23:30:00-05:00")
+    assert f.published_zone == "-05:00"
+    assert f.published is not None and f.published.astimezone(UTC) == datetime(2024, 3, 3, 4, 30, tzinfo=UTC)
+
+
+def test_a_date_in_a_sentence_of_the_story_is_not_the_dateline():
+    html = page_html(head=ld({"@type": "NewsArticle", "datePublished": "2024-03-02"}),
+                     story="On 24 February 2022 the full-scale invasion began, and the talks " * 8)
+    f = fields(html)
+    assert f.date_source == "jsonld"
+    assert f.published is not None and f.published.date().isoformat() == "2024-03-02"
+
+
+@pytest.mark.parametrize("written", [
+    "18.02.2009", "18. Februar 2009", "Feb. 18, 2009", "2009-02-18", "18 de febrero de 2009",
+    "le 18 février 2009",
+])
+def test_datelines_are_read_in_the_ways_newsrooms_write_them(written):
+    found = pagedates.written_date(f"Published {written} 14:05")
+    assert found is not None and found.date().isoformat() == "2009-02-18"
+
+
+def test_impossible_dates_are_never_stored_and_the_feed_date_is_used_instead():
+    feed_date = datetime(2025, 6, 1, 8, 15, tzinfo=UTC)
+    fetched = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+    for bad in ("1970-01-01", "2031-01-01T00:00:00Z"):
+        html = page_html(head=f'<meta property="article:published_time" content="{bad}">')
+        f = fields(html, feed_date=feed_date, fetched_at=fetched)
+        assert (f.published, f.date_source) == (feed_date, "feed")
+    f = fields(page_html(after="<span>12.03.1994</span>"), fetched_at=fetched)
+    assert f.date_source != "visible" and (f.published is None or f.published.year >= 1995)
+
+
+def test_a_date_in_the_url_is_the_last_resort():
+    f = fields(page_html(), url="https://blog.example.org/2019/05/31/talks/")
+    assert f.date_source in ("url", "htmldate") and f.published is not None
+    assert f.published.date().isoformat() == "2019-05-31"
+    assert pagedates.url_date("https://x.example/news/20190531-talks") == datetime(2019, 5, 31, tzinfo=UTC)
+    assert pagedates.url_date("https://x.example/item/123456") is None
+
+
+def test_the_stage_stores_the_date_in_utc_with_its_source_and_zone():
+    html = page_html(head='<meta property="article:published_time" content="2024-03-02T09:30:00+02:00">')
+    url = "https://news.example.org/world/talks"
+    task = PageTask(article_id=article_id(url), url=url, link=url, feed_id="f")
+    page = Page(task=task, fetched_at=datetime(2024, 3, 3, tzinfo=UTC), final_url=url, http_status=200,
+                content_type="text/html", size_bytes=len(html), elapsed_ms=1.0, body=html.encode(), html=html)
+    article, problem = extract.extract_page(page)
+    assert problem is None
+    assert article.published_at == datetime(2024, 3, 2, 7, 30, tzinfo=UTC)
+    assert article.published_at.tzinfo == UTC
+    assert (article.date_source, article.published_zone) == ("meta", "+02:00")
+
+
+# -- bylines ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("byline, names", [
+    ("By Jane Doe and John Roe, Staff Writers", ("Jane Doe", "John Roe")),
+    ("View all posts by Daniel Lemire", ("Daniel Lemire",)),
+    ("Von Roland Brockmann und Sebastian Drescher", ("Roland Brockmann", "Sebastian Drescher")),
+    ("By GILLIAN MOHNEY\n March 11, 2015 3:46 PM", ("GILLIAN MOHNEY",)),
+    ("Frankfurter Allgemeine Zeitung GmbH; Benjamin Fischer", ("Benjamin Fischer",)),
+    ("Reuters", ("Reuters",)),
+    ("Richard David Precht im Gespräch mit Karin Fischer", ("Richard David Precht", "Karin Fischer")),
+    ("Follow", ()),
+])
+def test_bylines_become_names(byline, names):
+    assert bylines.clean(byline) == names
+
+
+def test_the_article_objects_authors_come_first_as_the_publisher_wrote_them():
+    html = page_html(head=ld({"@type": "NewsArticle", "author": [
+        {"@type": "Person", "name": "Perry Bacon Jr."},
+        {"@type": "Organization", "name": "FiveThirtyEight"}]})
+        + '<meta name="author" content="Perry Bacon Jr">')
+    assert fields(html).authors == ("Perry Bacon Jr.",)
+    article = jsonld.article(jsonld.objects(load_html(html)))
+    assert article is not None and bylines.from_jsonld(article) == ("Perry Bacon Jr.",)
+
+
+# -- body -------------------------------------------------------------------------------------------
+
+def test_pointers_to_other_stories_and_calls_to_subscribe_are_not_the_story():
+    text = "\n".join([
+        "The talks resumed on Tuesday.", "Read more: Ukraine's drone war explained",
+        "Lea también: Las negociaciones en Ginebra", "Lesen Sie auch: Was Europa fordert",
+        "Sign up for our newsletter to get the top stories", "The envoys will meet again next week.",
+        "Read more about the history of ceasefires in a long paragraph that goes on " + "and on " * 40])
+    kept = boilerplate.strip(text).split("\n")
+    assert kept == ["The talks resumed on Tuesday.", "The envoys will meet again next week.", kept[-1]]
+    assert kept[-1].startswith("Read more about the history")
+
+
+def test_utf8_with_a_few_broken_bytes_stays_utf8():
+    body = ("<p>" + "Gespräche über die Waffenruhe in Kyjiw und Genf. " * 200 + "</p>").encode() + b"\xc3("
+    text, encoding = charset.decode_html(body, None)
+    assert encoding == "utf-8" and "Gespräche über" in text
+
+
+# -- the evaluation ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A miniature of the shared corpora: two snippet pages and one expected-text page."""
+    te = tmp_path / "trafilatura-eval"
+    (te / "eval").mkdir(parents=True)
+    news = page_html(head='<meta property="article:published_time" content="2024-03-02T09:30:00+02:00">'
+                          + '<meta name="author" content="Jane Doe">',
+                     after="<p>Read more: another story</p>")
+    (te / "eval" / "news.html").write_text(news)
+    (te / "eval" / "shop.html").write_text(page_html(story="Buy the blue kettle today. " * 30))
+    rows = [
+        {"path": "eval/news.html", "url": "https://news.example.org/a", "with": ["Negotiators met again"],
+         "without": ["Imprint", "Read more: another story"], "date": "2024-03-02", "author": "Jane Doe",
+         "title": "Talks resume in Geneva"},
+        {"path": "eval/shop.html", "url": "https://shop.example.org/k", "with": ["blue kettle"],
+         "without": ["Home"]},
+    ]
+    (te / "ground_truth.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    page = tmp_path / "mozilla-readability" / "pages" / "wire-1"
+    page.mkdir(parents=True)
+    (page / "source.html").write_text(news)
+    (page / "expected.html").write_text(
+        f"<div><h1>Talks resume in Geneva</h1><p>{STORY}</p><p>{MORE}</p></div>")
+    (page / "expected-metadata.json").write_text(json.dumps(
+        {"title": "Talks resume", "byline": "By Jane Doe", "publishedTime": "2024-03-02T09:30:00+02:00"}))
+    return tmp_path
+
+
+LABELS = {("trafilatura-eval", "eval/news.html"): True, ("trafilatura-eval", "eval/shop.html"): False,
+          ("mozilla-readability", "wire-1"): True}
+
+
+def test_the_evaluation_scores_both_extractors_on_the_same_pages(corpus):
+    cases = extract_eval.load_cases(corpus, LABELS)
+    assert [c.page for c in cases] == ["eval/news.html", "eval/shop.html", "wire-1"]
+    table = extract_eval.score(extract_eval.run(cases))
+    mine, bare = table[("trafilatura-eval news", "newsflow")], table[("trafilatura-eval news", "trafilatura")]
+    assert (mine.tp, mine.fp, mine.fn) == (1, 0, 0)  # the read-more line is gone
+    assert (bare.tp, bare.fp) == (1, 1)  # bare trafilatura keeps it
+    assert mine.day == [True] and mine.authors == [True]
+    wire = table[("mozilla-readability news", "newsflow")]
+    assert wire.body_f1 is not None and wire.body_f1 > 0.9 and wire.day == [True]
+    assert table[("news (both sets)", "newsflow")].body_f1 is None  # two measures are not averaged
+
+
+def test_scores_count_what_they_say():
+    case = extract_eval.Case("trafilatura-eval", "p", "u", Path("p"), True,
+                             with_=("a b", "c"), without=("x",))
+    assert extract_eval.snippet_counts("A  B\nx", case) == (1, 1, 1)
+    assert extract_eval.token_f1("中国 talks", "中国 talks") == 1.0
+    assert extract_eval.token_f1("中国", "中文") == pytest.approx(0.5)
+    assert extract_eval.gold_authors(["Jane Doe", "John Roe"]) == \
+        extract_eval.gold_authors("John Roe und Jane Doe")
+
+
+def test_eval_extract_prints_the_table_and_writes_figures(corpus, tmp_path):
+    out = tmp_path / "figures.json"
+    result = CliRunner().invoke(app, ["eval-extract", "--corpus", str(corpus), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "trafilatura-eval" in result.output and "newsflow" in result.output
+    figures = json.loads(out.read_text())
+    assert figures["trafilatura-eval"]["newsflow"]["pages"] == 2
+    assert figures["trafilatura-eval"]["trafilatura"]["day_pages"] == 1
+
+
+def test_eval_extract_names_a_missing_corpus(tmp_path):
+    result = CliRunner().invoke(app, ["eval-extract", "--corpus", str(tmp_path / "nowhere")])
+    assert result.exit_code != 0 and "nowhere" in result.output
+
+
+def test_the_news_labels_cover_both_sets_once():
+    labels = extract_eval.read_labels()
+    assert len(labels) == 1120
+    assert sum(labels.values()) == 495
+    second = extract_eval.read_labels(extract_eval.LABELS.with_name("news-pages-second.tsv"))
+    assert len(second) == 112 and set(second) <= set(labels)
+
+
+def test_the_feed_date_stands_when_the_page_gives_none():
+    feed_date = datetime(2025, 6, 1, 8, 15, tzinfo=UTC)
+    f = fields(page_html(), url="https://news.example.org/world/talks", feed_date=feed_date,
+               fetched_at=feed_date + timedelta(hours=1))
+    assert (f.published, f.date_source) == (feed_date, "feed")
