@@ -566,12 +566,12 @@ def extract_cmd(inputs: Annotated[list[str], typer.Argument(help="HTML files or 
                     url: str | None = resp.url
                 else:
                     html, url = Path(item).read_bytes(), None
-                meta = extract.extract_document(html, url)
-                text = extract.normalise_text(meta.get("text"))
-                record.update(title=meta.get("title"),
-                              authors=list(extract.split_authors(meta.get("author"))),
-                              date=meta.get("date"),
-                              language=extract.detect_language(text, meta.get("language")),
+                fields = extract.page_fields(html, url)
+                text = fields.text
+                record.update(title=fields.title, authors=list(fields.authors),
+                              date=fields.published.isoformat() if fields.published else None,
+                              date_source=fields.date_source, date_zone=fields.published_zone,
+                              language=extract.detect_language(text, fields.language),
                               text=text or None)
                 if not text:
                     record["error"] = "no main text found"
