@@ -10,13 +10,14 @@ The candidates, each named by where it came from:
 - `htmldate`: htmldate's search over the page (trafilatura's own date);
 - `url`: a year, month and day in the URL's path.
 
-The choice, in words. Dates that are impossible (before 1995, or more than a day after the fetch)
-are dropped. Then the first of, in this order: the date readers see with the headline; the feed's
-date; a declared date (jsonld, meta, time, in that order); htmldate's; the URL's. Declared
-metadata is the machine's and often carries a template's or the last update's date; on the
-trafilatura-eval pages the printed date was right more often wherever the two disagreed. When
-the chosen date has no time of day, a feed or declared timestamp on the same day supplies the
-time and its zone.
+The choice, in words. Dates that are impossible (before 1995, or after the fetch; a date without
+a time counts as midnight UTC) are dropped. Then the first of, in this order: the date readers
+see with the headline; the feed's date; a declared date (jsonld, meta, time, in that order);
+htmldate's; the URL's. Declared metadata is the machine's and often carries a template's or the
+last update's date; on the trafilatura-eval pages the printed date was right more often wherever
+the two disagreed. A dateline marked "Updated" counts: it is the date the page shows, and the
+gold dates of both annotated sets follow it. When the chosen date has no time of day, a feed or
+declared timestamp on the same day supplies the time and its zone.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from dateutil import parser as dateparser
@@ -218,7 +219,7 @@ ORDER = ("visible", "feed", "jsonld", "meta", "time", "htmldate", "url")
 
 def choose(found: Iterable[Candidate], fetched_at: datetime | None = None) -> Candidate | None:
     """The publication date to keep, by the rules in the module's docstring."""
-    latest = (fetched_at or datetime.now(UTC)) + timedelta(days=1)
+    latest = fetched_at or datetime.now(UTC)
     plausible = [c for c in found if EARLIEST <= c.value <= latest]
     chosen = next((c for source in ORDER for c in plausible if c.source == source), None)
     if chosen is None or chosen.has_time:
