@@ -2,7 +2,8 @@
 ("Jane Doe", "John Roe").
 
 Where the names come from, best first: the page's article object in JSON-LD (`author` as Person
-names, written as the publisher wrote them), then trafilatura's byline, then the feed's. What is
+names, written as the publisher wrote them), its author meta tags, trafilatura's byline, a "By ..."
+line after the headline or an element marked as the author, then the feed's. What is
 removed: lead-ins ("By", "Von", "Par", "View all posts by"...), roles and titles after a name
 ("Staff Writer", "PhD"), dates and times, and words that are not names ("Follow", "Admin").
 Co-authors are split on commas, semicolons, "&", and the word "and" in the page's languages. An
@@ -152,3 +153,35 @@ def from_meta(tree: Any) -> tuple[str, ...]:
         if key in AUTHOR_META and not content.strip().startswith(("http://", "https://", "/")):
             names.extend(clean(content))
     return _people_first(tuple(dict.fromkeys(names)))
+
+
+_BYLINE_LINE = re.compile(r"^(?:by|von|par|por|di|door|av|af|text|texte|autor|author|written by)\s*:?\s+\S",
+                          re.IGNORECASE)
+_TEXT_AFTER_HEADLINE = "following::text()[not(ancestor::script or ancestor::style or ancestor::h1)]"
+_AUTHOR_ELEMENTS = ('//body//*[@rel="author" or @itemprop="author" or contains(@class, "author")'
+                    ' or contains(@class, "byline")]')
+#: A byline is a short line; text nodes after the headline read for one.
+BYLINE_CHARS = 80
+NEAR_HEADLINE_NODES = 40
+
+
+def from_page(tree: Any) -> tuple[str, ...]:
+    """Names the page prints: a short line after the headline that starts with "By", "Von",
+    "Par"..., else the first short element marked as an author or byline (class, rel, itemprop)."""
+    if tree is None:
+        return ()
+    headlines = tree.xpath("//body//h1")
+    if headlines:
+        for text in headlines[0].xpath(_TEXT_AFTER_HEADLINE)[:NEAR_HEADLINE_NODES]:
+            line = " ".join(text.split())
+            if line and len(line) <= BYLINE_CHARS and _BYLINE_LINE.match(line):
+                names = clean(line)
+                if names:
+                    return names
+    for element in tree.xpath(_AUTHOR_ELEMENTS)[:5]:
+        line = " ".join(element.text_content().split())
+        if 2 < len(line) <= BYLINE_CHARS:
+            names = clean(line)
+            if names:
+                return names
+    return ()

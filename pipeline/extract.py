@@ -103,7 +103,7 @@ def page_fields(html: bytes | str, url: str | None = None, feed_date: datetime |
     dates = pagedates.candidates(tree, url, meta.get("date"), feed_date, article)
     chosen = pagedates.choose(dates, fetched_at)
     authors = bylines.choose(bylines.from_jsonld(article), bylines.from_meta(tree),
-                             bylines.clean(meta.get("author")))
+                             bylines.clean(meta.get("author")), bylines.from_page(tree))
     return Fields(
         text=text, title=meta.get("title"), published=chosen.value if chosen else None,
         date_source=chosen.source if chosen else None,

@@ -126,6 +126,13 @@ def test_the_article_objects_authors_come_first_as_the_publisher_wrote_them():
     assert article is not None and bylines.from_jsonld(article) == ("Perry Bacon Jr.",)
 
 
+def test_a_printed_byline_is_read_when_no_metadata_names_anyone():
+    printed = fields(page_html(after="<p>Von Anna Meier und Jonas Roth</p>"))
+    assert printed.authors == ("Anna Meier", "Jonas Roth")
+    tree = load_html(page_html(after='<span class="author-name">Oksana K.</span>'))
+    assert bylines.from_page(tree) == ("Oksana K.",)
+
+
 # -- body -------------------------------------------------------------------------------------------
 
 def test_pointers_to_other_stories_and_calls_to_subscribe_are_not_the_story():
