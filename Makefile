@@ -40,6 +40,7 @@ test: lint unit
 BENCHES := extract feed load backfill classify dedup airflow
 bench: env
 	for b in $(BENCHES); do $(BIN)/python bench/$${b}_bench.py || exit 1; done
+	$(BIN)/python bench/extract_quality.py
 
 airflow-ui: env
 	scripts/airflow-standalone.sh
