@@ -75,10 +75,7 @@ class Fields:
     language: str | None = None
     description: str | None = None
     url: str | None = None
-
-    @property
-    def published_zone(self) -> str | None:
-        return pagedates.zone(self.published) if self.date_source else None
+    published_zone: str | None = None
 
 
 def bare_fields(html: bytes | str, url: str | None = None) -> Fields:
@@ -86,7 +83,8 @@ def bare_fields(html: bytes | str, url: str | None = None) -> Fields:
     meta = extract_document(html, url)
     found = pagedates.parse_date(meta.get("date"))
     return Fields(normalise_text(meta.get("text")), meta.get("title"), found[0] if found else None,
-                  "htmldate" if found else None, split_authors(meta.get("author")))
+                  "htmldate" if found else None, split_authors(meta.get("author")),
+                  published_zone=found[2] if found else None)
 
 
 def page_fields(html: bytes | str, url: str | None = None, feed_date: datetime | None = None,
@@ -109,6 +107,7 @@ def page_fields(html: bytes | str, url: str | None = None, feed_date: datetime |
         date_source=chosen.source if chosen else None,
         authors=authors, sitename=meta.get("sitename"), language=meta.get("language"),
         description=meta.get("description"), url=meta.get("url"),
+        published_zone=chosen.zone if chosen else None,
     )
 
 
@@ -159,8 +158,10 @@ def extract_page(page: Page, timeout: float = 0.0) -> tuple[Article, Problem | N
             f"no usable main text ({words} words, need {MIN_WORDS})", task.feed_id)
 
     published, date_source, zone = fields.published, fields.date_source, fields.published_zone
-    if published is None and task.published_at:  # a page that could not be read keeps the feed's
-        published, date_source, zone = task.published_at, "feed", pagedates.zone(task.published_at)
+    if problem is not None and published is None:  # a page that could not be read: the feed's, URL's
+        chosen = pagedates.choose(pagedates.candidates(None, url, None, task.published_at), page.fetched_at)
+        if chosen:
+            published, date_source, zone = chosen.value, chosen.source, chosen.zone
     canonical = canonical_url(fields.url, url) or task.url
     article = Article(
         article_id=article_id(canonical) if canonical != task.url else task.article_id,

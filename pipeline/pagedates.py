@@ -88,11 +88,12 @@ class Candidate:
     source: str
     value: datetime
     has_time: bool
+    zone: str | None = None  # the UTC offset the source wrote, None when it wrote none
 
 
-def parse_date(text: str | None) -> tuple[datetime, bool] | None:
-    """An ISO-like or written date as an aware datetime (UTC when the text names no zone), and
-    whether it carried a time of day; None when it is not a date."""
+def parse_date(text: str | None) -> tuple[datetime, bool, str | None] | None:
+    """An ISO-like or written date as an aware datetime (UTC when the text names no zone), whether
+    it carried a time of day, and the zone it named; None when it is not a date."""
     if not text or not isinstance(text, str):
         return None
     text = text.strip()
@@ -105,9 +106,10 @@ def parse_date(text: str | None) -> tuple[datetime, bool] | None:
     if value is None:
         return None
     has_time = bool(re.search(r"\d{1,2}:\d{2}", text))
+    named = zone(value) if has_time else None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value, has_time
+    return value, has_time, named
 
 
 def url_date(url: str | None) -> datetime | None:
@@ -210,7 +212,7 @@ def candidates(tree: Any, url: str | None, htmldate_value: str | None = None,
         add("htmldate", htmldate_value)
     if feed_date:
         value = feed_date if feed_date.tzinfo else feed_date.replace(tzinfo=UTC)
-        found.append(Candidate("feed", value, True))
+        found.append(Candidate("feed", value, True))  # feedparser gives UTC: the feed's own zone is lost
     return found
 
 
@@ -226,7 +228,7 @@ def choose(found: Iterable[Candidate], fetched_at: datetime | None = None) -> Ca
         return chosen
     timed = (c for source in ("feed", *DECLARED) for c in plausible if c.source == source and c.has_time)
     same_day = next((c for c in timed if _day(c) == _day(chosen)), None)
-    return Candidate(chosen.source, same_day.value, True) if same_day else chosen
+    return Candidate(chosen.source, same_day.value, True, same_day.zone) if same_day else chosen
 
 
 def zone(value: datetime | None) -> str | None:

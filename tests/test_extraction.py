@@ -237,3 +237,9 @@ def test_the_feed_date_stands_when_the_page_gives_none():
     f = fields(page_html(), url="https://news.example.org/world/talks", feed_date=feed_date,
                fetched_at=feed_date + timedelta(hours=1))
     assert (f.published, f.date_source) == (feed_date, "feed")
+    assert f.published_zone is None  # feedparser hands over UTC: the feed's own offset is unknown
+
+
+def test_a_date_without_a_time_claims_no_zone():
+    f = fields(page_html(after="<p>18. Februar 2009</p>"))
+    assert (f.date_source, f.published_zone) == ("visible", None)
