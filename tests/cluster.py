@@ -6,6 +6,7 @@ runs them and stops everything it started."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -28,7 +29,8 @@ LISTENS = {
     "airflow-scheduler": {8974: "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT"},
 }
 #: What the compose services bind to in their containers, bound to loopback here.
-LOOPBACK = {"AIRFLOW__API__HOST": "127.0.0.1", "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1"}
+LOOPBACK = {"AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1"}
 #: Flags a command gets on a shared machine: the worker is named after its instance (a container's hostname
 #: names it), and no component opens a log server (it would listen on every address; the logs are on the
 #: shared airflow-logs volume, where the api-server reads them).
@@ -67,25 +69,19 @@ class Process:
 
     def signal(self, sig: int) -> None:
         if self.popen and self.popen.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.popen.pid, sig)
-            except ProcessLookupError:
-                pass
 
     def stop(self) -> None:
         self.stopped = True
         if not self.popen:
             return
         self.signal(signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            pass
         self.signal(signal.SIGKILL)  # whatever of the group is left
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.popen.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         self.popen.wait(timeout=STOP_SECONDS)
 
 
@@ -103,7 +99,7 @@ class Cluster:
     ports: dict[str, dict[int, int]] = field(init=False, default_factory=dict)
     volumes: dict[str, Path] = field(init=False, default_factory=dict)
     processes: dict[str, Process] = field(init=False, default_factory=dict)
-    pgdata: Path = field(init=False)
+    pgdata: Path = field(init=False, default=Path("/nonexistent"))
     _watch: threading.Thread | None = field(init=False, default=None)
     _closing: threading.Event = field(init=False, default_factory=threading.Event)
 
@@ -150,6 +146,12 @@ class Cluster:
         assert proc.popen is not None
         proc.popen.wait(timeout=STOP_SECONDS)
 
+    def revive(self, instance: str) -> None:
+        """Start a killed instance again, as a replacement machine."""
+        proc = self.processes[instance]
+        proc.stopped = False
+        proc.start()
+
     def restart_postgres(self, down_seconds: float) -> None:
         """Stop the Postgres server (fast shutdown: open connections are cut), wait, start it again."""
         self._pg_ctl("stop", "-m", "fast")
@@ -169,7 +171,7 @@ class Cluster:
 
     def start(self, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout
-        for name, service in self.plan.items():
+        for service in self.plan.values():
             for dep, condition in service.depends_on.items():
                 self._wait(dep, condition, deadline)
             for instance in service.instances():
@@ -214,18 +216,23 @@ class Cluster:
             return
         if service.image.startswith("redis:"):
             port = self.ports[service.name][6379]
-            argv = [_program("redis-server"), "--bind", "127.0.0.1", "--port", str(port), "--dir", str(private),
-                    "--save", "", "--appendonly", "no"]
+            argv = [_program("redis-server"), "--bind", "127.0.0.1", "--port", str(port),
+                    "--dir", str(private), "--save", "", "--appendonly", "no"]
             env = _base_env(private)
         elif service.uses_project_image:
-            argv, env = self._airflow(service, instance, private)
+            argv, env = self.airflow_command(service, instance, private)
         else:
             raise ComposeError(f"{service.name}: image {service.image} has no local counterpart")
         proc = Process(instance, argv, env, private, log, service.restart)
         self.processes[instance] = proc
         proc.start()
 
-    def _airflow(self, service: Service, instance: str, private: Path) -> tuple[list[str], dict[str, str]]:
+    def airflow_command(self, service: Service, instance: str,
+                        private: Path) -> tuple[list[str], dict[str, str]]:
+        """The command line and environment of an Airflow service instance: the compose file's, here."""
+        overridden = set(self.overlay) & (set(service.environment) | set(image_environment()))
+        if overridden:
+            raise ComposeError(f"{instance}: the test would override the compose file's {sorted(overridden)}")
         where = self._localizer(service, instance)
         env = _base_env(private)
         for key, value in {**image_environment(), **service.environment}.items():
@@ -275,8 +282,8 @@ class Cluster:
                             "-c max_connections=300 -c fsync=off")
         self._pglog = log
         self._pg_ctl("start")
-        subprocess.run([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", env["POSTGRES_USER"],
-                        env["POSTGRES_DB"]], check=True, capture_output=True,
+        subprocess.run([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port),
+                        "-U", env["POSTGRES_USER"], env["POSTGRES_DB"]], check=True, capture_output=True,
                        env={**os.environ, "PGPASSWORD": env["POSTGRES_PASSWORD"]})
 
     def _pg_ctl(self, *args: str) -> None:
@@ -307,32 +314,38 @@ class Cluster:
 
     def health_check(self, service: Service, instance: str) -> subprocess.CompletedProcess[str]:
         """The compose file's health check of one instance, run here."""
+        argv, env = self.health_command(service, instance)
+        try:
+            return subprocess.run(argv, env=env, cwd=self.folder / "hosts" / instance, capture_output=True,
+                                  text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            return subprocess.CompletedProcess(argv, 1, "", "timed out")
+
+    def health_command(self, service: Service, instance: str) -> tuple[list[str], dict[str, str]]:
+        """The compose file's health check of one instance as a command here, and its environment."""
         test = service.healthcheck
         if not test:
             raise ComposeError(f"{service.name} has no health check")
-        private = self.folder / "hosts" / instance
         if service.uses_project_image:
-            env = self.processes[instance].env
+            env = self.processes[instance].env if instance in self.processes else \
+                self.airflow_command(service, instance, self.folder / "hosts" / instance)[1]
             where = self._localizer(service, instance)
             words = [where.value(t, f"{instance}.healthcheck") for t in test[1:]]
         else:
-            env = _base_env(private)
+            env = _base_env(self.folder / "hosts" / instance)
             words = list(test[1:])
             own = self.ports[service.name]
             if words[0] == "pg_isready":
                 env.update(PGHOST="127.0.0.1", PGPORT=str(own[5432]))
             elif words[0] == "redis-cli":
                 words[1:1] = ["-h", "127.0.0.1", "-p", str(own[6379])]
+            else:
+                raise ComposeError(f"{service.name}: no local counterpart for the health check {words[0]}")
         if test[0] == "CMD":
-            argv = [_program(words[0]), *words[1:]]
-        elif test[0] == "CMD-SHELL":
-            argv = ["bash", "-c", words[0]]
-        else:
-            raise ComposeError(f"{service.name}: health check form {test[0]} is not CMD or CMD-SHELL")
-        try:
-            return subprocess.run(argv, env=env, cwd=private, capture_output=True, text=True, timeout=60)
-        except subprocess.TimeoutExpired:
-            return subprocess.CompletedProcess(argv, 1, "", "timed out")
+            return [_program(words[0]), *words[1:]], env
+        if test[0] == "CMD-SHELL":
+            return ["bash", "-c", words[0]], env
+        raise ComposeError(f"{service.name}: health check form {test[0]} is not CMD or CMD-SHELL")
 
 
 def variables() -> dict[str, str]:
@@ -345,7 +358,8 @@ def _base_env(private: Path) -> dict[str, str]:
     """A clean environment for a service instance: no AIRFLOW/NEWSFLOW settings of this process."""
     keep = ("LANG", "LC_ALL", "TZ", "USER", "LOGNAME")
     env = {k: os.environ[k] for k in keep if k in os.environ}
-    env.update(PATH=f"{BIN}:{PG_BIN}:/usr/local/bin:/usr/bin:/bin", HOME=str(private), TMPDIR=str(private / "tmp"))
+    env.update(PATH=f"{BIN}:{PG_BIN}:/usr/local/bin:/usr/bin:/bin", HOME=str(private),
+               TMPDIR=str(private / "tmp"))
     return env
 
 

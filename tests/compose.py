@@ -101,16 +101,18 @@ def services(variables: Mapping[str, str], compose: dict[str, Any] | None = None
             volumes[source] = target
         depends = {dep: how["condition"] for dep, how in (spec.get("depends_on") or {}).items()}
         for dep, condition in depends.items():
-            if condition == "service_healthy" and not (compose["services"][dep].get("healthcheck") or {}).get("test"):
+            checked = (compose["services"][dep].get("healthcheck") or {}).get("test")
+            if condition == "service_healthy" and not checked:
                 raise ComposeError(f"{name} waits for {dep} to be healthy, but {dep} has no health check")
         ports = tuple(int(p.split(":")[-1]) for p in spec.get("ports", []))
         out[name] = Service(
             name=name,
-            command=[interpolate(str(c), variables, f"{name}.command") for c in _as_list(spec.get("command"))],
+            command=[interpolate(c, variables, f"{name}.command") for c in _as_list(spec.get("command"))],
             entrypoint=_as_list(spec["entrypoint"]) if "entrypoint" in spec else None,
             environment={k: interpolate(str(v), variables, f"{name}.{k}") for k, v in env.items()},
             volumes=volumes,
-            healthcheck=[interpolate(str(t), variables, f"{name}.healthcheck") for t in test] if test else None,
+            healthcheck=[interpolate(str(t), variables, f"{name}.healthcheck") for t in test]
+            if test else None,
             restart=str(spec.get("restart", "no")),
             depends_on=depends,
             image=str(spec.get("image", "")),
