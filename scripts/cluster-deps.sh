@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# What `make cluster-test` needs from Debian: the Postgres 15 server (initdb, pg_ctl, pg_isready) and Redis
+# What `make cluster-test` needs from Debian: the Postgres server (initdb, pg_ctl, pg_isready) and Redis
 # (redis-server, redis-cli). Installs what is missing (as root, through apt); no service is started: the test
 # starts its own servers on 127.0.0.1 under a temporary folder.
 set -euo pipefail
 
 missing=()
-[[ -x /usr/lib/postgresql/15/bin/initdb && -x /usr/lib/postgresql/15/bin/pg_ctl ]] || missing+=(postgresql)
+compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || missing+=(redis-server)
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 

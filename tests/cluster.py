@@ -22,7 +22,9 @@ from pathlib import Path
 from tests.compose import ROOT, ComposeError, Service, image_environment, localizer, services
 
 BIN = Path(sys.executable).parent
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+#: Debian's Postgres server programs (15 on bookworm; the newest installed version is used)
+PG_BIN = max(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name),
+             default=Path("/usr/lib/postgresql/15/bin/initdb")).parent
 #: The port each kind of service listens on in its container, and the setting that moves it here.
 LISTENS = {
     "airflow-apiserver": {8080: "AIRFLOW__API__PORT"},
