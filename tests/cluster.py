@@ -81,7 +81,7 @@ class Process:
         self.signal(signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(timeout=STOP_SECONDS)
-        self.signal(signal.SIGKILL)  # whatever of the group is left
+        # whatever of the group is left, the children of a leader that has exited included
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.popen.pid, signal.SIGKILL)
         self.popen.wait(timeout=STOP_SECONDS)
@@ -166,8 +166,9 @@ class Cluster:
                 f"user={pg['POSTGRES_USER']} password={pg['POSTGRES_PASSWORD']}")
 
     def logs(self) -> str:
-        return "".join(f"\n--- {p.instance}\n{p.log.read_text(errors='replace')[-3000:]}"
-                       for p in self.processes.values() if p.log.exists())
+        """The tail of every instance's log, Postgres's included."""
+        files = sorted((self.folder / "logs").glob("*.log"))
+        return "".join(f"\n--- {f.stem}\n{f.read_text(errors='replace')[-3000:]}" for f in files)
 
     # -- start and stop ---------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,6 @@ class Service:
     image: str
     uses_project_image: bool
     scale: int = 1
-    ports: tuple[int, ...] = field(default_factory=tuple)
 
     def instances(self) -> list[str]:
         return [self.name] if self.scale == 1 else [f"{self.name}-{i}" for i in range(1, self.scale + 1)]
@@ -104,7 +103,6 @@ def services(variables: Mapping[str, str], compose: dict[str, Any] | None = None
             checked = (compose["services"][dep].get("healthcheck") or {}).get("test")
             if condition == "service_healthy" and not checked:
                 raise ComposeError(f"{name} waits for {dep} to be healthy, but {dep} has no health check")
-        ports = tuple(int(p.split(":")[-1]) for p in spec.get("ports", []))
         out[name] = Service(
             name=name,
             command=[interpolate(c, variables, f"{name}.command") for c in _as_list(spec.get("command"))],
@@ -118,7 +116,6 @@ def services(variables: Mapping[str, str], compose: dict[str, Any] | None = None
             image=str(spec.get("image", "")),
             uses_project_image="build" in spec,
             scale=(scale or {}).get(name, 1),
-            ports=ports,
         )
     return {name: out[name] for name in _start_order(out)}
 
