@@ -2,6 +2,8 @@
 #   make demo   build the environment from uv.lock, run the pipeline on the bundled sample
 #   make test   build the environment, lint, type-check and run the tests
 #   make airflow-ui   Airflow standalone with the project's DAGs on http://localhost:8080
+#   make cluster-test the docker-compose cluster (CeleryExecutor, Postgres, Redis, two workers) run and
+#                     tested on 127.0.0.1; installs Postgres and Redis with apt if they are missing
 # The environment lives in .venv/; uv itself is installed into .tools/ if it is not on PATH.
 
 SHELL := /bin/bash
@@ -12,7 +14,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: demo test lint typecheck unit airflow-ui clean env bench
+.PHONY: demo test lint typecheck unit airflow-ui clean env bench cluster-test
 
 env: $(VENV)/.synced
 
@@ -35,6 +37,13 @@ unit: env
 	$(BIN)/pytest
 
 test: lint unit
+
+# The `cluster` extra (Celery, the Postgres drivers) is synced into the same .venv; `make test` works with or
+# without it, and a later `make env` that re-syncs drops it until the next cluster-test.
+cluster-test: env
+	scripts/cluster-deps.sh
+	$(UV) sync --frozen --extra cluster --python $(PYTHON)
+	$(BIN)/pytest -m cluster -s tests/test_cluster.py
 
 # Benchmarks (not tests): each prints a table and writes bench/results/<name>.json.
 BENCHES := extract feed load backfill classify dedup airflow

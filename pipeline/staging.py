@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ DONE = "batch.json"
 
 def write_batch(folder: Path, tables: dict[str, pa.Table], meta: dict[str, Any]) -> Path:
     """Write the tables and a metadata file; returns the finished folder."""
-    tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
+    # named for this host and process: on storage shared by several hosts, a retry elsewhere never
+    # writes into the folder of a try that is still running
+    tmp = folder.with_name(f".{folder.name}.tmp-{socket.gethostname()}-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for name, table in tables.items():

@@ -226,7 +226,7 @@ def test_the_cluster_extra_is_pinned_and_resolved_in_the_lock():
         for dep in deps:
             todo.append((dep["name"], None))
             todo += [(dep["name"], e) for e in dep.get("extra", [])]
-    assert {"apache-airflow-providers-celery", "psycopg2-binary", "redis", "celery"} <= reachable
+    assert {"apache-airflow-providers-celery", "psycopg2-binary", "asyncpg", "redis", "celery"} <= reachable
     airflow_version = packages["apache-airflow"]["version"]
     assert f"apache-airflow=={airflow_version}" in project["dependencies"]
 
