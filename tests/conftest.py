@@ -70,15 +70,19 @@ def sample_feeds(sample_base: str) -> list[FeedSource]:
     return _sample_feeds(sample_base)
 
 
-@pytest.fixture
-def sample_feeds_file(tmp_path: Path, sample_base: str) -> Path:
+def write_sample_feeds(folder: Path, sample_base: str) -> Path:
     """The sample feed list written out with the server's address, as a user's file would be."""
     data = yaml.safe_load(FEEDS.read_text(encoding="utf-8"))
     for feed in data["feeds"]:
         feed["url"] = feed["url"].replace("{base}", sample_base)
-    path = tmp_path / "feeds.yaml"
+    path = folder / "feeds.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def sample_feeds_file(tmp_path: Path, sample_base: str) -> Path:
+    return write_sample_feeds(tmp_path, sample_base)
 
 
 def query(db: Path, sql: str, params: list[object] | None = None) -> list[tuple]:

@@ -31,13 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from pipeline.sample.server import FEEDS
 from tests.airflow_procs import AIRFLOW, free_port, local_env, running, wait_until
 from tests.airflow_rest import Airflow, now
 from tests.cluster import Cluster, variables
-from tests.conftest import query
+from tests.conftest import query, write_sample_feeds
 
 pytestmark = pytest.mark.cluster
 
@@ -101,12 +99,7 @@ def folder() -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def feeds_file(folder: Path, sample_base: str) -> Path:
-    data = yaml.safe_load(FEEDS.read_text(encoding="utf-8"))
-    for feed in data["feeds"]:
-        feed["url"] = feed["url"].replace("{base}", sample_base)
-    path = folder / "feeds.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
+    return write_sample_feeds(folder, sample_base)
 
 
 @pytest.fixture(scope="module")
