@@ -12,9 +12,12 @@ import asyncio
 from typing import Any
 
 
-async def report_late(context: dict[str, Any], **_: Any) -> dict[str, Any]:
-    """AsyncCallback: `context` holds the late DAG run (as the REST API shows it) and the deadline."""
+async def report_late(context: dict[str, Any], **_: Any) -> str:
+    """AsyncCallback: `context` holds the late DAG run (as the REST API shows it) and the deadline.
+    Returns the message: Airflow stores it as the callback's output, a text column (a dict there
+    stops the triggerer)."""
     from pipeline import late
     from pipeline.config import Settings
 
-    return await asyncio.to_thread(late.record_miss, Settings.from_env(), context)
+    miss = await asyncio.to_thread(late.record_miss, Settings.from_env(), context)
+    return str(miss["text"])

@@ -19,6 +19,7 @@ announces entries again. Settings come from the triggerer's NEWSFLOW_* environme
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -36,6 +37,8 @@ class FeedWatcher(BaseEventTrigger):
         return f"{type(self).__module__}.{type(self).__qualname__}", {}
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        # the pipeline's modules (httpx, lxml, feedparser) load in a thread: the loop never waits
+        await asyncio.to_thread(importlib.import_module, "pipeline.watch")
         from pipeline import watch
         from pipeline.config import Settings
         from pipeline.errors import NewsflowError
@@ -51,7 +54,7 @@ class FeedWatcher(BaseEventTrigger):
                  settings.feeds_file, settings.watch_min_interval)
         while True:
             try:
-                feeds = [f for f in load_feeds(settings.feeds_file) if f.enabled]
+                feeds = [f for f in await asyncio.to_thread(load_feeds, settings.feeds_file) if f.enabled]
             except NewsflowError as exc:  # a broken feed list: say so and look again later
                 log.error("newsflow watcher: %s", exc)
                 await asyncio.sleep(settings.watch_check_every)

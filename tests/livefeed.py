@@ -6,7 +6,8 @@ Routes (GET):
                         `keep`), with an ETag and Last-Modified; 304 when either validator matches.
                         A feed's `head` (e.g. "<ttl>30</ttl>") goes in its channel; a feed set to
                         `limited` answers 429 with `Retry-After: <limited>`
-  /article/<id>.html    the article page of an entry, on topic (talks, ceasefire, Kyiv)
+  /article/<id>.html    the article page of an entry, on topic (talks, ceasefire, Kyiv), after
+                        `article_delay` seconds
 Every request is kept in `requests` (path, the conditional headers it sent, answer status, time),
 so a test can count polls and see which were conditional.
 """
@@ -46,6 +47,7 @@ class Site:
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self.base = ""
+        self.article_delay = 0.0  # seconds an article page takes (to keep a processing run busy)
 
     def feed(self, name: str, head: str = "", limited: int | None = None) -> str:
         """Create (or change) a feed; returns its URL."""
@@ -117,6 +119,7 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, body, "application/rss+xml", headers)
             if self.path.startswith("/article/") and self.path.endswith(".html"):
                 entry_id = self.path[len("/article/"):-len(".html")]
+                time.sleep(site.article_delay)
                 return self._send(200, article(zlib.crc32(entry_id.encode()) % 10_000,
                                                f"Talks in Geneva, report {entry_id}").encode(),
                                   "text/html; charset=utf-8")
