@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
     doc_md=__doc__,
 )
 def news_process() -> None:
-    @task
+    @task(inlets=[ENTRIES])
     def plan(run: str) -> list[dict[str, Any]]:
         from pipeline import intervals
 
@@ -65,6 +65,10 @@ def news_process() -> None:
             log.info("waited %.0f s for running news_ingest runs (a backfill) to finish", waited)
         events = context.get("triggering_asset_events") or {}
         asks = [dict(e.extra or {}) for evs in events.values() for e in evs]
+        # watcher events held while the previous run was active but after this run's trigger time
+        # are not in its triggering events (Airflow keeps the first queued time): take their feeds
+        held = context["inlet_events"][ENTRIES].after(context["dag_run"].run_after.isoformat())
+        asks += [extra for e in held if intervals.watched_feeds([extra := dict(e.extra or {})])]
         return planned(intervals.plan_processing(cfg, run, [*asks, context["dag_run"].conf or {}]))
 
     @task(outlets=[ARTICLES])
