@@ -65,7 +65,13 @@ class FeedWatcher(BaseEventTrigger):
             now = datetime.now(UTC)
             due = watch.due(feeds, states, now)
             if due:
-                found = await asyncio.to_thread(watch.poll_round, settings, due, states, now)
+                try:
+                    found = await asyncio.to_thread(watch.poll_round, settings, due, states, now)
+                except Exception:  # a bug, not a feed's failure (those are in the round): keep watching
+                    log.exception("newsflow watcher: a round failed; the next one is in %g s",
+                                  settings.watch_check_every)
+                    await asyncio.sleep(settings.watch_check_every)
+                    continue
                 for feed_id, state in found.states.items():
                     states[feed_id] = state
                     if store is not None:

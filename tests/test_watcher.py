@@ -130,3 +130,42 @@ def test_a_watched_feed_is_polled_by_processing_even_within_its_hint(settings, s
     with store.open_db(settings) as con:
         assert con.execute("SELECT count(*) FROM entries WHERE feed_id = 'world'").fetchone() == (2,)
     assert query(settings.db, "SELECT status FROM feed_polls WHERE run_id = 'process-1'") == [("ok",)]
+
+
+def test_the_trigger_says_what_is_wrong_with_a_feed_list_and_keeps_watching(tmp_path, site, monkeypatch,
+                                                                             capsys):
+    import asyncio
+
+    import airflow  # noqa: F401  (puts plugins/ on sys.path, as in the triggerer)
+    import yaml
+    from newsflow_watcher import FeedWatcher
+
+    feeds_file = tmp_path / "feeds.yaml"
+    feeds_file.write_text("feeds: [oops", encoding="utf-8")
+    for name, value in {"NEWSFLOW_FEEDS_FILE": str(feeds_file), "NEWSFLOW_ALLOW_HOSTS": "127.0.0.1",
+                        "NEWSFLOW_WATCH_MIN_INTERVAL": "1", "NEWSFLOW_WATCH_CHECK_EVERY": "0.2",
+                        "NEWSFLOW_PER_HOST_DELAY": "0"}.items():
+        monkeypatch.setenv(name, value)
+    url = site.feed("world")
+    site.publish("world", "x1")
+
+    async def first_event() -> dict:
+        events = FeedWatcher().run()  # outside a triggerer: no state store, state in memory
+        await asyncio.sleep(0)
+        async for event in events:
+            return event.payload
+        raise AssertionError("the watcher stopped")
+
+    async def scenario() -> dict:
+        watching = asyncio.create_task(first_event())
+        await asyncio.sleep(1)  # the broken list is reported, the watcher waits
+        feeds_file.write_text(yaml.safe_dump({"feeds": [{"id": "world", "url": url}]}), encoding="utf-8")
+        while not site.polls("world"):
+            await asyncio.sleep(0.1)
+        site.publish("world", "x2")
+        return await asyncio.wait_for(watching, 30)
+
+    payload = asyncio.run(scenario())
+    assert payload["feeds"] == {"world": 1} and payload["source"] == intervals.WATCHER
+    logged = capsys.readouterr().out  # Airflow's logging writes to stdout
+    assert f"newsflow watcher: {feeds_file}: line 1 invalid YAML" in logged
