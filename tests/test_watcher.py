@@ -5,6 +5,7 @@ in a real triggerer is tested in test_event_driven.py."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -132,8 +133,7 @@ def test_a_watched_feed_is_polled_by_processing_even_within_its_hint(settings, s
     assert query(settings.db, "SELECT status FROM feed_polls WHERE run_id = 'process-1'") == [("ok",)]
 
 
-def test_the_trigger_says_what_is_wrong_with_a_feed_list_and_keeps_watching(tmp_path, site, monkeypatch,
-                                                                             capsys):
+def test_the_trigger_says_what_is_wrong_with_a_feed_list_and_keeps_watching(tmp_path, site, monkeypatch):
     import asyncio
 
     import airflow  # noqa: F401  (puts plugins/ on sys.path, as in the triggerer)
@@ -165,7 +165,15 @@ def test_the_trigger_says_what_is_wrong_with_a_feed_list_and_keeps_watching(tmp_
         site.publish("world", "x2")
         return await asyncio.wait_for(watching, 30)
 
-    payload = asyncio.run(scenario())
+    heard: list[str] = []
+    listener = logging.Handler()
+    listener.emit = lambda record: heard.append(record.getMessage())  # type: ignore[method-assign]
+    watcher_log = logging.getLogger("newsflow_watcher")
+    watcher_log.disabled = False  # a logging dictConfig by an earlier test disables existing loggers
+    watcher_log.addHandler(listener)
+    try:
+        payload = asyncio.run(scenario())
+    finally:
+        watcher_log.removeHandler(listener)
     assert payload["feeds"] == {"world": 1} and payload["source"] == intervals.WATCHER
-    logged = capsys.readouterr().out  # Airflow's logging writes to stdout
-    assert f"newsflow watcher: {feeds_file}: line 1 invalid YAML" in logged
+    assert any(f"newsflow watcher: {feeds_file}: line 1 invalid YAML" in m for m in heard)
