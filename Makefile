@@ -14,7 +14,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: demo test lint typecheck unit airflow-ui clean env bench cluster-test
+.PHONY: demo test lint typecheck unit airflow-ui clean env bench bench-latency cluster-test
 
 env: $(VENV)/.synced
 
@@ -50,6 +50,10 @@ BENCHES := extract feed load backfill classify dedup airflow
 bench: env
 	for b in $(BENCHES); do $(BIN)/python bench/$${b}_bench.py || exit 1; done
 	$(BIN)/python bench/extract_quality.py
+
+# The feed watcher's latency under `airflow standalone` (about an hour; --quick: about 25 minutes).
+bench-latency: env
+	$(BIN)/python bench/latency_bench.py
 
 airflow-ui: env
 	scripts/airflow-standalone.sh

@@ -1,8 +1,12 @@
 """
 ### news_process — fetch, extract, classify and load what ingest found
 
-Runs whenever the **`newsflow_entries`** asset is updated: by `news_ingest`, or by an outside
-system posting an asset event through Airflow's REST API (see the README). It processes every page
+Runs whenever the **`newsflow_entries`** asset is updated: by `news_ingest`, by the **feed
+watcher** in the triggerer when feeds show new entries (this run then polls those feeds), or by an
+outside system posting an asset event through Airflow's REST API (see the README). One run at a
+time: events that arrive during a run start one run together after it. A run waits (at most
+`process_settle_max`) while news_ingest runs are active, so a backfill of N days is worked off by
+one or two runs, not N. It processes every page
 still to fetch and every queued reprocessing request, in batches of `batch_size` pages mapped over
 parallel tasks (never one task per article), then loads them with a single writer and updates the
 **`newsflow_articles`** asset, which starts `news_report`.
@@ -13,7 +17,7 @@ An event's `extra` (or a manual run's conf) may ask for reprocessing as well:
 | task | what it does |
 |---|---|
 | `begin` | records the run in `pipeline_runs` |
-| `plan` | queues requests from events/conf; cuts pending pages and queued requests into batches |
+| `plan` | waits out active ingest runs; polls watched feeds; cuts pages and requests into batches |
 | `process` | one mapped task per batch: fetch (or read stored pages), extract, classify → staging Parquet |
 | `load` | the single writer (pool `newsflow_db`): loads every staged batch, each in one transaction |
 | `cluster` | groups near-duplicates into stories over the recent window |
@@ -22,6 +26,7 @@ An event's `extra` (or a manual run's conf) may ask for reprocessing as well:
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from airflow.sdk import dag, get_current_context, task
@@ -38,6 +43,8 @@ from newsflow_tasks import (
     settings,
 )
 
+log = logging.getLogger(__name__)
+
 
 @dag(
     dag_id="news_process",
@@ -47,14 +54,22 @@ from newsflow_tasks import (
     doc_md=__doc__,
 )
 def news_process() -> None:
-    @task
+    @task(inlets=[ENTRIES])
     def plan(run: str) -> list[dict[str, Any]]:
         from pipeline import intervals
 
-        context = get_current_context()
+        cfg, context = settings(), get_current_context()
+        ingesting = lambda: context["ti"].get_dr_count("news_ingest", states=["queued", "running"])  # noqa: E731
+        waited = intervals.settle(ingesting, cfg.process_settle_max)
+        if waited > 1:
+            log.info("waited %.0f s for running news_ingest runs (a backfill) to finish", waited)
         events = context.get("triggering_asset_events") or {}
         asks = [dict(e.extra or {}) for evs in events.values() for e in evs]
-        return planned(intervals.plan_processing(settings(), run, [*asks, context["dag_run"].conf or {}]))
+        # watcher events held while the previous run was active but after this run's trigger time
+        # are not in its triggering events (Airflow keeps the first queued time): take their feeds
+        held = context["inlet_events"][ENTRIES].after(context["dag_run"].run_after.isoformat())
+        asks += [extra for e in held if intervals.watched_feeds([extra := dict(e.extra or {})])]
+        return planned(intervals.plan_processing(cfg, run, [*asks, context["dag_run"].conf or {}]))
 
     @task(outlets=[ARTICLES])
     def finish(run: str, loaded: dict[str, Any] | None, clustered: dict[str, int] | None) -> dict[str, Any]:

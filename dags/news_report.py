@@ -2,6 +2,12 @@
 ### news_report — publish, check and report after every load
 
 Runs whenever the **`newsflow_articles`** asset is updated (by `news_process` or `news_backfill`).
+**Late reports are noticed**: a Deadline Alert fires when a run is not done
+`NEWSFLOW_REPORT_DEADLINE_HOURS` (3) hours after it was queued (an asset-triggered run has no data
+interval; it is queued when the load that feeds it ends). Its notifier (`plugins/newsflow_deadline.py`)
+logs the miss, records it in `pipeline_runs` (status `late`) and posts it to
+`NEWSFLOW_REPORT_WEBHOOK_URL` when that is set.
+
 The checks: no article without a source, no duplicate ids, topic scores in [0, 1]; a failed check
 shows example rows.
 
@@ -15,8 +21,16 @@ shows example rows.
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, get_current_context, task
+import os
+from datetime import timedelta
+
+from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference, Param, dag, get_current_context, task
+from newsflow_deadline import report_late  # plugins/: the triggerer runs it from there
 from newsflow_tasks import ARTICLES, DAG_DEFAULTS, DB_POOL, DEFAULT_ARGS, settings
+
+#: Settings.report_deadline_hours, read here from the environment as the DAG file imports no
+#: pipeline code (the default must match config.py's: tests/test_deadline.py checks it).
+DEADLINE_HOURS = float(os.environ.get("NEWSFLOW_REPORT_DEADLINE_HOURS") or 3.0)
 
 
 @dag(
@@ -25,6 +39,8 @@ from newsflow_tasks import ARTICLES, DAG_DEFAULTS, DB_POOL, DEFAULT_ARGS, settin
     **{**DAG_DEFAULTS, "default_args": {**DEFAULT_ARGS, "retries": 1}},
     tags=["newsflow", "report"],
     doc_md=__doc__,
+    deadline=DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT,
+                           interval=timedelta(hours=DEADLINE_HOURS), callback=AsyncCallback(report_late)),
     params={"report_days": Param(30, type="integer", minimum=1, title="Days in the report",
                                  description="The report covers this many days back (weekly bars past 62).")},
 )

@@ -18,15 +18,18 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import Asset, Variable, get_current_context, task
+from airflow.sdk import Asset, AssetWatcher, Variable, get_current_context, task
+from newsflow_watcher import FeedWatcher  # plugins/: the triggerer imports it from there too
 
 if TYPE_CHECKING:
     from pipeline.config import Settings
 
 log = logging.getLogger(__name__)
 
-#: Announced by `news_ingest` after each poll: what it found is in the event's `extra`.
-ENTRIES = Asset(name="newsflow_entries", uri="newsflow://duckdb/entries", group="newsflow")
+#: Announced by `news_ingest` after each poll (what it found is in the event's `extra`), and by the
+#: feed watcher in the triggerer when feeds show new entries (the feeds and counts in its payload).
+ENTRIES = Asset(name="newsflow_entries", uri="newsflow://duckdb/entries", group="newsflow",
+                watchers=[AssetWatcher(name="newsflow_feed_watcher", trigger=FeedWatcher())])
 #: Announced when a run has loaded articles (`news_process`, `news_backfill`).
 ARTICLES = Asset(name="newsflow_articles", uri="newsflow://duckdb/articles", group="newsflow")
 

@@ -91,6 +91,21 @@ class Settings(BaseModel):
         True, description="wait for a feed's ttl / sy:updatePeriod before polling it again")
     retry_backoff: float = Field(
         600.0, ge=0, description="seconds before a retryable failure is retried (doubles per attempt)")
+    # -- the feed watcher (plugins/newsflow_watcher.py) and the DAGs' operating limits --
+    watch_min_interval: float = Field(
+        300.0, ge=1, description="seconds: the feed watcher polls no feed more often than this "
+                                 "(a feed's ttl, sy:updatePeriod, Retry-After or backoff can ask for longer)")
+    watch_check_every: float = Field(
+        15.0, gt=0, description="seconds between the feed watcher's looks at which feeds are due "
+                                "(and at the feed list, for feeds added or disabled)")
+    process_settle_max: float = Field(
+        1800.0, ge=0, description="seconds a processing run waits for running or queued news_ingest "
+                                  "runs (a backfill) to finish, so that it works off their whole queue")
+    report_deadline_hours: float = Field(
+        3.0, gt=0, description="hours after a news_report run is queued by which it must be done; "
+                               "past it, the deadline alert logs and records the miss")
+    report_webhook_url: str | None = Field(
+        None, description="URL the late-report alert POSTs a JSON message to (e.g. a chat webhook)")
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed (None values are ignored)."""

@@ -10,6 +10,8 @@ same request again, never a duplicate.
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,9 +49,29 @@ def ingest(settings: Settings, run_id: str, start: datetime | None, end: datetim
 REQUEST_KEYS = ("since", "until", "stage", "sources")
 
 
+#: The `source` of the feed watcher's event payloads (plugins/newsflow_watcher.py).
+WATCHER = "newsflow_watcher"
+
+
+def watched_feeds(asks: list[dict[str, Any]]) -> list[str]:
+    """The feeds the feed watcher's events say have new entries. A watcher event's extra is
+    `{"from_trigger": true, "payload": {"source": "newsflow_watcher", "feeds": {id: count}}}`."""
+    feeds: set[str] = set()
+    for ask in asks:
+        payload = ask.get("payload")
+        if isinstance(payload, dict) and payload.get("source") == WATCHER:
+            feeds.update(str(f) for f in payload.get("feeds") or {})
+    return sorted(feeds)
+
+
 def plan_processing(settings: Settings, run_id: str, asks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Plan a processing run: queue the reprocessing that events or conf ask for, then cut the
-    pages still to fetch and every queued request into batches (plain JSON, for task mapping)."""
+    """Plan a processing run: poll the feeds the watcher saw change, queue the reprocessing that
+    events or conf ask for, then cut the pages still to fetch and every queued request into
+    batches (plain JSON, for task mapping)."""
+    changed = watched_feeds(asks)
+    if changed:
+        feeds = [f for f in load_feeds(settings.feeds_file) if f.id in changed]
+        run.poll_step(settings, feeds, run_id, changed=changed)
     for ask in asks:
         if "request" in ask or not any(k in ask for k in REQUEST_KEYS):
             continue  # our own ingest's event (its request is queued already), or counts only
@@ -67,3 +89,14 @@ def cluster_since(settings: Settings, reaches_back: datetime | None) -> datetime
     """The window a processing run re-clusters: the recent days, and any reprocessed window."""
     recent = run.default_cluster_window(settings)
     return min(recent, reaches_back) if reaches_back else recent
+
+
+def settle(active: Callable[[], int], max_wait: float, pause: float = 10.0) -> float:
+    """Wait while `active()` (running or queued news_ingest runs) is not 0, at most `max_wait`
+    seconds; returns the seconds waited. A processing run started by the first of a backfill's
+    ingest runs so takes the whole backfill's queue, and the events of the others, which arrive
+    while it runs, start one more run together instead of one each."""
+    started = time.monotonic()
+    while active() and time.monotonic() - started < max_wait:
+        time.sleep(min(pause, max(0.0, max_wait - (time.monotonic() - started))))
+    return time.monotonic() - started

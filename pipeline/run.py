@@ -9,9 +9,9 @@ from __future__ import annotations
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -75,13 +75,18 @@ def begin(settings: Settings, feeds: Sequence[FeedSource], run_id: str, trigger:
 
 
 def poll_step(settings: Settings, feeds: Sequence[FeedSource], run_id: str,
-              reporter: Reporter | None = None) -> tuple[list[FeedPoll], int]:
-    """Poll the enabled feeds and record polls and entries; returns (polls, new entries)."""
+              reporter: Reporter | None = None, *,
+              changed: Collection[str] = ()) -> tuple[list[FeedPoll], int]:
+    """Poll the enabled feeds and record polls and entries; returns (polls, new entries).
+    Feeds in `changed` (the feed watcher has just seen new entries in them, within their hints)
+    are polled even if their update hint says not yet."""
     reporter = reporter or Quiet()
     enabled = [f for f in feeds if f.enabled]
     reporter.start("poll", len(enabled))
     with store.open_db(settings) as con:
         states = store.feed_states(con, settings)
+    states = {k: replace(v, next_poll_at=None) if k in changed else v
+              for k, v in states.items()}
     polls = poll.poll_feeds(enabled, settings, run_id=run_id, states=states,
                             on_done=lambda _p: reporter.advance("poll"))
     with store.open_db(settings) as con:

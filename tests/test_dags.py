@@ -25,7 +25,12 @@ def bag(airflow_db):
     # as the dag processor parses it: the bundle's folder is importable (for newsflow_tasks.py)
     from airflow.dag_processing.dagbag import BundleDagBag
 
-    return BundleDagBag(str(DAGS), bundle_path=DAGS, bundle_name="dags-folder")
+    bag = BundleDagBag(str(DAGS), bundle_path=DAGS, bundle_name="dags-folder")
+    # Airflow 3.3.2's dag.test() builds its scheduler DAG in memory, where a DeadlineAlert is
+    # still a dict, not the id the database gives it: a run of a DAG with one cannot finish. The
+    # alert is tested against a real scheduler and triggerer in test_deadline.py.
+    bag.dags["news_report"].deadline = None
+    return bag
 
 
 def test_every_dag_imports_without_errors_and_has_docs_tags_and_owner(bag):
