@@ -45,6 +45,17 @@ def local_env(home: Path, port: int, newsflow: Mapping[str, str]) -> dict[str, s
     return env
 
 
+def newsflow_in(folder: Path) -> dict[str, str]:
+    """What every real-component test sets: DAG files re-parsed every 5 s, and newsflow's
+    database, staging, archive and feed list (feeds.yaml) in `folder`."""
+    return {
+        "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "NEWSFLOW_DB": str(folder / "news.duckdb"), "NEWSFLOW_STAGING_DIR": str(folder / "staging"),
+        "NEWSFLOW_ARCHIVE_DIR": str(folder / "archive"), "NEWSFLOW_FEEDS_FILE": str(folder / "feeds.yaml"),
+    }
+
+
 def wait_until(check: Callable[[], object], seconds: float, what: str, logs: Path | None = None) -> None:
     """Poll `check` until it is true; fail naming `what`, with the tails of the logs in `logs`."""
     deadline = time.monotonic() + seconds

@@ -30,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.replies import in_thread, reply
+
 WORDS = ("Negotiators from Kyiv and Moscow met again in Geneva on Tuesday as European officials "
          "pressed for a ceasefire along the front line, while drone strikes continued overnight "
          "and sanctions on Russian energy exports were tightened by the European Union. ")
@@ -162,14 +164,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, status: int, body: bytes, ctype: str | None = "text/html; charset=utf-8",
              headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        if ctype:
-            self.send_header("Content-Type", ctype)
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        reply(self, status, body, ctype, headers)
 
     def redirect(self, location: str, status: int = 301) -> None:
         self.send_response(status)
@@ -228,10 +223,5 @@ class HostileServer(ThreadingHTTPServer):
 def serve(address: str = "127.0.0.1", delay: float = 0.0,
           robots: str | None = None) -> Iterator[HostileServer]:
     server = HostileServer(address, delay, robots)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with in_thread(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()

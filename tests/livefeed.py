@@ -28,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.hostile import article
+from tests.replies import in_thread, reply
 
 
 @dataclass
@@ -127,15 +128,7 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, body: bytes, ctype: str | None,
                   headers: dict[str, str] | None = None) -> int:
-            self.send_response(status)
-            if ctype:
-                self.send_header("Content-Type", ctype)
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return status
+            return reply(self, status, body, ctype, headers)
 
     return Handler
 
@@ -147,10 +140,5 @@ def serving(site: Site | None = None) -> Iterator[Site]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
     server.daemon_threads = True
     site.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with in_thread(server):
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -27,7 +27,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.airflow_procs import AIRFLOW, free_port, local_env, running, wait_until
+from tests.airflow_procs import AIRFLOW, free_port, local_env, newsflow_in, running, wait_until
 from tests.livefeed import Site, serving
 from tests.test_deadline import Webhook, serving_webhook
 
@@ -89,11 +89,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         (folder / "feeds.yaml").write_text(yaml.safe_dump({"feeds": feeds}), encoding="utf-8")
         port = free_port()
         env = local_env(folder / "airflow", port, {
-            "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "NEWSFLOW_DB": str(folder / "news.duckdb"), "NEWSFLOW_STAGING_DIR": str(folder / "staging"),
-            "NEWSFLOW_ARCHIVE_DIR": str(folder / "archive"),
-            "NEWSFLOW_FEEDS_FILE": str(folder / "feeds.yaml"),
+            **newsflow_in(folder),
             "NEWSFLOW_ALLOW_HOSTS": "127.0.0.1", "NEWSFLOW_PER_HOST_DELAY": "0",
             "NEWSFLOW_CLASSIFIER": "lexical", "NEWSFLOW_EXTRACT_WORKERS": "1", "NEWSFLOW_TASK_RETRIES": "0",
             "NEWSFLOW_WATCH_MIN_INTERVAL": "2", "NEWSFLOW_WATCH_CHECK_EVERY": "1",

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.airflow_procs import AIRFLOW, free_port, local_env, running, wait_until
+from tests.airflow_procs import AIRFLOW, free_port, local_env, newsflow_in, running, wait_until
 from tests.conftest import query
 
 
@@ -31,11 +31,7 @@ def airflow(tmp_path_factory: pytest.TempPathFactory, sample_base: str) -> Itera
     (folder / "feeds.yaml").write_text(yaml.safe_dump(feeds, allow_unicode=True), encoding="utf-8")
     port = free_port()
     env = local_env(folder / "airflow", port, {
-        "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "NEWSFLOW_DB": str(folder / "news.duckdb"), "NEWSFLOW_STAGING_DIR": str(folder / "staging"),
-        "NEWSFLOW_ARCHIVE_DIR": str(folder / "archive"),
-        "NEWSFLOW_FEEDS_FILE": str(folder / "feeds.yaml"), "NEWSFLOW_BATCH_SIZE": "4",
+        **newsflow_in(folder), "NEWSFLOW_BATCH_SIZE": "4",
         "NEWSFLOW_DEADLINE": "2", "NEWSFLOW_READ_TIMEOUT": "2", "NEWSFLOW_TASK_RETRIES": "0",
         "NEWSFLOW_FEED_BACKOFF": "0", "NEWSFLOW_RESPECT_FEED_HINTS": "false",
     })
