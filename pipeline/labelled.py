@@ -89,12 +89,18 @@ def kappa(pairs: Sequence[tuple[bool, bool]]) -> float:
     return (agree - chance) / (1 - chance) if chance < 1 else 1.0
 
 
+def first_label(row: dict[str, Any]) -> dict[str, Any]:
+    """The first labeller's decision: the item's label, unless an adjudicator overruled it."""
+    return (row.get("adjudicated") or {}).get("first") or row
+
+
 def agreement(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Agreement of the items labelled twice, independently (relevance and peace)."""
+    """Agreement of the items labelled twice, independently (relevance and peace): the first
+    labeller's decisions against the second's, before any adjudication."""
     twice = [r for r in rows if r.get("second")]
-    rel = [(r["relevant"], r["second"]["relevant"]) for r in twice]
-    peace = [(r["peace"], r["second"]["peace"]) for r in twice]
-    return {"items": len(twice),
+    rel = [(bool(first_label(r)["relevant"]), bool(r["second"]["relevant"])) for r in twice]
+    peace = [(bool(first_label(r)["peace"]), bool(r["second"]["peace"])) for r in twice]
+    return {"items": len(twice), "adjudicated": sum(bool(r.get("adjudicated")) for r in twice),
             "relevant_agree": sum(a == b for a, b in rel) / max(len(rel), 1),
             "relevant_kappa": kappa(rel),
             "peace_agree": sum(a == b for a, b in peace) / max(len(peace), 1),

@@ -37,6 +37,17 @@ def test_the_real_set_is_large_labelled_twice_in_part_and_split_by_time():
     assert agreement["relevant_kappa"] >= 0.8 and agreement["peace_kappa"] >= 0.8
 
 
+def test_every_test_headline_was_labelled_twice_and_disagreements_adjudicated():
+    test = labelled.headlines("test")
+    assert all(r["second"] for r in test)
+    for r in test:
+        first, second = labelled.first_label(r), r["second"]
+        disagree = (first["relevant"], first["peace"]) != (second["relevant"], second["peace"])
+        # a third reader decided every disagreement, and only those, with the guide's rule named
+        assert bool(r.get("adjudicated")) == disagree, r["id"]
+        assert not disagree or (r["adjudicated"]["note"] and r["confidence"] == "low")
+
+
 def test_the_real_pages_are_labelled():
     pages = [json.loads(line) for line in labelled.PAGES_FILE.read_text(encoding="utf-8").splitlines()]
     assert len(pages) >= 1000
