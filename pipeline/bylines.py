@@ -12,26 +12,43 @@ organisation is dropped when a person also signs the piece, and kept when it is 
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 _LEAD_INS = re.compile(
     r"^(?:(?:view|see) all (?:posts|articles|stories) by|zeige alle beiträge von|alle beiträge von|"
-    r"weitere artikel von|more (?:articles|stories) (?:by|from)|articles? by|posts? by|posted by|"
-    r"written by|reported by|story by|words by|text(?: und fotos?)?:?|fotos?:|interview:?|"
+    r"weitere artikel von|more (?:articles|stories) (?:by|from)|articles? by|posts? by|"
+    r"posted (?:on )?by|published by|written by|reported by|story by|words by|"
+    r"(?:veröffentlicht|publiziert|geschrieben|verfasst) von|publié par|écrit par|"
+    r"(?:publicado|escrito) por|redaktion:|text(?: und fotos?)?:?|fotos?:|interview:?|"
     r"ein (?:beitrag|artikel|kommentar|interview) von|artikel von|beitrag von|zum profil von|"
     r"author:?|autor(?:in)?:?|auteur:?|redakteur(?:in)?:?|by|von|vom|par|por|di|door|av|af|de|"
-    r"from|mit)\s+",
+    r"eingestellt von|from|mit)(?::?\s+|:?$)",
     re.IGNORECASE)
-_ROLES = re.compile(
-    r",?\s*\b(?:ph\.?\s?d|m\.?\s?d|ma|msc|bsc|rd|mph|jr\.?\s+(?=$)|staff (?:writer|reporter)s?|"
-    r"senior (?:writer|editor|reporter|correspondent)|(?:chief|political|foreign|deputy|economics|"
-    r"business|science|sports?|health|technology|tech|legal|white house|washington|europe|moscow|"
-    r"kyiv)\s+(?:editor|correspondent|reporter|writer)s?|correspondents?|contributors?|reporters?|"
-    r"editors?|columnists?|redakteur(?:in)?|korrespondent(?:in)?|reporter(?:in)?|chefredakteur(?:in)?|"
-    r"journaliste|rédact(?:eur|rice))\b\.?",
-    re.IGNORECASE)
+#: What a byline calls a person's job; removed after a name ("Jane Doe, Staff Writer", "Ben Silverman
+#: Games Editor") or before one ("Korrespondentin Anna Meier"), never as a name of its own.
+ROLE_WORDS = ("editors?", "correspondents?", "reporters?", "writers?", "columnists?", "contributors?",
+              "staff", "redakteur(?:in)?", "korrespondent(?:in)?", "reporterin", "chefredakteur(?:in)?",
+              "autor(?:in)?", "journaliste", "rédact(?:eur|rice)", "rédacteur en chef")
+#: What can stand before a role word: the desk or rank ("Senior", "White House", "Games").
+DESKS = ("chief", "senior", "managing", "deputy", "executive", "associate", "assistant", "contributing",
+         "staff", "political", "politics", "foreign", "economics", "business", "finance", "science",
+         "sports?", "health", "technology", "tech", "legal", "white house", "washington", "europe",
+         "moscow", "kyiv", "games", "gaming", "entertainment", "food", "travel", "opinion", "culture",
+         "music", "film", "arts?", "fashion", "style", "news", "digital", "photo", "video", "data",
+         "climate", "education", "investigative", "national", "local", "wissenschafts", "politik",
+         "wirtschafts")
+#: Degrees written after a name and a comma ("Brenda Goodman, MA").
+DEGREES = ("ph\\.?\\s?d\\.?", "m\\.?\\s?d\\.?", "ma", "msc", "bsc", "rd", "mph", "mba", "dipl\\.?-ing\\.?")
+_DESK = "(?:(?:" + "|".join(DESKS) + ")\\s+)*"
+_ROLES = re.compile(r"(?:^|,\s*|\s+)" + _DESK + "(?:" + "|".join(ROLE_WORDS) + r")\b\.?$"
+                    r"|(?:^|,\s*)(?:" + "|".join(DEGREES) + r")$", re.IGNORECASE)
+_LEADING_ROLE = re.compile(r"^" + _DESK + "(?:" + "|".join(ROLE_WORDS) + r")\s+(?=(?-i:[A-ZÄÖÜ]))",
+                           re.IGNORECASE)
 _DATE = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}(?:[t ]\d{2}:\d{2}(?::\d{2})?\S*)?|"
     r"\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?(?:\s?[A-Z]{2,4})?|"
@@ -42,28 +59,47 @@ _DATE = re.compile(
 _SPLIT = re.compile(r"\s*(?:;|,|&|\||\s/\s|\n|\band\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\boch\b|\bog\b)\s*",
                     re.IGNORECASE)
 _TRAILERS = re.compile(r"\s+(?:says|said|schreibt|sagt|stand|updated|aktualisiert|veröffentlicht|"
-                       r"published|posted|on|am|le|el|vor)$", re.IGNORECASE)
-#: Bylines that are not names at all.
+                       r"published|posted|on|am|at|um|le|el|vor|před|ago|alle artikel|all (?:posts|articles|"
+                       r"stories)|mehr|more|profil|profile)$", re.IGNORECASE)
+#: A month's name left after a name when a date's day and year were taken away ("Joshua Sokol May").
+MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
+                    "october", "november", "december", "januar", "februar", "märz", "juni", "juli",
+                    "oktober", "dezember"})
+#: "Rob Ewaschuk Edited by Betsy Beyer": who edited the piece did not write it.
+_EDITED_BY = re.compile(r"\s+(?:edited by|redigiert von|redaktion:)\s.*$", re.IGNORECASE | re.DOTALL)
+#: Bylines that are not names at all: placeholders, buttons and labels printed where a name goes.
 NOT_NAMES = frozenset({
     "admin", "administrator", "follow", "name", "posted", "author", "autor", "no author", "unknown",
     "anonymous", "guest", "editor", "staff", "share", "teilen", "more", "mehr", "wordpressadmin",
-    "human", "view", "contributor", "contributors", "redaktion", "webmaster", "user", "default",
+    "human", "view", "contributor", "contributors", "webmaster", "user", "username", "default",
+    "by", "von", "veröffentlicht", "publiziert", "published", "datum", "date", "stand", "vorlesen",
+    "kontaktieren", "contact", "zuletzt geändert", "last updated", "updated", "aktualisiert",
 })
+#: "4 min": the reading time printed beside the byline.
+_READING_TIME = re.compile(r"^\d+\s*(?:min|mins|minutes?|minuten|sek|sec)\b", re.IGNORECASE)
+#: Links to a profile elsewhere, printed beside the byline ("Facebook", "Twitter").
+_SOCIAL = re.compile(r"\b(?:facebook|twitter|instagram|linkedin|xing|youtube|tiktok|mastodon)\b",
+                     re.IGNORECASE)
+#: Words that make a byline an organisation ("Badische Zeitung", "Deutscher Caritasverband").
 _ORGANISATION = re.compile(
     r"(?:\b(?:gmbh|ag|inc|ltd|llc|e\.\s?v|s\.a|media|médias?|news|zeitung|nachrichten|online|verlag|"
     r"press|presse|team|redaktion|editorial|agency|agentur|agenturen|tv|radio|magazin|magazine|"
     r"times|post|journal|tribune|herald|daily|group|gruppe|stiftung|foundation|institut|"
-    r"university|universität|ministry|ministerium|verband|associated)\b|\.(?:de|com|at|ch|org|net|fr|"
-    r"uk|eu|it|es|info)\b|^[A-Z]{2,6}$)",
+    r"university|universität|ministry|ministerium|associated|wire|desk|newsroom)\b|"
+    r"\w(?:verband|verein|anstalt|gesellschaft|stiftung|zeitung|redaktion)\b|"
+    r"\.(?:de|com|at|ch|org|net|fr|uk|eu|it|es|info)\b)",
     re.IGNORECASE)
+#: An acronym alone ("AFP", "NDR", "BBAW") is an organisation; case matters here ("Nils" is not).
+_ACRONYM = re.compile(r"^[A-ZÄÖÜ]{2,6}$")
 
 
 def clean(byline: str | None) -> tuple[str, ...]:
     """One byline as it is written on a page or in a feed, as names."""
     if not byline or not byline.strip():
         return ()
-    text = re.sub(r"https?://\S+|\S+@\S+\.\w+|\(.*?\)", " ", byline)
-    text = _DATE.sub(" ", text)
+    text = html.unescape(byline)
+    text = re.sub(r"https?://\S+|\S+@\S+\.\w+|\(.*?\)", " ", text)
+    text = _EDITED_BY.sub("", _DATE.sub(" ", text))
     # "Richard David Precht im Gespräch mit Karin Fischer": both are authors of the piece.
     text = re.sub(r"\s+(?:im gespräch mit|in conversation with|interviewed by|with)\s+", ";", text,
                   flags=re.IGNORECASE)
@@ -78,15 +114,18 @@ def clean(byline: str | None) -> tuple[str, ...]:
 def _name(part: str) -> str | None:
     part = _trim(part)
     for _ in range(3):
-        stripped = _LEAD_INS.sub("", part)
+        stripped = _LEADING_ROLE.sub("", _LEAD_INS.sub("", part))
         stripped = _ROLES.sub("", stripped)
         stripped = _trim(_TRAILERS.sub("", stripped))
+        words = stripped.split()
+        if len(words) >= 3 and words[-1].lower() in MONTHS:
+            stripped = " ".join(words[:-1])
         if stripped == part:
             break
         part = stripped
-    if not part or part.lower() in NOT_NAMES or not re.search(r"\w", part):
+    if not part or part.lower() in NOT_NAMES or not re.search(r"\w", part) or _SOCIAL.search(part):
         return None
-    if len(part) > 60 or len(part.split()) > 6 or part.isdigit():
+    if len(part) > 60 or len(part.split()) > 6 or part.isdigit() or _READING_TIME.match(part):
         return None
     return part
 
@@ -100,13 +139,49 @@ def _trim(part: str) -> str:
     return part.lstrip(".")
 
 
-def _people_first(names: tuple[str, ...]) -> tuple[str, ...]:
-    people = tuple(n for n in names if not is_organisation(n))
+def _people_first(names: tuple[str, ...], site: Site | None = None) -> tuple[str, ...]:
+    people = tuple(n for n in names if not is_organisation(n, site))
     return people or names
 
 
-def is_organisation(name: str) -> bool:
-    return bool(_ORGANISATION.search(name))
+def is_organisation(name: str, site: Site | None = None) -> bool:
+    """A name is an organisation's when it carries an organisation's word or is an acronym, or when
+    it is the site's own name (its domain, its site name or publisher)."""
+    return bool(_ORGANISATION.search(name) or _ACRONYM.match(name) or (site and site.names(name)))
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Site:
+    """What a page says about whose site it is: its domain's labels, its site name, its publisher.
+    A byline that is one of these is the organisation, not a person ("Makronom" on makronom.de,
+    "Badische Zeitung" on badische-zeitung.de)."""
+    keys: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, url: str | None, *names: str | None) -> Site:
+        keys: set[str] = set()
+        host = urlsplit(url or "").hostname or ""
+        labels = [label for label in host.split(".")[:-1] if label not in ("www", "co", "com", "org")]
+        keys.update(_letters(label) for label in labels)
+        keys.update(_letters(name) for name in names if name)
+        return cls(frozenset(k for k in keys if len(k) >= 4))
+
+    def names(self, name: str) -> bool:
+        """The name is the site's (contains its domain's main label, or is its name)."""
+        folded = _letters(name)
+        return any(key in folded or (len(folded) >= 6 and folded in key) for key in self.keys)
+
+    def without(self, name: str) -> str:
+        """A name without the site's name after it ("Adam Aaronson PhillyVoice Staff" is Adam
+        Aaronson's)."""
+        words = name.split()
+        if len(words) >= 3 and _letters(words[-1]) in self.keys:
+            return " ".join(words[:-1])
+        return name
 
 
 def from_jsonld(article: dict[str, Any] | None) -> tuple[str, ...]:
@@ -128,31 +203,85 @@ def from_jsonld(article: dict[str, Any] | None) -> tuple[str, ...]:
     return _people_first(tuple(dict.fromkeys(people or organisations)))
 
 
-def choose(*sources: Iterable[str]) -> tuple[str, ...]:
-    """The first source that names anyone."""
-    for names in sources:
-        names = tuple(names)
-        if names:
-            return names
-    return ()
+def publisher(article: dict[str, Any] | None) -> str | None:
+    """The name of a JSON-LD article object's publisher."""
+    found = (article or {}).get("publisher")
+    found = found[0] if isinstance(found, list) and found else found
+    name = found.get("name") if isinstance(found, dict) else found
+    return name if isinstance(name, str) else None
 
 
-#: meta tags that carry a byline (name or property, lower-cased).
-AUTHOR_META = frozenset({"author", "article:author", "dc.creator", "dcterms.creator", "parsely-author",
-                         "sailthru.author", "byl", "citation_author", "og:article:author"})
+#: A user name rather than a name as printed: "robert.stitz", "gabor_munier", "arianschlichenmayer".
+_HANDLE = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)+|[a-z]{12,})$")
+
+
+def choose(*sources: Iterable[str], site: Site | None = None) -> tuple[str, ...]:
+    """The names of the first source that names a person, best source first; a source that names
+    only organisations (or the site itself) gives way to a later one that names a person, and is
+    taken when none does. A later source that names the one person of the chosen source and more
+    (the article object often lists only the first author) is taken instead; a user name is
+    replaced by the same letters as another source writes them ("arianschlichenmayer" is "Arian
+    Schlichenmayer")."""
+    site = site or Site()
+    found = [tuple(dict.fromkeys(site.without(n) for n in names)) for names in sources]
+    people = [tuple(n for n in names if not is_organisation(n, site)) for names in found]
+    best = next((i for i, names in enumerate(people) if names), None)
+    if best is None:
+        return next((names for names in found if names), ())
+    chosen = people[best]
+    have = {_letters(n) for n in chosen}
+    for names in people[best + 1:]:
+        if (len(chosen) == 1 and len(names) > 1 and have <= {_letters(n) for n in names}
+                and not any(ch.isdigit() for n in names for ch in n)):
+            chosen, have = names, {_letters(n) for n in names}
+    printed = {_letters(n): n for names in people for n in names if not _HANDLE.match(n)}
+    return tuple(dict.fromkeys(printed.get(_letters(n), n) if _HANDLE.match(n) else n for n in chosen))
+
+
+def as_printed(names: Iterable[str], tree: Any) -> tuple[str, ...]:
+    """Names as the page prints them: trafilatura drops the full stops and underscores of a byline
+    ("T V Raman" is printed "T. V. Raman", "Herr Rein" "Herr_Rein")."""
+    names = tuple(names)
+    if tree is None or not names:
+        return names
+    text = " ".join(tree.xpath("//body//text()[not(ancestor::script or ancestor::style)]"))
+    out = []
+    for name in names:
+        words = name.split()
+        pattern = r"(?<!\w)" + r"[\s._]{1,3}".join(map(re.escape, words))
+        pattern += r"\.?(?!\w)" if len(words[-1]) == 1 else r"(?!\w)"
+        match = re.search(pattern, text, re.IGNORECASE)
+        printed = _trim(" ".join(match[0].split())) if match else name
+        out.append(printed if _letters(printed) == _letters(name) else name)
+    return tuple(out)
+
+
+#: meta tags that carry a byline (name or property, lower-cased), in the order they are believed:
+#: Dublin Core's creator first (sites that fill it fill it by hand), the generic "author" last.
+AUTHOR_META = ("dc:creator", "dc.creator", "dcterms.creator", "dcterms:creator", "article:author",
+               "og:article:author", "parsely-author", "sailthru.author", "byl", "citation_author", "author")
 
 
 def from_meta(tree: Any) -> tuple[str, ...]:
-    """The names in the page's author meta tags (profile URLs are passed over)."""
+    """The names in the page's author meta tags (profile URLs are passed over): those of the first
+    tag, in AUTHOR_META's order, that names a person, else every organisation named. A tag may
+    have several names in its property ("dc:creator twitter:site_name")."""
     if tree is None:
         return ()
-    names: list[str] = []
+    by_key: dict[str, list[str]] = {}
     for meta in tree.xpath("//meta[@content]"):
-        key = (meta.get("name") or meta.get("property") or "").strip().lower()
+        keys = (meta.get("name") or meta.get("property") or "").lower().split()
         content = meta.get("content") or ""
-        if key in AUTHOR_META and not content.strip().startswith(("http://", "https://", "/")):
-            names.extend(clean(content))
-    return _people_first(tuple(dict.fromkeys(names)))
+        if content.strip().startswith(("http://", "https://", "/")):
+            continue
+        for key in keys:
+            if key in AUTHOR_META:
+                by_key.setdefault(key, []).extend(clean(content))
+    for key in AUTHOR_META:
+        people = [n for n in by_key.get(key, ()) if not is_organisation(n)]
+        if people:
+            return tuple(dict.fromkeys(people))
+    return tuple(dict.fromkeys(n for key in AUTHOR_META for n in by_key.get(key, ())))
 
 
 _BYLINE_LINE = re.compile(r"^(?:by|von|par|por|di|door|av|af|text|texte|autor|author|written by)\s*:?\s+\S",
