@@ -24,7 +24,7 @@ _LEAD_INS = re.compile(
     r"weitere artikel von|more (?:articles|stories) (?:by|from)|articles? by|posts? by|"
     r"posted (?:on )?by|published by|written by|reported by|story by|words by|"
     r"(?:veröffentlicht|publiziert|geschrieben|verfasst) von|publié par|écrit par|"
-    r"(?:publicado|escrito) por|redaktion:|text(?: und fotos?)?:?|fotos?:|interview:?|"
+    r"(?:publicado|escrito) por|redaktion:|text(?: und fotos?)?:?|text von|fotos?:|interview:?|"
     r"ein (?:beitrag|artikel|kommentar|interview) von|artikel von|beitrag von|zum profil von|"
     r"author:?|autor(?:in)?:?|auteur:?|redakteur(?:in)?:?|by|von|vom|par|por|di|door|av|af|de|"
     r"eingestellt von|from|mit)(?::?\s+|:?$)",
@@ -56,11 +56,13 @@ _DATE = re.compile(
     r"dezember)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|"
     r"\d{1,2}\.?\s+(?:jan|feb|mar|mär|apr|may|mai|jun|jul|aug|sep|oct|okt|nov|dec|dez)[a-zä]*\.?\s+\d{4})",
     re.IGNORECASE)
-_SPLIT = re.compile(r"\s*(?:;|,|&|\||\s/\s|\n|\band\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\boch\b|\bog\b)\s*",
-                    re.IGNORECASE)
+#: Between co-authors: punctuation, or "and" in the page's languages ("e" but not "e. V.").
+_SPLIT = re.compile(r"\s*(?:;|,|&|\||\s/\s|\n|\band\b|\bund\b|\bet\b|\by\b|\be\b(?!\.)|\ben\b|\boch\b|"
+                    r"\bog\b)\s*", re.IGNORECASE)
 _TRAILERS = re.compile(r"\s+(?:says|said|schreibt|sagt|stand|updated|aktualisiert|veröffentlicht|"
-                       r"published|posted|on|am|at|um|le|el|vor|před|ago|alle artikel|all (?:posts|articles|"
-                       r"stories)|mehr|more|profil|profile)$", re.IGNORECASE)
+                       r"published|posted|on|am|at|um|le|el|vor|under|in|před|ago|alle artikel|"
+                       r"all (?:posts|articles|stories)|mehr|more|profil|profile|lesezeit|reading time|"
+                       r"tiempo de lectura)$", re.IGNORECASE)
 #: A month's name left after a name when a date's day and year were taken away ("Joshua Sokol May").
 MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
                     "october", "november", "december", "januar", "februar", "märz", "juni", "juli",
@@ -75,8 +77,13 @@ NOT_NAMES = frozenset({
     "by", "von", "veröffentlicht", "publiziert", "published", "datum", "date", "stand", "vorlesen",
     "kontaktieren", "contact", "zuletzt geändert", "last updated", "updated", "aktualisiert",
 })
-#: "4 min": the reading time printed beside the byline.
-_READING_TIME = re.compile(r"^\d+\s*(?:min|mins|minutes?|minuten|sek|sec)\b", re.IGNORECASE)
+#: "4 min", "vor 3 Stunden", "hace 3 horas": the reading time or the age printed beside the byline.
+_READING_TIME = re.compile(r"(?:^|\s)\d+\s*(?:min|mins|minutes?|minuten|sek|sec|hours?|stunden|horas?|"
+                           r"days?|tagen?|días)\b", re.IGNORECASE)
+#: A name starts with a capital unless it is a user name of one word ("uriebe") or starts with a
+#: particle ("von Roland Brockmann"); "it was already too late" is a sentence.
+PARTICLES = frozenset({"von", "van", "vom", "zu", "de", "da", "di", "del", "der", "den", "le", "la", "al",
+                       "el", "bin", "ibn", "ten", "ter", "du", "dos", "das"})
 #: Links to a profile elsewhere, printed beside the byline ("Facebook", "Twitter").
 _SOCIAL = re.compile(r"\b(?:facebook|twitter|instagram|linkedin|xing|youtube|tiktok|mastodon)\b",
                      re.IGNORECASE)
@@ -90,16 +97,18 @@ _ORGANISATION = re.compile(
     r"\.(?:de|com|at|ch|org|net|fr|uk|eu|it|es|info)\b)",
     re.IGNORECASE)
 #: An acronym alone ("AFP", "NDR", "BBAW") is an organisation; case matters here ("Nils" is not).
-_ACRONYM = re.compile(r"^[A-ZÄÖÜ]{2,6}$")
+_ACRONYM = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ0-9-]{1,6}$")
 
 
 def clean(byline: str | None) -> tuple[str, ...]:
     """One byline as it is written on a page or in a feed, as names."""
     if not byline or not byline.strip():
         return ()
-    text = html.unescape(byline)
-    text = re.sub(r"https?://\S+|\S+@\S+\.\w+|\(.*?\)", " ", text)
+    text = html.unescape(html.unescape(byline))  # CMSs escape twice: "Redacci&amp;oacute;n"
+    text = re.sub(r"https?://\S+|\S+@\S+\.\w+|\(.*?\)|©|\([cC]\)", " ", text)
     text = _EDITED_BY.sub("", _DATE.sub(" ", text))
+    # "Peter Maahn/SP-X": a person's name and the agency; "dpa/lno" and "AFP/The Local" are one credit.
+    text = re.sub(r"(\w+\s+\w+)/(?=\w)", r"\1;", text)
     # "Richard David Precht im Gespräch mit Karin Fischer": both are authors of the piece.
     text = re.sub(r"\s+(?:im gespräch mit|in conversation with|interviewed by|with)\s+", ";", text,
                   flags=re.IGNORECASE)
@@ -125,7 +134,10 @@ def _name(part: str) -> str | None:
         part = stripped
     if not part or part.lower() in NOT_NAMES or not re.search(r"\w", part) or _SOCIAL.search(part):
         return None
-    if len(part) > 60 or len(part.split()) > 6 or part.isdigit() or _READING_TIME.match(part):
+    words = part.split()
+    if (len(part) > 60 or len(words) > 6 or sum(ch.isdigit() for ch in part) > 4
+            or part.startswith("@") or _READING_TIME.search(part) or len(part.rstrip(".")) < 2
+            or (len(words) > 1 and words[0].islower() and words[0] not in PARTICLES)):
         return None
     return part
 
@@ -179,7 +191,7 @@ class Site:
         """A name without the site's name after it ("Adam Aaronson PhillyVoice Staff" is Adam
         Aaronson's)."""
         words = name.split()
-        if len(words) >= 3 and _letters(words[-1]) in self.keys:
+        if len(words) >= 3 and _letters(words[-1]) in self.keys and all(w[0].isupper() for w in words):
             return " ".join(words[:-1])
         return name
 
@@ -215,22 +227,23 @@ def publisher(article: dict[str, Any] | None) -> str | None:
 _HANDLE = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)+|[a-z]{12,})$")
 
 
-def choose(*sources: Iterable[str], site: Site | None = None) -> tuple[str, ...]:
+def choose(*sources: Iterable[str], site: Site | None = None, printed: Iterable[str] = ()) -> tuple[str, ...]:
     """The names of the first source that names a person, best source first; a source that names
     only organisations (or the site itself) gives way to a later one that names a person, and is
     taken when none does. A later source that names the one person of the chosen source and more
     (the article object often lists only the first author) is taken instead; a user name is
     replaced by the same letters as another source writes them ("arianschlichenmayer" is "Arian
-    Schlichenmayer")."""
+    Schlichenmayer"). `printed`, the byline read off the page, comes last and never widens a choice
+    (a printed line also names roles and employers: "Alex Durán, AMP Project Marketing, Google")."""
     site = site or Site()
-    found = [tuple(dict.fromkeys(site.without(n) for n in names)) for names in sources]
+    found = [tuple(dict.fromkeys(site.without(n) for n in names)) for names in (*sources, printed)]
     people = [tuple(n for n in names if not is_organisation(n, site)) for names in found]
     best = next((i for i, names in enumerate(people) if names), None)
     if best is None:
         return next((names for names in found if names), ())
     chosen = people[best]
     have = {_letters(n) for n in chosen}
-    for names in people[best + 1:]:
+    for names in people[best + 1:len(sources)]:
         if (len(chosen) == 1 and len(names) > 1 and have <= {_letters(n) for n in names}
                 and not any(ch.isdigit() for n in names for ch in n)):
             chosen, have = names, {_letters(n) for n in names}
@@ -284,11 +297,19 @@ def from_meta(tree: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for key in AUTHOR_META for n in by_key.get(key, ())))
 
 
-_BYLINE_LINE = re.compile(r"^(?:by|von|par|por|di|door|av|af|text|texte|autor|author|written by)\s*:?\s+\S",
-                          re.IGNORECASE)
+#: How a printed byline starts ("By", "Von:", "Ein Artikel von", "Text:"); a line of its own that is
+#: only this takes the text after it ("Von" <em>Klaus Stanjek</em>).
+_BYLINE_LINE = re.compile(
+    r"^(?:by|von|par|por|di|door|av|af|text|texte|autor|author|written by|posted by|publié par|"
+    r"(?:ein )?(?:artikel|beitrag|text|interview) von|redaktion|reporter|auteur)\s*(?::\s*|\s+|$)",
+    re.IGNORECASE)
 _TEXT_AFTER_HEADLINE = "following::text()[not(ancestor::script or ancestor::style or ancestor::h1)]"
 _AUTHOR_ELEMENTS = ('//body//*[@rel="author" or @itemprop="author" or contains(@class, "author")'
-                    ' or contains(@class, "byline")]')
+                    ' or contains(@class, "byline") or contains(@class, "auteur")'
+                    ' or contains(@class, "autor") or contains(@class, "contributor")]')
+#: What else a byline line credits ("Text von X Illustration von Y"): cut off before it is read.
+_OTHER_CREDITS = re.compile(r"\s+(?:illustrations?|fotos?|photos?|bilder?|grafik|quelle|source)\b.*$",
+                            re.IGNORECASE)
 #: A byline is a short line; text nodes after the headline read for one.
 BYLINE_CHARS = 80
 NEAR_HEADLINE_NODES = 40
@@ -296,21 +317,25 @@ NEAR_HEADLINE_NODES = 40
 
 def from_page(tree: Any) -> tuple[str, ...]:
     """Names the page prints: a short line after the headline that starts with "By", "Von",
-    "Par"..., else the first short element marked as an author or byline (class, rel, itemprop)."""
+    "Par"... (a line that is only that with the line after it), else the first short element
+    marked as an author or byline (class, rel, itemprop)."""
     if tree is None:
         return ()
     headlines = tree.xpath("//body//h1")
     if headlines:
-        for text in headlines[0].xpath(_TEXT_AFTER_HEADLINE)[:NEAR_HEADLINE_NODES]:
-            line = " ".join(text.split())
-            if line and len(line) <= BYLINE_CHARS and _BYLINE_LINE.match(line):
-                names = clean(line)
+        lines = [" ".join(text.split()) for text in headlines[0].xpath(_TEXT_AFTER_HEADLINE)]
+        lines = [line for line in lines if line][:NEAR_HEADLINE_NODES]
+        for i, line in enumerate(lines):
+            if len(line) <= BYLINE_CHARS and _BYLINE_LINE.match(line):
+                if not _BYLINE_LINE.sub("", line).strip() and i + 1 < len(lines):
+                    line = f"{line} {lines[i + 1]}"
+                names = clean(_OTHER_CREDITS.sub("", line))
                 if names:
                     return names
     for element in tree.xpath(_AUTHOR_ELEMENTS)[:5]:
         line = " ".join(element.text_content().split())
         if 2 < len(line) <= BYLINE_CHARS:
-            names = clean(line)
+            names = clean(_OTHER_CREDITS.sub("", line))
             if names:
                 return names
     return ()

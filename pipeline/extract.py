@@ -117,7 +117,7 @@ def page_authors(tree: HtmlElement | None, url: str | None, meta: dict[str, Any]
     site = bylines.Site.of(url, meta.get("sitename"), bylines.publisher(article))
     return bylines.choose(bylines.from_jsonld(article), bylines.from_meta(tree),
                           bylines.as_printed(bylines.clean(meta.get("author")), tree),
-                          bylines.from_page(tree), site=site)
+                          printed=bylines.from_page(tree), site=site)
 
 
 def main_text(html: str | HtmlElement, url: str | None, meta: dict[str, Any]) -> str:
