@@ -92,7 +92,8 @@ _ORGANISATION = re.compile(
     r"(?:\b(?:gmbh|ag|inc|ltd|llc|e\.\s?v|s\.a|media|médias?|news|zeitung|nachrichten|online|verlag|"
     r"press|presse|team|redaktion|editorial|agency|agentur|agenturen|tv|radio|magazin|magazine|"
     r"times|post|journal|tribune|herald|daily|group|gruppe|stiftung|foundation|institut|"
-    r"university|universität|ministry|ministerium|associated|wire|desk|newsroom)\b|"
+    r"university|universität|ministry|ministerium|associated|wire|desk|newsroom|"
+    r"dpa|afp|apa|ap|reuters|kna|epd|sid|dts|ddp|efe|ansa|upi|xinhua)\b|"
     r"\w(?:verband|verein|anstalt|gesellschaft|stiftung|zeitung|redaktion)\b|"
     r"\.(?:de|com|at|ch|org|net|fr|uk|eu|it|es|info)\b)",
     re.IGNORECASE)
@@ -233,8 +234,9 @@ def choose(*sources: Iterable[str], site: Site | None = None, printed: Iterable[
     taken when none does. A later source that names the one person of the chosen source and more
     (the article object often lists only the first author) is taken instead; a user name is
     replaced by the same letters as another source writes them ("arianschlichenmayer" is "Arian
-    Schlichenmayer"). `printed`, the byline read off the page, comes last and never widens a choice
-    (a printed line also names roles and employers: "Alex Durán, AMP Project Marketing, Google")."""
+    Schlichenmayer"), a first name alone by the full name another source gives ("Todd" is "Todd
+    Bates"). `printed`, the byline read off the page, comes last and never widens a choice (a
+    printed line also names roles and employers: "Alex Durán, AMP Project Marketing, Google")."""
     site = site or Site()
     found = [tuple(dict.fromkeys(site.without(n) for n in names)) for names in (*sources, printed)]
     people = [tuple(n for n in names if not is_organisation(n, site)) for names in found]
@@ -248,7 +250,21 @@ def choose(*sources: Iterable[str], site: Site | None = None, printed: Iterable[
                 and not any(ch.isdigit() for n in names for ch in n)):
             chosen, have = names, {_letters(n) for n in names}
     printed = {_letters(n): n for names in people for n in names if not _HANDLE.match(n)}
-    return tuple(dict.fromkeys(printed.get(_letters(n), n) if _HANDLE.match(n) else n for n in chosen))
+    chosen = tuple(printed.get(_letters(n), n) if _HANDLE.match(n) else n for n in chosen)
+    return tuple(dict.fromkeys(_full_name(n, people) for n in chosen))
+
+
+_FULL_NAME = re.compile(r"^(?:[^\W\d_][\w.'-]*\s){1,3}[^\W\d_][\w.'-]*$")
+
+
+def _full_name(name: str, sources: list[tuple[str, ...]]) -> str:
+    """A first name alone ("Todd") as another source writes it in full ("Todd Bates"), when one
+    name there starts with it."""
+    if " " in name:
+        return name
+    fuller = {n for names in sources for n in names
+              if _FULL_NAME.match(n) and n.split()[0].lower() == name.lower()}
+    return fuller.pop() if len(fuller) == 1 else name
 
 
 def as_printed(names: Iterable[str], tree: Any) -> tuple[str, ...]:
@@ -263,7 +279,7 @@ def as_printed(names: Iterable[str], tree: Any) -> tuple[str, ...]:
         words = name.split()
         pattern = r"(?<!\w)" + r"[\s._]{1,3}".join(map(re.escape, words))
         pattern += r"\.?(?!\w)" if len(words[-1]) == 1 else r"(?!\w)"
-        match = re.search(pattern, text, re.IGNORECASE)
+        match = re.search(pattern, text)
         printed = _trim(" ".join(match[0].split())) if match else name
         out.append(printed if _letters(printed) == _letters(name) else name)
     return tuple(out)
@@ -303,7 +319,8 @@ _BYLINE_LINE = re.compile(
     r"^(?:by|von|par|por|di|door|av|af|text|texte|autor|author|written by|posted by|publié par|"
     r"(?:ein )?(?:artikel|beitrag|text|interview) von|redaktion|reporter|auteur)\s*(?::\s*|\s+|$)",
     re.IGNORECASE)
-_TEXT_AFTER_HEADLINE = "following::text()[not(ancestor::script or ancestor::style or ancestor::h1)]"
+_TEXT_AFTER_HEADLINE = ("following::text()[not(ancestor::script or ancestor::style or ancestor::h1)]"
+                        "[position() <= 120]")
 _AUTHOR_ELEMENTS = ('//body//*[@rel="author" or @itemprop="author" or contains(@class, "author")'
                     ' or contains(@class, "byline") or contains(@class, "auteur")'
                     ' or contains(@class, "autor") or contains(@class, "contributor")]')
@@ -323,8 +340,12 @@ def from_page(tree: Any) -> tuple[str, ...]:
         return ()
     headlines = tree.xpath("//body//h1")
     if headlines:
-        lines = [" ".join(text.split()) for text in headlines[0].xpath(_TEXT_AFTER_HEADLINE)]
-        lines = [line for line in lines if line][:NEAR_HEADLINE_NODES]
+        lines: list[str] = []
+        for text in headlines[0].xpath(_TEXT_AFTER_HEADLINE):
+            if line := " ".join(text.split()):
+                lines.append(line)
+                if len(lines) == NEAR_HEADLINE_NODES:
+                    break
         for i, line in enumerate(lines):
             if len(line) <= BYLINE_CHARS and _BYLINE_LINE.match(line):
                 if not _BYLINE_LINE.sub("", line).strip() and i + 1 < len(lines):

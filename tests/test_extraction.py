@@ -220,6 +220,12 @@ def test_a_user_name_is_replaced_by_the_same_letters_as_another_source_prints_th
     assert bylines.choose(("uriebe",)) == ("uriebe",)  # nothing better: the user name stands
 
 
+def test_a_first_name_alone_is_completed_from_another_source_and_an_agency_beside_a_person_goes():
+    assert bylines.choose(("Todd",), (), (), printed=("Todd Bates",)) == ("Todd Bates",)
+    assert bylines.choose(("Aureliana",), printed=("Aureliana · in Gefühle",)) == ("Aureliana",)
+    assert bylines.clean("David Hutzler, dpa") == ("David Hutzler",)
+
+
 def test_trafilaturas_byline_is_written_as_the_page_prints_it():
     tree = load_html(page_html(after="<p class='meta'>Posted by T. V. Raman</p><p>Herr_Rein schreibt</p>"))
     assert bylines.as_printed(("T V Raman", "Herr Rein", "Jane Doe"), tree) == (
