@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 _LEAD_INS = re.compile(
     r"^(?:(?:view|see) all (?:posts|articles|stories) by|zeige alle beiträge von|alle beiträge von|"
     r"weitere artikel von|more (?:articles|stories) (?:by|from)|articles? by|posts? by|"
@@ -26,7 +28,7 @@ _LEAD_INS = re.compile(
     r"(?:veröffentlicht|publiziert|geschrieben|verfasst) von|publié par|écrit par|"
     r"(?:publicado|escrito) por|redaktion:|text(?: und fotos?)?:?|text von|fotos?:|interview:?|"
     r"ein (?:beitrag|artikel|kommentar|interview) von|artikel von|beitrag von|zum profil von|"
-    r"author:?|autor(?:in)?:?|auteur:?|redakteur(?:in)?:?|by|von|vom|par|por|di|door|av|af|de|"
+    r"author:?|autor(?:in|/in)?:?|auteur:?|redakteur(?:in)?:?|by|von|vom|par|por|di|door|av|af|de|"
     r"eingestellt von|from|mit)(?::?\s+|:?$)",
     re.IGNORECASE)
 #: What a byline calls a person's job; removed after a name ("Jane Doe, Staff Writer", "Ben Silverman
@@ -93,7 +95,7 @@ _ORGANISATION = re.compile(
     r"press|presse|team|redaktion|editorial|agency|agentur|agenturen|tv|radio|magazin|magazine|"
     r"times|post|journal|tribune|herald|daily|group|gruppe|stiftung|foundation|institut|"
     r"university|universität|ministry|ministerium|associated|wire|desk|newsroom|"
-    r"dpa|afp|apa|ap|reuters|kna|epd|sid|dts|ddp|efe|ansa|upi|xinhua)\b|"
+    r"dpa|afp|apa|ap|reuters|kna|epd|sid|dts|ddp|efe|ansa|upi|xinhua|welle|rundfunk|fernsehen|broadcasting)\b|"
     r"\w(?:verband|verein|anstalt|gesellschaft|stiftung|zeitung|redaktion)\b|"
     r"\.(?:de|com|at|ch|org|net|fr|uk|eu|it|es|info)\b)",
     re.IGNORECASE)
@@ -106,6 +108,7 @@ def clean(byline: str | None) -> tuple[str, ...]:
     if not byline or not byline.strip():
         return ()
     text = html.unescape(html.unescape(byline))  # CMSs escape twice: "Redacci&amp;oacute;n"
+    text = text.replace("\xad", "")  # soft hyphens: "Mat&shy;thi&shy;as"
     text = re.sub(r"https?://\S+|\S+@\S+\.\w+|\(.*?\)|©|\([cC]\)", " ", text)
     text = _EDITED_BY.sub("", _DATE.sub(" ", text))
     # "Peter Maahn/SP-X": a person's name and the agency; "dpa/lno" and "AFP/The Local" are one credit.
@@ -269,16 +272,23 @@ def _full_name(name: str, sources: list[tuple[str, ...]]) -> str:
 
 def as_printed(names: Iterable[str], tree: Any) -> tuple[str, ...]:
     """Names as the page prints them: trafilatura drops the full stops and underscores of a byline
-    ("T V Raman" is printed "T. V. Raman", "Herr Rein" "Herr_Rein")."""
+    ("T V Raman" is printed "T. V. Raman", "Herr Rein" "Herr_Rein"): the first form the page
+    prints."""
     names = tuple(names)
     if tree is None or not names:
         return names
-    text = " ".join(tree.xpath("//body//text()[not(ancestor::script or ancestor::style)]"))
+    text = etree.tostring(tree, method="text", encoding="unicode")
+    for element in tree.iter("script", "style"):  # what the page prints, not its code
+        if element.text:
+            text = text.replace(element.text, " ", 1)
     out = []
     for name in names:
         words = name.split()
-        pattern = r"(?<!\w)" + r"[\s._]{1,3}".join(map(re.escape, words))
-        pattern += r"\.?(?!\w)" if len(words[-1]) == 1 else r"(?!\w)"
+        # The page's text runs elements together ("T. V. RamanHerr_Rein"): a name starts and ends
+        # where its letters do (a form with other letters is not taken); a last initial takes its
+        # full stop.
+        pattern = r"[\s._]{1,3}".join(map(re.escape, words))
+        pattern += r"(?:\.|(?![^\W\d_]))" if len(words[-1]) == 1 else ""
         match = re.search(pattern, text)
         printed = _trim(" ".join(match[0].split())) if match else name
         out.append(printed if _letters(printed) == _letters(name) else name)
@@ -319,8 +329,7 @@ _BYLINE_LINE = re.compile(
     r"^(?:by|von|par|por|di|door|av|af|text|texte|autor|author|written by|posted by|publié par|"
     r"(?:ein )?(?:artikel|beitrag|text|interview) von|redaktion|reporter|auteur)\s*(?::\s*|\s+|$)",
     re.IGNORECASE)
-_TEXT_AFTER_HEADLINE = ("following::text()[not(ancestor::script or ancestor::style or ancestor::h1)]"
-                        "[position() <= 120]")
+_TEXT_AFTER_HEADLINE = "following::text()[position() <= 120]"
 _AUTHOR_ELEMENTS = ('//body//*[@rel="author" or @itemprop="author" or contains(@class, "author")'
                     ' or contains(@class, "byline") or contains(@class, "auteur")'
                     ' or contains(@class, "autor") or contains(@class, "contributor")]')
@@ -342,6 +351,8 @@ def from_page(tree: Any) -> tuple[str, ...]:
     if headlines:
         lines: list[str] = []
         for text in headlines[0].xpath(_TEXT_AFTER_HEADLINE):
+            if not text.is_tail and text.getparent().tag in ("script", "style"):
+                continue
             if line := " ".join(text.split()):
                 lines.append(line)
                 if len(lines) == NEAR_HEADLINE_NODES:

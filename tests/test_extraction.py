@@ -224,6 +224,12 @@ def test_a_first_name_alone_is_completed_from_another_source_and_an_agency_besid
     assert bylines.choose(("Todd",), (), (), printed=("Todd Bates",)) == ("Todd Bates",)
     assert bylines.choose(("Aureliana",), printed=("Aureliana · in Gefühle",)) == ("Aureliana",)
     assert bylines.clean("David Hutzler, dpa") == ("David Hutzler",)
+    assert bylines.clean("Deutsche Welle; Kossivi Tiassou") == ("Kossivi Tiassou",)
+
+
+def test_soft_hyphens_and_gendered_lead_ins_are_not_part_of_a_name():
+    assert bylines.clean("Mat\xadthi\xadas Lauerer") == ("Matthias Lauerer",)
+    assert bylines.clean("AUTOR/IN Julius Richter") == ("Julius Richter",)
 
 
 def test_trafilaturas_byline_is_written_as_the_page_prints_it():
