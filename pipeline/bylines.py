@@ -16,6 +16,7 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -336,6 +337,11 @@ _AUTHOR_ELEMENTS = ('//body//*[@rel="author" or @itemprop="author" or contains(@
 #: What else a byline line credits ("Text von X Illustration von Y"): cut off before it is read.
 _OTHER_CREDITS = re.compile(r"\s+(?:illustrations?|fotos?|photos?|bilder?|grafik|quelle|source)\b.*$",
                             re.IGNORECASE)
+#: Anywhere on the page, a short line that reads "Von Anna Meier", "By Jane Doe", "Autorin: Uta
+#: Staschewski" (a lead-in and two capitalised words) signs it, when nothing else does.
+_SIGNED = re.compile(r"^(?:von|by|written by|autor(?:in)?|author)\s*:?\s+(?-i:[A-ZÄÖÜ])[\w.'-]+\s+"
+                     r"(?-i:[A-ZÄÖÜ])", re.IGNORECASE)
+BODY_TEXTS = 3000
 #: A byline is a short line; text nodes after the headline read for one.
 BYLINE_CHARS = 80
 NEAR_HEADLINE_NODES = 40
@@ -370,4 +376,11 @@ def from_page(tree: Any) -> tuple[str, ...]:
             names = clean(_OTHER_CREDITS.sub("", line))
             if names:
                 return names
+    body = tree.find("body")
+    for text in islice(body.itertext() if body is not None else (), BODY_TEXTS):
+        if len(text) > 2 * BYLINE_CHARS or not _SIGNED.match(text.lstrip()):
+            continue  # (a script's text is long, or code: it does not read "Von Anna Meier")
+        line = " ".join(text.split())
+        if len(line) <= BYLINE_CHARS and (names := clean(_OTHER_CREDITS.sub("", line))):
+            return names
     return ()

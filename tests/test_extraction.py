@@ -259,6 +259,14 @@ def test_bylines_printed_the_ways_newsrooms_print_them_are_read(after, names):
     assert bylines.from_page(load_html(page_html(after=after))) == names
 
 
+def test_a_signed_line_anywhere_is_read_when_nothing_else_names_anyone():
+    page = ("<html><body><div class='teaser'><h5><em>Von Leonora Holling</em></h5></div>"
+            f"<p>{STORY}</p><p>By the way, the talks went on.</p></body></html>")
+    assert bylines.from_page(load_html(page)) == ("Leonora Holling",)
+    unsigned = f"<html><body><p>{STORY}</p><p>By the way, the talks went on.</p></body></html>"
+    assert bylines.from_page(load_html(unsigned)) == ()
+
+
 def test_the_gold_parser_reads_the_gold_as_written():
     assert extract_eval.gold_authors("GLEN OWEN AND BRENDAN CARLIN") == ("brendan carlin", "glen owen")
     assert extract_eval.gold_authors("Brenda Goodman, MA") == ("brenda goodman",)
