@@ -12,26 +12,46 @@ organisation is dropped when a person also signs the piece, and kept when it is 
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import islice
 from typing import Any
+from urllib.parse import urlsplit
+
+from lxml import etree
 
 _LEAD_INS = re.compile(
     r"^(?:(?:view|see) all (?:posts|articles|stories) by|zeige alle beiträge von|alle beiträge von|"
-    r"weitere artikel von|more (?:articles|stories) (?:by|from)|articles? by|posts? by|posted by|"
-    r"written by|reported by|story by|words by|text(?: und fotos?)?:?|fotos?:|interview:?|"
+    r"weitere artikel von|more (?:articles|stories) (?:by|from)|articles? by|posts? by|"
+    r"posted (?:on )?by|published by|written by|reported by|story by|words by|"
+    r"(?:veröffentlicht|publiziert|geschrieben|verfasst) von|publié par|écrit par|"
+    r"(?:publicado|escrito) por|redaktion:|text(?: und fotos?)?:?|text von|fotos?:|interview:?|"
     r"ein (?:beitrag|artikel|kommentar|interview) von|artikel von|beitrag von|zum profil von|"
-    r"author:?|autor(?:in)?:?|auteur:?|redakteur(?:in)?:?|by|von|vom|par|por|di|door|av|af|de|"
-    r"from|mit)\s+",
+    r"author:?|autor(?:in|/in)?:?|auteur:?|redakteur(?:in)?:?|by|von|vom|par|por|di|door|av|af|de|"
+    r"eingestellt von|from|mit)(?::?\s+|:?$)",
     re.IGNORECASE)
-_ROLES = re.compile(
-    r",?\s*\b(?:ph\.?\s?d|m\.?\s?d|ma|msc|bsc|rd|mph|jr\.?\s+(?=$)|staff (?:writer|reporter)s?|"
-    r"senior (?:writer|editor|reporter|correspondent)|(?:chief|political|foreign|deputy|economics|"
-    r"business|science|sports?|health|technology|tech|legal|white house|washington|europe|moscow|"
-    r"kyiv)\s+(?:editor|correspondent|reporter|writer)s?|correspondents?|contributors?|reporters?|"
-    r"editors?|columnists?|redakteur(?:in)?|korrespondent(?:in)?|reporter(?:in)?|chefredakteur(?:in)?|"
-    r"journaliste|rédact(?:eur|rice))\b\.?",
-    re.IGNORECASE)
+#: What a byline calls a person's job; removed after a name ("Jane Doe, Staff Writer", "Ben Silverman
+#: Games Editor") or before one ("Korrespondentin Anna Meier"), never as a name of its own.
+ROLE_WORDS = ("editors?", "correspondents?", "reporters?", "writers?", "columnists?", "contributors?",
+              "staff", "redakteur(?:in)?", "korrespondent(?:in)?", "reporterin", "chefredakteur(?:in)?",
+              "autor(?:in)?", "journaliste", "rédact(?:eur|rice)", "rédacteur en chef")
+#: What can stand before a role word: the desk or rank ("Senior", "White House", "Games").
+DESKS = ("chief", "senior", "managing", "deputy", "executive", "associate", "assistant", "contributing",
+         "staff", "political", "politics", "foreign", "economics", "business", "finance", "science",
+         "sports?", "health", "technology", "tech", "legal", "white house", "washington", "europe",
+         "moscow", "kyiv", "games", "gaming", "entertainment", "food", "travel", "opinion", "culture",
+         "music", "film", "arts?", "fashion", "style", "news", "digital", "photo", "video", "data",
+         "climate", "education", "investigative", "national", "local", "wissenschafts", "politik",
+         "wirtschafts")
+#: Degrees written after a name and a comma ("Brenda Goodman, MA").
+DEGREES = ("ph\\.?\\s?d\\.?", "m\\.?\\s?d\\.?", "ma", "msc", "bsc", "rd", "mph", "mba", "dipl\\.?-ing\\.?")
+_DESK = "(?:(?:" + "|".join(DESKS) + ")\\s+)*"
+_ROLES = re.compile(r"(?:^|,\s*|\s+)" + _DESK + "(?:" + "|".join(ROLE_WORDS) + r")\b\.?$"
+                    r"|(?:^|,\s*)(?:" + "|".join(DEGREES) + r")$", re.IGNORECASE)
+_LEADING_ROLE = re.compile(r"^" + _DESK + "(?:" + "|".join(ROLE_WORDS) + r")\s+(?=(?-i:[A-ZÄÖÜ]))",
+                           re.IGNORECASE)
 _DATE = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}(?:[t ]\d{2}:\d{2}(?::\d{2})?\S*)?|"
     r"\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?(?:\s?[A-Z]{2,4})?|"
@@ -39,31 +59,61 @@ _DATE = re.compile(
     r"dezember)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|"
     r"\d{1,2}\.?\s+(?:jan|feb|mar|mär|apr|may|mai|jun|jul|aug|sep|oct|okt|nov|dec|dez)[a-zä]*\.?\s+\d{4})",
     re.IGNORECASE)
-_SPLIT = re.compile(r"\s*(?:;|,|&|\||\s/\s|\n|\band\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\boch\b|\bog\b)\s*",
-                    re.IGNORECASE)
+#: Between co-authors: punctuation, or "and" in the page's languages ("e" but not "e. V.").
+_SPLIT = re.compile(r"\s*(?:;|,|&|\||\s/\s|\n|\band\b|\bund\b|\bet\b|\by\b|\be\b(?!\.)|\ben\b|\boch\b|"
+                    r"\bog\b)\s*", re.IGNORECASE)
 _TRAILERS = re.compile(r"\s+(?:says|said|schreibt|sagt|stand|updated|aktualisiert|veröffentlicht|"
-                       r"published|posted|on|am|le|el|vor)$", re.IGNORECASE)
-#: Bylines that are not names at all.
+                       r"published|posted|on|am|at|um|le|el|vor|under|in|před|ago|alle artikel|"
+                       r"all (?:posts|articles|stories)|mehr|more|profil|profile|lesezeit|reading time|"
+                       r"tiempo de lectura)$", re.IGNORECASE)
+#: A month's name left after a name when a date's day and year were taken away ("Joshua Sokol May").
+MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
+                    "october", "november", "december", "januar", "februar", "märz", "juni", "juli",
+                    "oktober", "dezember"})
+#: "Rob Ewaschuk Edited by Betsy Beyer": who edited the piece did not write it.
+_EDITED_BY = re.compile(r"\s+(?:edited by|redigiert von|redaktion:)\s.*$", re.IGNORECASE | re.DOTALL)
+#: Bylines that are not names at all: placeholders, buttons and labels printed where a name goes.
 NOT_NAMES = frozenset({
     "admin", "administrator", "follow", "name", "posted", "author", "autor", "no author", "unknown",
     "anonymous", "guest", "editor", "staff", "share", "teilen", "more", "mehr", "wordpressadmin",
-    "human", "view", "contributor", "contributors", "redaktion", "webmaster", "user", "default",
+    "human", "view", "contributor", "contributors", "webmaster", "user", "username", "default",
+    "by", "von", "veröffentlicht", "publiziert", "published", "datum", "date", "stand", "vorlesen",
+    "kontaktieren", "contact", "zuletzt geändert", "last updated", "updated", "aktualisiert",
 })
+#: "4 min", "vor 3 Stunden", "hace 3 horas": the reading time or the age printed beside the byline.
+_READING_TIME = re.compile(r"(?:^|\s)\d+\s*(?:min|mins|minutes?|minuten|sek|sec|hours?|stunden|horas?|"
+                           r"days?|tagen?|días)\b", re.IGNORECASE)
+#: A name starts with a capital unless it is a user name of one word ("uriebe") or starts with a
+#: particle ("von Roland Brockmann"); "it was already too late" is a sentence.
+PARTICLES = frozenset({"von", "van", "vom", "zu", "de", "da", "di", "del", "der", "den", "le", "la", "al",
+                       "el", "bin", "ibn", "ten", "ter", "du", "dos", "das"})
+#: Links to a profile elsewhere, printed beside the byline ("Facebook", "Twitter").
+_SOCIAL = re.compile(r"\b(?:facebook|twitter|instagram|linkedin|xing|youtube|tiktok|mastodon)\b",
+                     re.IGNORECASE)
+#: Words that make a byline an organisation ("Badische Zeitung", "Deutscher Caritasverband").
 _ORGANISATION = re.compile(
     r"(?:\b(?:gmbh|ag|inc|ltd|llc|e\.\s?v|s\.a|media|médias?|news|zeitung|nachrichten|online|verlag|"
     r"press|presse|team|redaktion|editorial|agency|agentur|agenturen|tv|radio|magazin|magazine|"
     r"times|post|journal|tribune|herald|daily|group|gruppe|stiftung|foundation|institut|"
-    r"university|universität|ministry|ministerium|verband|associated)\b|\.(?:de|com|at|ch|org|net|fr|"
-    r"uk|eu|it|es|info)\b|^[A-Z]{2,6}$)",
+    r"university|universität|ministry|ministerium|associated|wire|desk|newsroom|"
+    r"dpa|afp|apa|ap|reuters|kna|epd|sid|dts|ddp|efe|ansa|upi|xinhua|welle|rundfunk|fernsehen|broadcasting)\b|"
+    r"\w(?:verband|verein|anstalt|gesellschaft|stiftung|zeitung|redaktion)\b|"
+    r"\.(?:de|com|at|ch|org|net|fr|uk|eu|it|es|info)\b)",
     re.IGNORECASE)
+#: An acronym alone ("AFP", "NDR", "BBAW") is an organisation; case matters here ("Nils" is not).
+_ACRONYM = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ0-9-]{1,6}$")
 
 
 def clean(byline: str | None) -> tuple[str, ...]:
     """One byline as it is written on a page or in a feed, as names."""
     if not byline or not byline.strip():
         return ()
-    text = re.sub(r"https?://\S+|\S+@\S+\.\w+|\(.*?\)", " ", byline)
-    text = _DATE.sub(" ", text)
+    text = html.unescape(html.unescape(byline))  # CMSs escape twice: "Redacci&amp;oacute;n"
+    text = text.replace("\xad", "")  # soft hyphens: "Mat&shy;thi&shy;as"
+    text = re.sub(r"https?://\S+|\S+@\S+\.\w+|\(.*?\)|©|\([cC]\)", " ", text)
+    text = _EDITED_BY.sub("", _DATE.sub(" ", text))
+    # "Peter Maahn/SP-X": a person's name and the agency; "dpa/lno" and "AFP/The Local" are one credit.
+    text = re.sub(r"(\w+\s+\w+)/(?=\w)", r"\1;", text)
     # "Richard David Precht im Gespräch mit Karin Fischer": both are authors of the piece.
     text = re.sub(r"\s+(?:im gespräch mit|in conversation with|interviewed by|with)\s+", ";", text,
                   flags=re.IGNORECASE)
@@ -78,15 +128,21 @@ def clean(byline: str | None) -> tuple[str, ...]:
 def _name(part: str) -> str | None:
     part = _trim(part)
     for _ in range(3):
-        stripped = _LEAD_INS.sub("", part)
+        stripped = _LEADING_ROLE.sub("", _LEAD_INS.sub("", part))
         stripped = _ROLES.sub("", stripped)
         stripped = _trim(_TRAILERS.sub("", stripped))
+        words = stripped.split()
+        if len(words) >= 3 and words[-1].lower() in MONTHS:
+            stripped = " ".join(words[:-1])
         if stripped == part:
             break
         part = stripped
-    if not part or part.lower() in NOT_NAMES or not re.search(r"\w", part):
+    if not part or part.lower() in NOT_NAMES or not re.search(r"\w", part) or _SOCIAL.search(part):
         return None
-    if len(part) > 60 or len(part.split()) > 6 or part.isdigit():
+    words = part.split()
+    if (len(part) > 60 or len(words) > 6 or sum(ch.isdigit() for ch in part) > 4
+            or part.startswith("@") or _READING_TIME.search(part) or len(part.rstrip(".")) < 2
+            or (len(words) > 1 and words[0].islower() and words[0] not in PARTICLES)):
         return None
     return part
 
@@ -100,13 +156,49 @@ def _trim(part: str) -> str:
     return part.lstrip(".")
 
 
-def _people_first(names: tuple[str, ...]) -> tuple[str, ...]:
-    people = tuple(n for n in names if not is_organisation(n))
+def _people_first(names: tuple[str, ...], site: Site | None = None) -> tuple[str, ...]:
+    people = tuple(n for n in names if not is_organisation(n, site))
     return people or names
 
 
-def is_organisation(name: str) -> bool:
-    return bool(_ORGANISATION.search(name))
+def is_organisation(name: str, site: Site | None = None) -> bool:
+    """A name is an organisation's when it carries an organisation's word or is an acronym, or when
+    it is the site's own name (its domain, its site name or publisher)."""
+    return bool(_ORGANISATION.search(name) or _ACRONYM.match(name) or (site and site.names(name)))
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Site:
+    """What a page says about whose site it is: its domain's labels, its site name, its publisher.
+    A byline that is one of these is the organisation, not a person ("Makronom" on makronom.de,
+    "Badische Zeitung" on badische-zeitung.de)."""
+    keys: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, url: str | None, *names: str | None) -> Site:
+        keys: set[str] = set()
+        host = urlsplit(url or "").hostname or ""
+        labels = [label for label in host.split(".")[:-1] if label not in ("www", "co", "com", "org")]
+        keys.update(_letters(label) for label in labels)
+        keys.update(_letters(name) for name in names if name)
+        return cls(frozenset(k for k in keys if len(k) >= 4))
+
+    def names(self, name: str) -> bool:
+        """The name is the site's (contains its domain's main label, or is its name)."""
+        folded = _letters(name)
+        return any(key in folded or (len(folded) >= 6 and folded in key) for key in self.keys)
+
+    def without(self, name: str) -> str:
+        """A name without the site's name after it ("Adam Aaronson PhillyVoice Staff" is Adam
+        Aaronson's)."""
+        words = name.split()
+        if len(words) >= 3 and _letters(words[-1]) in self.keys and all(w[0].isupper() for w in words):
+            return " ".join(words[:-1])
+        return name
 
 
 def from_jsonld(article: dict[str, Any] | None) -> tuple[str, ...]:
@@ -128,38 +220,128 @@ def from_jsonld(article: dict[str, Any] | None) -> tuple[str, ...]:
     return _people_first(tuple(dict.fromkeys(people or organisations)))
 
 
-def choose(*sources: Iterable[str]) -> tuple[str, ...]:
-    """The first source that names anyone."""
-    for names in sources:
-        names = tuple(names)
-        if names:
-            return names
-    return ()
+def publisher(article: dict[str, Any] | None) -> str | None:
+    """The name of a JSON-LD article object's publisher."""
+    found = (article or {}).get("publisher")
+    found = found[0] if isinstance(found, list) and found else found
+    name = found.get("name") if isinstance(found, dict) else found
+    return name if isinstance(name, str) else None
 
 
-#: meta tags that carry a byline (name or property, lower-cased).
-AUTHOR_META = frozenset({"author", "article:author", "dc.creator", "dcterms.creator", "parsely-author",
-                         "sailthru.author", "byl", "citation_author", "og:article:author"})
+#: A user name rather than a name as printed: "robert.stitz", "gabor_munier", "arianschlichenmayer".
+_HANDLE = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)+|[a-z]{12,})$")
+
+
+def choose(*sources: Iterable[str], site: Site | None = None, printed: Iterable[str] = ()) -> tuple[str, ...]:
+    """The names of the first source that names a person, best source first; a source that names
+    only organisations (or the site itself) gives way to a later one that names a person, and is
+    taken when none does. A later source that names the one person of the chosen source and more
+    (the article object often lists only the first author) is taken instead; a user name is
+    replaced by the same letters as another source writes them ("arianschlichenmayer" is "Arian
+    Schlichenmayer"), a first name alone by the full name another source gives ("Todd" is "Todd
+    Bates"). `printed`, the byline read off the page, comes last and never widens a choice (a
+    printed line also names roles and employers: "Alex Durán, AMP Project Marketing, Google")."""
+    site = site or Site()
+    found = [tuple(dict.fromkeys(site.without(n) for n in names)) for names in (*sources, printed)]
+    people = [tuple(n for n in names if not is_organisation(n, site)) for names in found]
+    best = next((i for i, names in enumerate(people) if names), None)
+    if best is None:
+        return next((names for names in found if names), ())
+    chosen = people[best]
+    have = {_letters(n) for n in chosen}
+    for names in people[best + 1:len(sources)]:
+        if (len(chosen) == 1 and len(names) > 1 and have <= {_letters(n) for n in names}
+                and not any(ch.isdigit() for n in names for ch in n)):
+            chosen, have = names, {_letters(n) for n in names}
+    printed = {_letters(n): n for names in people for n in names if not _HANDLE.match(n)}
+    chosen = tuple(printed.get(_letters(n), n) if _HANDLE.match(n) else n for n in chosen)
+    return tuple(dict.fromkeys(_full_name(n, people) for n in chosen))
+
+
+_FULL_NAME = re.compile(r"^(?:[^\W\d_][\w.'-]*\s){1,3}[^\W\d_][\w.'-]*$")
+
+
+def _full_name(name: str, sources: list[tuple[str, ...]]) -> str:
+    """A first name alone ("Todd") as another source writes it in full ("Todd Bates"), when one
+    name there starts with it."""
+    if " " in name:
+        return name
+    fuller = {n for names in sources for n in names
+              if _FULL_NAME.match(n) and n.split()[0].lower() == name.lower()}
+    return fuller.pop() if len(fuller) == 1 else name
+
+
+def as_printed(names: Iterable[str], tree: Any) -> tuple[str, ...]:
+    """Names as the page prints them: trafilatura drops the full stops and underscores of a byline
+    ("T V Raman" is printed "T. V. Raman", "Herr Rein" "Herr_Rein"): the first form the page
+    prints."""
+    names = tuple(names)
+    if tree is None or not names:
+        return names
+    text = etree.tostring(tree, method="text", encoding="unicode")
+    for element in tree.iter("script", "style"):  # what the page prints, not its code
+        if element.text:
+            text = text.replace(element.text, " ", 1)
+    out = []
+    for name in names:
+        words = name.split()
+        # The page's text runs elements together ("T. V. RamanHerr_Rein"): a name starts and ends
+        # where its letters do (a form with other letters is not taken); a last initial takes its
+        # full stop.
+        pattern = r"[\s._]{1,3}".join(map(re.escape, words))
+        pattern += r"(?:\.|(?![^\W\d_]))" if len(words[-1]) == 1 else ""
+        match = re.search(pattern, text)
+        printed = _trim(" ".join(match[0].split())) if match else name
+        out.append(printed if _letters(printed) == _letters(name) else name)
+    return tuple(out)
+
+
+#: meta tags that carry a byline (name or property, lower-cased), in the order they are believed:
+#: Dublin Core's creator first (sites that fill it fill it by hand), the generic "author" last.
+AUTHOR_META = ("dc:creator", "dc.creator", "dcterms.creator", "dcterms:creator", "article:author",
+               "og:article:author", "parsely-author", "sailthru.author", "byl", "citation_author", "author")
 
 
 def from_meta(tree: Any) -> tuple[str, ...]:
-    """The names in the page's author meta tags (profile URLs are passed over)."""
+    """The names in the page's author meta tags (profile URLs are passed over): those of the first
+    tag, in AUTHOR_META's order, that names a person, else every organisation named. A tag may
+    have several names in its property ("dc:creator twitter:site_name")."""
     if tree is None:
         return ()
-    names: list[str] = []
+    by_key: dict[str, list[str]] = {}
     for meta in tree.xpath("//meta[@content]"):
-        key = (meta.get("name") or meta.get("property") or "").strip().lower()
+        keys = (meta.get("name") or meta.get("property") or "").lower().split()
         content = meta.get("content") or ""
-        if key in AUTHOR_META and not content.strip().startswith(("http://", "https://", "/")):
-            names.extend(clean(content))
-    return _people_first(tuple(dict.fromkeys(names)))
+        if content.strip().startswith(("http://", "https://", "/")):
+            continue
+        for key in keys:
+            if key in AUTHOR_META:
+                by_key.setdefault(key, []).extend(clean(content))
+    for key in AUTHOR_META:
+        people = [n for n in by_key.get(key, ()) if not is_organisation(n)]
+        if people:
+            return tuple(dict.fromkeys(people))
+    return tuple(dict.fromkeys(n for key in AUTHOR_META for n in by_key.get(key, ())))
 
 
-_BYLINE_LINE = re.compile(r"^(?:by|von|par|por|di|door|av|af|text|texte|autor|author|written by)\s*:?\s+\S",
-                          re.IGNORECASE)
-_TEXT_AFTER_HEADLINE = "following::text()[not(ancestor::script or ancestor::style or ancestor::h1)]"
+#: How a printed byline starts ("By", "Von:", "Ein Artikel von", "Text:"); a line of its own that is
+#: only this takes the text after it ("Von" <em>Klaus Stanjek</em>).
+_BYLINE_LINE = re.compile(
+    r"^(?:by|von|par|por|di|door|av|af|text|texte|autor|author|written by|posted by|publié par|"
+    r"(?:ein )?(?:artikel|beitrag|text|interview) von|redaktion|reporter|auteur)\s*(?::\s*|\s+|$)",
+    re.IGNORECASE)
+_TEXT_AFTER_HEADLINE = "following::text()[position() <= 120]"
 _AUTHOR_ELEMENTS = ('//body//*[@rel="author" or @itemprop="author" or contains(@class, "author")'
-                    ' or contains(@class, "byline")]')
+                    ' or contains(@class, "byline") or contains(@class, "auteur")'
+                    ' or contains(@class, "autor") or contains(@class, "contributor")]')
+#: What else a byline line credits ("Text von X Illustration von Y"): cut off before it is read.
+_OTHER_CREDITS = re.compile(r"\s+(?:illustrations?|fotos?|photos?|bilder?|grafik|quelle|source)\b.*$",
+                            re.IGNORECASE)
+#: Anywhere on the page, a short line that reads "Von Anna Meier", "By Jane Doe", "Autorin: Uta
+#: Staschewski" (a lead-in and two capitalised words) signs it, when nothing else does.
+_SIGNED = re.compile(r"^(?:von|by|written by|autor(?:in)?|author)\s*:?\s+(?-i:[A-ZÄÖÜ])[\w.'-]+\s+"
+                     r"(?-i:[A-ZÄÖÜ])", re.IGNORECASE)
+BODY_TEXTS = 3000
 #: A byline is a short line; text nodes after the headline read for one.
 BYLINE_CHARS = 80
 NEAR_HEADLINE_NODES = 40
@@ -167,21 +349,38 @@ NEAR_HEADLINE_NODES = 40
 
 def from_page(tree: Any) -> tuple[str, ...]:
     """Names the page prints: a short line after the headline that starts with "By", "Von",
-    "Par"..., else the first short element marked as an author or byline (class, rel, itemprop)."""
+    "Par"... (a line that is only that with the line after it), else the first short element
+    marked as an author or byline (class, rel, itemprop)."""
     if tree is None:
         return ()
     headlines = tree.xpath("//body//h1")
     if headlines:
-        for text in headlines[0].xpath(_TEXT_AFTER_HEADLINE)[:NEAR_HEADLINE_NODES]:
-            line = " ".join(text.split())
-            if line and len(line) <= BYLINE_CHARS and _BYLINE_LINE.match(line):
-                names = clean(line)
+        lines: list[str] = []
+        for text in headlines[0].xpath(_TEXT_AFTER_HEADLINE):
+            if not text.is_tail and text.getparent().tag in ("script", "style"):
+                continue
+            if line := " ".join(text.split()):
+                lines.append(line)
+                if len(lines) == NEAR_HEADLINE_NODES:
+                    break
+        for i, line in enumerate(lines):
+            if len(line) <= BYLINE_CHARS and _BYLINE_LINE.match(line):
+                if not _BYLINE_LINE.sub("", line).strip() and i + 1 < len(lines):
+                    line = f"{line} {lines[i + 1]}"
+                names = clean(_OTHER_CREDITS.sub("", line))
                 if names:
                     return names
     for element in tree.xpath(_AUTHOR_ELEMENTS)[:5]:
         line = " ".join(element.text_content().split())
         if 2 < len(line) <= BYLINE_CHARS:
-            names = clean(line)
+            names = clean(_OTHER_CREDITS.sub("", line))
             if names:
                 return names
+    body = tree.find("body")
+    for text in islice(body.itertext() if body is not None else (), BODY_TEXTS):
+        if len(text) > 2 * BYLINE_CHARS or not _SIGNED.match(text.lstrip()):
+            continue  # (a script's text is long, or code: it does not read "Von Anna Meier")
+        line = " ".join(text.split())
+        if len(line) <= BYLINE_CHARS and (names := clean(_OTHER_CREDITS.sub("", line))):
+            return names
     return ()

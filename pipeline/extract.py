@@ -100,8 +100,7 @@ def page_fields(html: bytes | str, url: str | None = None, feed_date: datetime |
     text = main_text(tree if tree is not None else html, url, meta)
     dates = pagedates.candidates(tree, url, meta.get("date"), feed_date, article)
     chosen = pagedates.choose(dates, fetched_at)
-    authors = bylines.choose(bylines.from_jsonld(article), bylines.from_meta(tree),
-                             bylines.clean(meta.get("author")), bylines.from_page(tree))
+    authors = page_authors(tree, url, meta, article)
     return Fields(
         text=text, title=meta.get("title"), published=chosen.value if chosen else None,
         date_source=chosen.source if chosen else None,
@@ -109,6 +108,19 @@ def page_fields(html: bytes | str, url: str | None = None, feed_date: datetime |
         description=meta.get("description"), url=meta.get("url"),
         published_zone=chosen.zone if chosen else None,
     )
+
+
+def page_authors(tree: HtmlElement | None, url: str | None, meta: dict[str, Any],
+                 article: dict[str, Any] | None) -> tuple[str, ...]:
+    """The byline as names, best source first: the article object, the meta tags, trafilatura's
+    byline (as the page prints it), the byline printed after the headline; see `bylines.choose`."""
+    site = bylines.Site.of(url, meta.get("sitename"), bylines.publisher(article))
+    trafilaturas = bylines.clean(meta.get("author"))
+    names = bylines.choose(bylines.from_jsonld(article), bylines.from_meta(tree), trafilaturas,
+                           printed=bylines.from_page(tree), site=site)
+    if any(name in trafilaturas for name in names):  # the page read again only when it matters
+        names = tuple(dict.fromkeys(bylines.as_printed(names, tree)))
+    return names
 
 
 def main_text(html: str | HtmlElement, url: str | None, meta: dict[str, Any]) -> str:

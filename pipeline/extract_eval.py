@@ -116,11 +116,11 @@ def _text_of(html: str) -> str:
 
 def _first_line(byline: str | None) -> str | None:
     """Readability's byline is the page's raw text ("By X\\n March 11, 2015"): its first line,
-    without a leading "By"."""
+    without a leading "By" ("Written by", "Par", "Von")."""
     if not byline:
         return None
     first = byline.strip().splitlines()[0]
-    return re.sub(r"^(by|par|von)\s+", "", first.strip(), flags=re.IGNORECASE) or None
+    return re.sub(r"^(?:written by|by|par|von)\s+", "", first.strip(), flags=re.IGNORECASE) or None
 
 
 def _day(value: str | None) -> date | None:
@@ -138,14 +138,18 @@ def _day(value: str | None) -> date | None:
 
 def gold_authors(value: str | list[str] | None) -> tuple[str, ...] | None:
     """A gold author field (a string or a list) as a set of names: split on ';', ',', '&', 'and',
-    'und', 'et'."""
+    'und' (in any case: "GLEN OWEN AND BRENDAN CARLIN"), 'et' (not "ET Online"); a degree after a comma is the
+    name's, not a name ("Brenda Goodman, MA")."""
     if isinstance(value, list):
         value = "; ".join(value)
     if not value or not value.strip():
         return None
-    parts = re.split(r"\s*(?:;|,|&|\band\b|\bund\b|\bet\b)\s*", value.strip())
-    names = tuple(sorted({_fold(p) for p in parts if p.strip()}))
+    parts = re.split(r"\s*(?:;|,|&|(?i:\band\b|\bund\b)|\bet\b)\s*", value.strip())
+    names = tuple(sorted({_fold(p) for p in parts if p.strip() and not _DEGREE.match(p.strip())}))
     return names or None
+
+
+_DEGREE = re.compile(r"^(?:ph\.?\s?d|m\.?d|ma|msc|bsc|mph|mba)\.?$", re.IGNORECASE)
 
 
 def _fold(text: str) -> str:

@@ -133,6 +133,148 @@ def test_a_printed_byline_is_read_when_no_metadata_names_anyone():
     assert bylines.from_page(tree) == ("Oksana K.",)
 
 
+@pytest.mark.parametrize("byline, names", [
+    ("Ben Silverman, Games Editor", ("Ben Silverman",)),
+    ("Ben Silverman Games Editor", ("Ben Silverman",)),
+    ("Harald Bauer Autor", ("Harald Bauer",)),
+    ("Korrespondentin Anna Meier", ("Anna Meier",)),
+    ("Brenda Goodman, MA", ("Brenda Goodman",)),
+    ("Staff Writer", ()),
+    ("Contributors to Wikimedia projects", ("Contributors to Wikimedia projects",)),
+])
+def test_roles_and_degrees_around_a_name_are_not_the_name(byline, names):
+    assert bylines.clean(byline) == names
+
+
+@pytest.mark.parametrize("byline, names", [
+    ("Joshua Sokol May", ("Joshua Sokol",)),  # trafilatura keeps the month of "May 2, 2016"
+    ("Theresa May", ("Theresa May",)),
+    ("Nathan Willis March", ("Nathan Willis",)),
+    ("Aleš Vávra před", ("Aleš Vávra",)),
+    ("Johanna Kropfitsch Alle Artikel", ("Johanna Kropfitsch",)),
+    ("Matthew Davis, 4 min", ("Matthew Davis",)),
+    ("Jacobo Betancur Peláez, Publicado hace 3 horas", ("Jacobo Betancur Peláez",)),
+    ("Isabel Caro, Rocío Latorre y José Miguel Wilson Tiempo de lectura",
+     ("Isabel Caro", "Rocío Latorre", "José Miguel Wilson")),
+    ("Rob Ewaschuk Edited by Betsy Beyer", ("Rob Ewaschuk",)),
+    ("© Kathrin Führes", ("Kathrin Führes",)),
+    ("Posted on March 3, 2024 by Adi Tzlil", ("Adi Tzlil",)),
+])
+def test_dates_times_and_what_is_printed_beside_a_name_are_taken_off(byline, names):
+    assert bylines.clean(byline) == names
+
+
+@pytest.mark.parametrize("byline", ["Veröffentlicht", "Von", "Username", "Datum", "Artikel von:", "@NatGeoUK",
+                                    "it was already too late", "Facebook", "+49 030 5683 8000 60", "V."])
+def test_labels_handles_sentences_and_numbers_are_not_names(byline):
+    assert bylines.clean(byline) == ()
+
+
+@pytest.mark.parametrize("byline, names", [
+    ("Artikel von: hausinfo", ("hausinfo",)),
+    ("Eingestellt von Weinlachgummi", ("Weinlachgummi",)),
+    ("Publié par Unknown", ()),
+    ("von Roland Brockmann", ("Roland Brockmann",)),
+    ("Hanns-Seidel-Stiftung e. V.", ("Hanns-Seidel-Stiftung e. V.",)),
+    ("Peter Maahn/SP-X", ("Peter Maahn",)),  # the agency goes with a person
+    ("dpa/lno", ("dpa/lno",)),  # two agencies' one credit
+    ("Redacci&amp;oacute;n Diario Pagina Siete", ("Redacción Diario Pagina Siete",)),
+    ("Redaktion", ("Redaktion",)),  # an organisation that is the only byline stays
+    ("Michael Rädel; Redaktion", ("Michael Rädel",)),
+])
+def test_lead_ins_agencies_and_organisations(byline, names):
+    assert bylines.clean(byline) == names
+
+
+def test_an_organisation_is_known_by_its_words_by_being_an_acronym_or_by_being_the_site():
+    site = bylines.Site.of("https://www.badische-zeitung.de/wohnungssuche", "BZ", "Badischer Verlag")
+    assert bylines.is_organisation("Deutscher Caritasverband")
+    assert bylines.is_organisation("AFP") and not bylines.is_organisation("Nils")
+    assert bylines.is_organisation("Badische Zeitung", site)
+    assert not bylines.is_organisation("Lisa Petrich", site)
+    assert bylines.is_organisation("Makronom", bylines.Site.of("https://makronom.de/x"))
+    philly = bylines.Site.of("https://www.phillyvoice.com/sixers")
+    assert philly.without("Adam Aaronson PhillyVoice") == "Adam Aaronson"
+
+
+def test_a_person_named_by_any_source_beats_an_organisation_named_by_a_better_one():
+    site = bylines.Site.of("https://www.lopinion.fr/economie/glyphosate")
+    assert bylines.choose(("L'Opinion",), (), (), printed=("Emmanuelle Ducros",), site=site) == (
+        "Emmanuelle Ducros",)
+    assert bylines.choose(("Reuters",), (), ("Reuters",)) == ("Reuters",)  # no person: the agency
+    assert bylines.choose((), ("Digitalcourage",), ("Leena Simon",),
+                          site=bylines.Site.of("https://digitalcourage.de/blog")) == ("Leena Simon",)
+
+
+def test_a_source_naming_co_authors_widens_the_one_author_of_the_article_object_but_the_printed_line_not():
+    assert bylines.choose(("Sadhbh O'Sullivan",), ("Sadhbh O'Sullivan", "Elisabeth Kochan")) == (
+        "Sadhbh O'Sullivan", "Elisabeth Kochan")
+    assert bylines.choose(("Alex Durán",), (), printed=("Alex Durán", "AMP Project Marketing", "Google")) == (
+        "Alex Durán",)
+
+
+def test_a_user_name_is_replaced_by_the_same_letters_as_another_source_prints_them():
+    assert bylines.choose(("arianschlichenmayer",), (), (), printed=("Arian Schlichenmayer",)) == (
+        "Arian Schlichenmayer",)
+    assert bylines.choose(("edilson.la.rosa",), ("Edilson La Rosa",)) == ("Edilson La Rosa",)
+    assert bylines.choose(("uriebe",)) == ("uriebe",)  # nothing better: the user name stands
+
+
+def test_a_first_name_alone_is_completed_from_another_source_and_an_agency_beside_a_person_goes():
+    assert bylines.choose(("Todd",), (), (), printed=("Todd Bates",)) == ("Todd Bates",)
+    assert bylines.choose(("Aureliana",), printed=("Aureliana · in Gefühle",)) == ("Aureliana",)
+    assert bylines.clean("David Hutzler, dpa") == ("David Hutzler",)
+    assert bylines.clean("Deutsche Welle; Kossivi Tiassou") == ("Kossivi Tiassou",)
+
+
+def test_soft_hyphens_and_gendered_lead_ins_are_not_part_of_a_name():
+    assert bylines.clean("Mat\xadthi\xadas Lauerer") == ("Matthias Lauerer",)
+    assert bylines.clean("AUTOR/IN Julius Richter") == ("Julius Richter",)
+
+
+def test_trafilaturas_byline_is_written_as_the_page_prints_it():
+    tree = load_html(page_html(after="<p class='meta'>Posted by T. V. Raman</p><p>Herr_Rein schreibt</p>"))
+    assert bylines.as_printed(("T V Raman", "Herr Rein", "Jane Doe"), tree) == (
+        "T. V. Raman", "Herr_Rein", "Jane Doe")
+
+
+def test_meta_tags_are_read_in_order_of_trust_and_a_property_may_name_several_keys():
+    tree = load_html(page_html(head='<meta name="author" content="Meta name author">'
+                                    '<meta property="dc:creator" content="Dublin Core author">'))
+    assert bylines.from_meta(tree) == ("Dublin Core author",)
+    tree = load_html(page_html(head='<meta property="dc:creator twitter:site_name" content="Creator Name">'
+                                    '<meta name="author" content="FAIL">'))
+    assert bylines.from_meta(tree) == ("Creator Name",)
+
+
+@pytest.mark.parametrize("after, names", [
+    ("<p>von <em>Klaus Stanjek</em></p>", ("Klaus Stanjek",)),
+    ("<p><span>Autor:</span> Fritz Imhof</p>", ("Fritz Imhof",)),
+    ("<p><strong>Ein Artikel von Pamela Sladky | 27.01.2022 - 12:45</strong></p>", ("Pamela Sladky",)),
+    ("<p><em>Text von Christian Seiler Illustration von Markus Roost</em></p>", ("Christian Seiler",)),
+    ("<div class='dates_auteurs'><span class='auteurs'>par Didier Roy, 21 juin 2018</span></div>",
+     ("Didier Roy",)),
+])
+def test_bylines_printed_the_ways_newsrooms_print_them_are_read(after, names):
+    assert bylines.from_page(load_html(page_html(after=after))) == names
+
+
+def test_a_signed_line_anywhere_is_read_when_nothing_else_names_anyone():
+    page = ("<html><body><div class='teaser'><h5><em>Von Leonora Holling</em></h5></div>"
+            f"<p>{STORY}</p><p>By the way, the talks went on.</p></body></html>")
+    assert bylines.from_page(load_html(page)) == ("Leonora Holling",)
+    unsigned = f"<html><body><p>{STORY}</p><p>By the way, the talks went on.</p></body></html>"
+    assert bylines.from_page(load_html(unsigned)) == ()
+
+
+def test_the_gold_parser_reads_the_gold_as_written():
+    assert extract_eval.gold_authors("GLEN OWEN AND BRENDAN CARLIN") == ("brendan carlin", "glen owen")
+    assert extract_eval.gold_authors("Brenda Goodman, MA") == ("brenda goodman",)
+    assert extract_eval.gold_authors("ET Online") == ("et online",)
+    assert extract_eval.gold_authors(["Anna Meier", "Jonas Roth und Eva Berg"]) == (
+        "anna meier", "eva berg", "jonas roth")
+
+
 # -- body -------------------------------------------------------------------------------------------
 
 def test_pointers_to_other_stories_and_calls_to_subscribe_are_not_the_story():
