@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from pipeline import headline
+
 _LEAD_INS = re.compile(
     r"^(?:(?:view|see) all (?:posts|articles|stories) by|zeige alle beiträge von|alle beiträge von|"
     r"weitere artikel von|more (?:articles|stories) (?:by|from)|articles? by|posts? by|"
@@ -330,7 +332,6 @@ _BYLINE_LINE = re.compile(
     r"^(?:by|von|par|por|di|door|av|af|text|texte|autor|author|written by|posted by|publié par|"
     r"(?:ein )?(?:artikel|beitrag|text|interview) von|redaktion|reporter|auteur)\s*(?::\s*|\s+|$)",
     re.IGNORECASE)
-_TEXT_AFTER_HEADLINE = "following::text()[position() <= 120]"
 _AUTHOR_ELEMENTS = ('//body//*[@rel="author" or @itemprop="author" or contains(@class, "author")'
                     ' or contains(@class, "byline") or contains(@class, "auteur")'
                     ' or contains(@class, "autor") or contains(@class, "contributor")]')
@@ -353,23 +354,14 @@ def from_page(tree: Any) -> tuple[str, ...]:
     marked as an author or byline (class, rel, itemprop)."""
     if tree is None:
         return ()
-    headlines = tree.xpath("//body//h1")
-    if headlines:
-        lines: list[str] = []
-        for text in headlines[0].xpath(_TEXT_AFTER_HEADLINE):
-            if not text.is_tail and text.getparent().tag in ("script", "style"):
-                continue
-            if line := " ".join(text.split()):
-                lines.append(line)
-                if len(lines) == NEAR_HEADLINE_NODES:
-                    break
-        for i, line in enumerate(lines):
-            if len(line) <= BYLINE_CHARS and _BYLINE_LINE.match(line):
-                if not _BYLINE_LINE.sub("", line).strip() and i + 1 < len(lines):
-                    line = f"{line} {lines[i + 1]}"
-                names = clean(_OTHER_CREDITS.sub("", line))
-                if names:
-                    return names
+    lines = list(islice(headline.after(tree), NEAR_HEADLINE_NODES))
+    for i, line in enumerate(lines):
+        if len(line) <= BYLINE_CHARS and _BYLINE_LINE.match(line):
+            if not _BYLINE_LINE.sub("", line).strip() and i + 1 < len(lines):
+                line = f"{line} {lines[i + 1]}"
+            names = clean(_OTHER_CREDITS.sub("", line))
+            if names:
+                return names
     for element in tree.xpath(_AUTHOR_ELEMENTS)[:5]:
         line = " ".join(element.text_content().split())
         if 2 < len(line) <= BYLINE_CHARS:

@@ -30,6 +30,8 @@ from typing import Any
 
 from dateutil import parser as dateparser
 
+from pipeline import headline
+
 #: A date before this is not a news article's: a template's or a parser's mistake.
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 DECLARED = ("jsonld", "meta", "time")
@@ -150,26 +152,17 @@ def visible_date(tree: Any) -> datetime | None:
     """The date printed with the headline: the first written date in a short line (a dateline,
     not a sentence of the story) among the text that follows the page's first <h1>, else among
     the text just before it."""
-    if tree is None:
-        return None
-    headlines = tree.xpath("//body//h1")
-    if not headlines:
-        return None
-    after = headlines[0].xpath(f"following::text()[{_SHOWN}]")
-    before = headlines[0].xpath(f"preceding::text()[{_SHOWN}]")
-    return _dateline(after, AFTER_HEADLINE) or _dateline(reversed(before), BEFORE_HEADLINE)
+    return (_dateline(headline.after(tree), AFTER_HEADLINE)
+            or _dateline(headline.before(tree), BEFORE_HEADLINE))
 
 
-_SHOWN = "not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::h1)"
 #: A text longer than this is a sentence, not a dateline.
 DATELINE_CHARS = 80
 
 
-def _dateline(texts: Iterable[str], budget: int) -> datetime | None:
-    for text in texts:
-        line = " ".join(text.split())
-        if not line:
-            continue
+def _dateline(lines: Iterable[str], budget: int) -> datetime | None:
+    """The first written date in a short line, within `budget` characters of lines."""
+    for line in lines:
         if len(line) <= DATELINE_CHARS:
             found = written_date(line)
             if found:

@@ -11,7 +11,7 @@ import pytest
 from trafilatura.utils import load_html
 from typer.testing import CliRunner
 
-from pipeline import boilerplate, bylines, charset, extract, extract_eval, jsonld, pagedates
+from pipeline import boilerplate, bylines, charset, extract, extract_eval, headline, jsonld, pagedates
 from pipeline.cli import app
 from pipeline.models import Page, PageTask
 from pipeline.urls import article_id
@@ -385,3 +385,13 @@ def test_the_feed_date_stands_when_the_page_gives_none():
 def test_a_date_without_a_time_claims_no_zone():
     f = fields(page_html(after="<p>18. Februar 2009</p>"))
     assert (f.date_source, f.published_zone) == ("visible", None)
+
+
+def test_the_text_around_the_headline_is_what_a_reader_sees_nearest_first():
+    page = load_html("<html><body><nav>Home</nav><p>Kyiv bureau</p><script>var by = 'x';</script>"
+                     "<h1>Talks resume</h1><p>By <b>Jane  Doe</b></p><style>p{}</style>"
+                     "<noscript>Enable JS</noscript><p>3 March 2026</p></body></html>")
+    assert list(headline.after(page)) == ["By", "Jane Doe", "3 March 2026"]
+    assert list(headline.before(page)) == ["Kyiv bureau", "Home"]
+    assert list(headline.after(load_html("<html><body><p>No headline</p></body></html>"))) == []
+    assert list(headline.before(None)) == []
