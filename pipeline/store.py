@@ -211,7 +211,7 @@ def _table(name: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
 
 
 #: The statements an observation of an article goes through (`earlier_observations`).
-OBSERVATION_LOADS = ("supersede_versions", "article_versions", "articles")
+OBSERVATION_LOADS = ("supersede_versions", "article_versions", "article_terms", "articles")
 
 
 def _load(con: duckdb.DuckDBPyConnection, settings: Settings,
@@ -388,7 +388,7 @@ def _tasks(rows: Iterable[tuple[Any, ...]]) -> list[PageTask]:
 
 
 BATCH_TABLES = ("articles", "classifications", "article_topics", "errors", "resolved", "signatures")
-BATCH_LOADS = ("supersede_versions", "article_versions", "articles", "url_aliases",
+BATCH_LOADS = ("supersede_versions", "article_versions", "article_terms", "articles", "url_aliases",
                "article_signatures", "classifications", "article_topics", "errors", "resolve_errors")
 
 
