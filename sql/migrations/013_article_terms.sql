@@ -59,11 +59,12 @@ CREATE TABLE IF NOT EXISTS article_terms (
 -- The rule, applied to the texts of the table or view `texts` (article_id, text): a term is a
 -- run of capitalised words (Kaja Kallas, Black Sea Fleet, NATO) with a possessive 's dropped.
 -- Its first word is an ordinary word, dropped when alone and stripped when it leads a longer run,
--- when it is in ordinary_words, or when the run opens a sentence (at the start of the text or of a
--- line, or after . ! ? : ; and any quotes or brackets) and the article never capitalises that
--- word in mid-sentence: "Officials said" is no name, but "Kharkiv" opening a sentence is one when
--- the article writes "in Kharkiv" elsewhere. Terms shorter than three characters are left out.
--- Everything is computed per text (lists, no join), so a load's cost follows its own texts.
+-- when it is in ordinary_words ("The Kremlin" -> "Kremlin"). A lone word that opens a sentence
+-- (at the start of the text or of a line, or after . ! ? : ; and any quotes or brackets) is a
+-- term only when the article also capitalises it in mid-sentence: "Officials said" is no name,
+-- but "Kharkiv" opening a sentence is one when the article writes "in Kharkiv" elsewhere. Terms
+-- shorter than three characters are left out. Everything is computed per text (lists, no join),
+-- so a load's cost follows its own texts.
 CREATE OR REPLACE MACRO text_terms(texts) AS TABLE
 WITH matched AS (
     SELECT
@@ -87,7 +88,7 @@ terms AS (
     SELECT article_id,
            list_filter(list_transform(runs, r ->
                CASE WHEN list_contains(o.words, lower(r.words[1]))
-                         OR (r.opens AND NOT list_contains(named, r.words[1]))
+                         OR (r.opens AND len(r.words) = 1 AND NOT list_contains(named, r.words[1]))
                     THEN array_to_string(r.words[2:], ' ')
                     ELSE array_to_string(r.words, ' ') END),
                t -> length(t) >= 3) AS terms
