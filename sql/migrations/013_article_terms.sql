@@ -66,31 +66,33 @@ CREATE TABLE IF NOT EXISTS article_terms (
 -- shorter than three characters are left out. Everything is computed per text (lists, no join),
 -- so a load's cost follows its own texts.
 CREATE OR REPLACE MACRO text_terms(texts) AS TABLE
-WITH matched AS (
-    SELECT
-        article_id,
-        list_transform(
-            regexp_extract_all(chr(10) || text,
-                '(?:[.!?:;\n][\s"“”„«»‘’''(\[–—-]*)?\p{Lu}[\p{L}\p{Nd}''’-]*(?: \p{Lu}[\p{L}\p{Nd}''’-]*)*'),
-            m -> {opens: m[1] IN ('.', '!', '?', ':', ';', chr(10)),
-                  words: string_split(regexp_replace(regexp_extract(m, '\p{Lu}.*'), '[''’]s\b', '', 'g'), ' ')}
-        ) AS runs
+WITH matched AS (  -- each run, with what opens its sentence when it opens one
+    SELECT article_id,
+           regexp_extract_all(chr(10) || text,
+               '(?:[.!?:;\n][\s"“”„«»‘’''(\[–—-]*)?\p{Lu}[\p{L}\p{Nd}''’-]*(?: \p{Lu}[\p{L}\p{Nd}''’-]*)*') AS found
     FROM query_table(texts)
     WHERE text IS NOT NULL
 ),
+runs AS (
+    SELECT article_id,
+           list_transform(found, m -> {
+               opens: m[1] IN ('.', '!', '?', ':', ';', chr(10)),
+               words: string_split(rtrim(replace(replace(
+                   CASE WHEN m[1] IN ('.', '!', '?', ':', ';', chr(10)) THEN regexp_extract(m, '\p{Lu}.*') ELSE m END
+                   || ' ', '''s ', ' '), '’s ', ' ')), ' ')}) AS runs
+    FROM matched
+),
 named AS (  -- the words the article capitalises in mid-sentence
     SELECT article_id, runs,
-           list_distinct(flatten(list_transform(runs, r -> CASE WHEN r.opens THEN r.words[2:] ELSE r.words END)))
-               AS named
-    FROM matched
+           flatten(list_transform(runs, r -> r.words[CASE WHEN r.opens THEN 2 ELSE 1 END:])) AS named
+    FROM runs
 ),
 terms AS (
     SELECT article_id,
-           list_filter(list_transform(runs, r ->
+           list_filter(list_transform(runs, r -> array_to_string(r.words[
                CASE WHEN list_contains(o.words, lower(r.words[1]))
                          OR (r.opens AND len(r.words) = 1 AND NOT list_contains(named, r.words[1]))
-                    THEN array_to_string(r.words[2:], ' ')
-                    ELSE array_to_string(r.words, ' ') END),
+                    THEN 2 ELSE 1 END:], ' ')),
                t -> length(t) >= 3) AS terms
     FROM named, (SELECT list(word) AS words FROM ordinary_words) AS o
 )
