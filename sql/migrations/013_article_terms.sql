@@ -48,15 +48,16 @@ FROM (VALUES
 ON CONFLICT DO NOTHING;
 
 -- The capitalised-name terms of each article's current text, with how often the text names
--- them. One row per (article, term); no key is declared (an index on it would cost every load
--- more than the table saves): a load deletes an article's rows before it writes new ones.
+-- them: one row per article, its terms in a list. One row an article, not one a term (about a
+-- hundred an article in news prose): a load replaces it through the key, and a publish that
+-- replaces articles' rows in the DuckLake scans as many ids here as in articles.
 CREATE TABLE IF NOT EXISTS article_terms (
-    article_id VARCHAR NOT NULL,
-    term       VARCHAR NOT NULL,
-    mentions   INTEGER NOT NULL   -- times the text names it
+    article_id VARCHAR PRIMARY KEY,
+    terms      STRUCT(term VARCHAR, mentions INTEGER)[] NOT NULL  -- empty: the text names none
 );
 
--- The rule, applied to the texts of the table or view `texts` (article_id, text): a term is a
+-- The rule, applied to the texts of the table or view `texts` (article_id, text), giving one
+-- row per text (article_id, terms) as article_terms holds them: a term is a
 -- run of capitalised words (Kaja Kallas, Black Sea Fleet, NATO) with a possessive 's dropped.
 -- Its first word is an ordinary word, dropped when alone and stripped when it leads a longer run,
 -- when it is in ordinary_words ("The Kremlin" -> "Kremlin"). A lone word that opens a sentence
@@ -68,10 +69,9 @@ CREATE TABLE IF NOT EXISTS article_terms (
 CREATE OR REPLACE MACRO text_terms(texts) AS TABLE
 WITH matched AS (  -- each run, with what opens its sentence when it opens one
     SELECT article_id,
-           regexp_extract_all(chr(10) || text,
+           regexp_extract_all(chr(10) || coalesce(text, ''),
                '(?:[.!?:;\n][\s"“”„«»‘’''(\[–—-]*)?\p{Lu}[\p{L}\p{Nd}''’-]*(?: \p{Lu}[\p{L}\p{Nd}''’-]*)*') AS found
     FROM query_table(texts)
-    WHERE text IS NOT NULL
 ),
 runs AS (
     SELECT article_id,
@@ -96,8 +96,11 @@ terms AS (
                t -> length(t) >= 3) AS terms
     FROM named, (SELECT list(word) AS words FROM ordinary_words) AS o
 )
-SELECT article_id, e.key AS term, CAST(e.value AS INTEGER) AS mentions
-FROM (SELECT article_id, unnest(map_entries(list_aggregate(terms, 'histogram'))) AS e FROM terms);
+SELECT article_id,
+       coalesce(list_transform(map_entries(list_aggregate(terms, 'histogram')),
+                               e -> {term: e.key, mentions: CAST(e.value AS INTEGER)}),
+                CAST([] AS STRUCT(term VARCHAR, mentions INTEGER)[])) AS terms
+FROM terms;
 
 -- The terms of the texts loaded before this migration.
 INSERT INTO article_terms SELECT * FROM text_terms(articles);
@@ -111,12 +114,16 @@ WITH on_topic AS (
     FROM report_articles
     WHERE on_topic
 ),
-weekly AS (
-    SELECT o.week, t.term, CAST(sum(t.mentions) AS BIGINT) AS mentions, count(*) AS articles,
-           count(DISTINCT o.source) AS sources
+mentioned AS (
+    SELECT o.week, o.source, unnest(t.terms, recursive := true)
     FROM article_terms t
     JOIN on_topic o USING (article_id)
-    GROUP BY o.week, t.term
+),
+weekly AS (
+    SELECT week, term, CAST(sum(mentions) AS BIGINT) AS mentions, count(*) AS articles,
+           count(DISTINCT source) AS sources
+    FROM mentioned
+    GROUP BY week, term
 ),
 weeks AS (  -- each on-topic week with the one before it that had on-topic articles
     SELECT week, lag(week) OVER (ORDER BY week) AS previous
