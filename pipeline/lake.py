@@ -180,12 +180,28 @@ def _create_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str]]) 
         waiting = failed
 
 
+def through(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
+    """The highest `publish_pending` number the DuckLake's snapshot holds (migration 014; -1 when
+    none): fresh keys numbered above it have never been published."""
+    try:
+        row = con.execute(store.sql(settings, "publish/lake_through")).fetchone()
+    except duckdb.CatalogException:
+        return -1
+    return int(row[0]) if row else -1
+
+
 def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Carry what `publishing` holds into the DuckLake, in one transaction (one new snapshot)."""
+    """Carry what `publishing` holds into the DuckLake, in one transaction (one new snapshot).
+    Rows are deleted only for articles the DuckLake may hold: a delete scans the ids of a whole
+    table, and a load of new articles has nothing to delete."""
     kinds = tables(con, settings)
+    row = con.execute(store.sql(settings, "publish/stale_articles")).fetchone()
+    stale = bool(row and row[0])
     con.execute("BEGIN")
     try:
         for name, kind in kinds.items():
+            if kind == "article" and stale:
+                con.execute(store.sql(settings, "publish/article_delete").format(table=name))
             statement = {"article": "article_rows", "poll": "poll_rows", "whole": "whole_table"}[kind]
             con.execute(store.sql(settings, f"publish/{statement}").format(table=name))
         con.execute("COMMIT")

@@ -7,6 +7,7 @@ publish, holding the writer's lock so no load runs meanwhile:
 1. takes the keys noted in `publish_pending` by the loads since the last publish;
 2. replaces their rows in the DuckLake in one transaction: one new snapshot, which readers see
    whole or not at all (the first publish, and the first after a migration, build it whole);
+   articles no publish has carried yet are only added (`fresh`, migration 014);
 3. replaces their documents in the search index and commits it;
 4. removes the keys it carried. A publish cut short is simply done again by the next one: every
    step replaces by key, so carrying a key twice changes nothing.
@@ -42,7 +43,9 @@ def publish(settings: Settings, *, whole: bool = False) -> Published:
         try:
             lake.attach(con, settings, read_only=False)
             whole = whole or lake.stale(con, settings)
-            con.execute(store.sql(settings, "publish/publishing"))
+            through = -1 if whole else lake.through(con, settings)
+            con.execute(store.sql(settings, "publish/publishing"), {"through": through})
+            con.execute(store.sql(settings, "publish/through"), {"through": through})
             ids = [r[0] for r in con.execute(
                 store.sql(settings, "publish/carried")).fetchall()]
             if whole:

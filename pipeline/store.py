@@ -211,14 +211,15 @@ def _table(name: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
 
 
 #: The statements an observation of an article goes through (`earlier_observations`).
-OBSERVATION_LOADS = ("supersede_versions", "article_versions", "articles")
+OBSERVATION_LOADS = ("supersede_versions", "article_versions", "article_terms", "articles")
 
 
 def _load(con: duckdb.DuckDBPyConnection, settings: Settings,
           staged: dict[str, pa.Table], statements: Sequence[str], *,
-          earlier: Sequence[pa.Table] = ()) -> None:
+          earlier: Sequence[pa.Table] = (), fresh: pa.Array | None = None) -> None:
     """Register the staged Arrow tables and run the load statements in one transaction; the
-    `earlier` observations of the batch's articles go first, oldest first, as articles only."""
+    `earlier` observations of the batch's articles go first, oldest first, as articles only.
+    `fresh`: the ids of articles the writer did not hold before (see `_note_pending`)."""
     try:
         con.execute("BEGIN")
         for observations in earlier:
@@ -234,7 +235,7 @@ def _load(con: duckdb.DuckDBPyConnection, settings: Settings,
             con.register(f"staging_{name}", table)
         for statement in statements:
             con.execute(sql(settings, f"load/{statement}"))
-        _note_pending(con, settings, staged)
+        _note_pending(con, settings, staged, fresh)
         con.execute("COMMIT")
     except duckdb.Error:
         con.execute("ROLLBACK")
@@ -249,15 +250,18 @@ PUBLISHED_KEYS: dict[str, tuple[str, str]] = {"polls": ("poll", "poll_id")}
 
 
 def _note_pending(con: duckdb.DuckDBPyConnection, settings: Settings,
-                  staged: dict[str, pa.Table]) -> None:
-    """Record the keys of the staged rows in publish_pending (inside the load's transaction)."""
+                  staged: dict[str, pa.Table], fresh: pa.Array | None = None) -> None:
+    """Record the keys of the staged rows in publish_pending (inside the load's transaction);
+    the articles in `fresh` are new to the writer, so no publish has carried them (migration 014)."""
     parts = []
     for name, table in staged.items():
         kind, column = PUBLISHED_KEYS.get(name, ("article", "article_id"))
         if column in table.column_names and len(table):
-            keys = pc.unique(table[column].combine_chunks()).drop_null()
+            keys = pc.unique(table[column].combine_chunks()).drop_null().cast(pa.string())
+            new = (pc.is_in(keys, value_set=fresh) if kind == "article" and fresh is not None
+                   else pa.array([False] * len(keys), pa.bool_()))
             parts.append(pa.table({"kind": pa.array([kind] * len(keys), pa.string()),
-                                   "key": keys.cast(pa.string())}))
+                                   "key": keys, "fresh": new}))
     if not parts:
         return
     con.register("staging_pending", pa.concat_tables(parts))
@@ -388,7 +392,7 @@ def _tasks(rows: Iterable[tuple[Any, ...]]) -> list[PageTask]:
 
 
 BATCH_TABLES = ("articles", "classifications", "article_topics", "errors", "resolved", "signatures")
-BATCH_LOADS = ("supersede_versions", "article_versions", "articles", "url_aliases",
+BATCH_LOADS = ("supersede_versions", "article_versions", "article_terms", "articles", "url_aliases",
                "article_signatures", "classifications", "article_topics", "errors", "resolve_errors")
 
 
@@ -417,7 +421,7 @@ def batch_tables(run_id: str, *, articles: Sequence[Article],
 
 def load_batch(con: duckdb.DuckDBPyConnection, settings: Settings,
                tables: dict[str, pa.Table]) -> None:
-    """Load one batch in one transaction: versions, articles, aliases, signatures, decisions,
+    """Load one batch in one transaction: versions, terms, articles, aliases, signatures, decisions,
     scores and errors. A text that changed under the same URL becomes a new version; each text
     is written once (the current one in `articles`, superseded ones in `article_versions`)."""
     staged = {n: tables[n].cast(SCHEMAS[n]) for n in BATCH_TABLES}
@@ -428,6 +432,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, settings: Settings,
     con.register("staging_articles", staged["articles"])
     try:
         changed = con.execute(sql(settings, "load/changed_texts")).fetchall()
+        fresh = con.execute(sql(settings, "load/new_articles")).fetch_arrow_table()["article_id"]
     finally:
         con.unregister("staging_articles")
     if changed:
@@ -438,7 +443,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, settings: Settings,
     else:
         diffs = []
     staged["diffs"] = _table("diffs", diffs)
-    _load(con, settings, staged, BATCH_LOADS, earlier=earlier)
+    _load(con, settings, staged, BATCH_LOADS, earlier=earlier, fresh=fresh.combine_chunks())
 
 
 def latest_per_article(articles: pa.Table) -> pa.Table:

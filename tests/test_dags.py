@@ -335,7 +335,8 @@ def test_news_report_publishes_checks_and_writes_the_report_and_fails_loudly_on_
         bad_score = con.fetchall()
         con.execute("UPDATE articles SET feed_id = 'ghost' WHERE rowid = (SELECT min(rowid) FROM articles) "
                     "RETURNING article_id")
-        con.executemany("INSERT INTO publish_pending VALUES ('article', ?)", bad_score + con.fetchall())
+        con.executemany("INSERT INTO publish_pending (kind, key) VALUES ('article', ?)",
+                        bad_score + con.fetchall())
     run = bag.dags["news_report"].test()
     assert run.state == "failed"
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
 from pipeline import fts, lake, publish, store
 from pipeline.config import Settings
@@ -55,7 +56,7 @@ def synthetic_batch(first: int, n: int) -> dict[str, pa.Table]:
         "authors": [], "published_at": day + timedelta(minutes=i), "date_source": "feed",
         "fetched_at": day, "http_status": 200, "content_type": "text/html", "size_bytes": 2000,
         "fetch_ms": 5.0, "language": "en", "site_name": "Synthetic", "description": None,
-        "text": f"Body of article {i}. " + "Words about drones and sanctions. " * 20,
+        "text": f"Body of article {i}. " + "Words about drones and sanctions in Kherson. " * 20,
         "word_count": 120, "content_hash": f"{i:064x}", "extraction_status": "ok",
         "extraction_error": None, "last_run_id": "load"} for i in range(first, first + n)]
     empty = {name: store.SCHEMAS[name].empty_table() for name in store.BATCH_TABLES}
@@ -119,6 +120,60 @@ def test_a_publish_carries_what_changed_and_a_second_one_nothing(tmp_path: Path)
         assert con.execute("SELECT count(*) FROM article_versions").fetchone() == (51,)
         assert [h.article_id for h in fts.search(con, settings, "icebreakers")] == [f"{7:016x}"]
         assert len(fts.search(con, settings, "drones", limit=100)) == 49
+
+
+def lake_rows(settings: Settings) -> dict[str, tuple[int, int]]:
+    """Rows and distinct articles of the DuckLake's article-keyed tables."""
+    with publish.read(settings) as con:
+        return {t: con.execute(f"SELECT count(*), count(DISTINCT article_id) FROM {t}").fetchone()
+                for t in ("articles", "article_versions", "article_terms")}
+
+
+def test_new_articles_are_only_added_and_a_reload_of_published_ones_replaces_them(tmp_path: Path,
+                                                                                  monkeypatch):
+    settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
+    deletes: list[str] = []
+    sql = store.sql
+    monkeypatch.setattr(store, "sql", lambda s, name: deletes.append(name) or sql(s, name)
+                        if name == "publish/article_delete" else sql(s, name))
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(0, 20))
+    publish.publish(settings)  # the first: built whole
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(20, 10))
+    assert publish.publish(settings).articles == 10
+    assert deletes == []  # nothing published had them: nothing to delete
+    with store.open_db(settings) as con:  # the same articles again, and new ones
+        store.load_batch(con, settings, synthetic_batch(25, 10))
+    assert publish.publish(settings).articles == 10
+    assert deletes  # 25-29 were published: their rows are replaced
+    assert lake_rows(settings)["articles"] == (35, 35)
+    assert lake_rows(settings)["article_versions"] == (35, 35)
+
+
+def test_a_publish_cut_short_after_its_snapshot_is_done_again_without_duplicates(tmp_path: Path, monkeypatch):
+    settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(0, 5))
+    publish.publish(settings)
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(5, 5))
+
+    def cut(*args, **kwargs):
+        raise RuntimeError("the machine went down")
+    with monkeypatch.context() as m:
+        m.setattr(fts, "update", cut)  # after the DuckLake's snapshot, before the keys are drained
+        with pytest.raises(RuntimeError):
+            publish.publish(settings)
+    assert lake_rows(settings)["articles"] == (10, 10)  # the snapshot was committed
+    with store.open_db(settings) as con:  # and a load comes before the next publish
+        store.load_batch(con, settings, synthetic_batch(10, 5))
+    assert publish.publish(settings).articles == 10
+    rows = lake_rows(settings)
+    assert rows["articles"] == (15, 15) and rows["article_versions"] == (15, 15)
+    assert rows["article_terms"] == (15, 15)  # "Kherson"
+    with publish.read(settings) as con:
+        assert len(fts.search(con, settings, "drones", limit=100)) == 15
 
 
 def test_an_analysts_correction_reaches_readers_with_the_next_publish(tmp_path: Path):

@@ -1,2 +1,2 @@
 -- A correction changes the article's current decision: the next publish carries it.
-INSERT INTO publish_pending VALUES ('article', $article_id);
+INSERT INTO publish_pending (kind, key) VALUES ('article', $article_id);
