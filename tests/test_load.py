@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import duckdb
 import pytest
 
 from pipeline import extract, store
@@ -120,3 +121,29 @@ def test_any_file_name_is_a_database(settings, tmp_path, name):
     settings = settings.with_(db=tmp_path / name)
     load(settings, fetched(TEXTS["first"], 0))
     assert history(settings) == [(1, TEXTS["first"], True)]
+
+
+def text_compression(db) -> set[str]:
+    """How the stored article texts are compressed (DuckDB's method per segment)."""
+    rows = query(db, "SELECT DISTINCT compression FROM pragma_storage_info('articles') "
+                     "WHERE column_name = 'text' AND compression <> 'Constant'")
+    return {r[0] for r in rows}
+
+
+def test_the_writer_keeps_article_text_compressed(settings):
+    load(settings, fetched(TEXTS["first"], 0))
+    assert text_compression(settings.db) == {"ZSTD"}
+    tags = query(settings.db, "SELECT tags['storage_version'] FROM duckdb_databases() "
+                              "WHERE NOT internal AND database_name <> 'memory'")
+    assert tags[0][0] and tags[0][0].startswith(store.STORAGE_VERSION)
+
+
+def test_a_file_in_the_old_format_is_upgraded_and_keeps_what_it_holds(settings):
+    # a database made before the writer chose its format: DuckDB's default, texts uncompressed
+    with duckdb.connect(str(settings.db)) as con:
+        con.execute("CREATE TABLE notes (body VARCHAR)")
+        con.execute("INSERT INTO notes VALUES (?)", [TEXTS["second"]])
+    load(settings, fetched(TEXTS["first"], 0))
+    assert query(settings.db, "SELECT body FROM notes") == [(TEXTS["second"],)]
+    assert stored_texts(settings) == [TEXTS["first"]]
+    assert text_compression(settings.db) == {"ZSTD"}
