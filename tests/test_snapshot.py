@@ -202,6 +202,39 @@ def test_a_migration_rebuilds_the_ducklake_whole(tmp_path: Path):
         assert con.execute("SELECT n FROM test_view").fetchone() == (10,)
 
 
+def test_a_reader_looping_through_the_rebuild_after_a_migration_sees_whole_loads(tmp_path: Path):
+    # the first publish after a migration drops and recreates every table and view of the
+    # DuckLake; a reader that keeps querying meanwhile sees the old snapshot or the new one
+    settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(0, PER_BATCH))
+    publish.publish(settings)
+    stop, out = tmp_path / "stop", tmp_path / "reader.json"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(settings.db), str(stop), str(out)],
+                              cwd=Path(__file__).resolve().parent.parent)
+    try:
+        time.sleep(1.0)
+        with store.open_db(settings) as con:  # a migration, and a load after it
+            con.execute("INSERT INTO schema_migrations VALUES ('999', '999_test', now())")
+            con.execute("CREATE VIEW test_view AS SELECT count(*) AS n FROM articles")
+            store.load_batch(con, settings, synthetic_batch(PER_BATCH, PER_BATCH))
+        assert publish.publish(settings).whole
+        with store.open_db(settings) as con:
+            store.load_batch(con, settings, synthetic_batch(2 * PER_BATCH, PER_BATCH))
+        assert not publish.publish(settings).whole
+        time.sleep(0.5)
+    finally:
+        stop.touch()
+        reader.wait(timeout=60)
+    result = json.loads(out.read_text())
+    assert result["errors"] == []
+    seen = [tuple(s) for s in result["seen"]]
+    assert {s[0] for s in seen} <= {PER_BATCH, 2 * PER_BATCH, 3 * PER_BATCH}
+    assert all(a == v for a, v in seen)
+    assert [s[0] for s in seen] == sorted(s[0] for s in seen)
+    assert seen[-1][0] == 3 * PER_BATCH
+
+
 def test_compacting_merges_what_publishes_left_and_readers_see_the_same(tmp_path: Path):
     settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
     for b in range(10):
