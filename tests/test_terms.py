@@ -261,6 +261,10 @@ def test_a_new_text_or_a_new_date_moves_the_terms_between_weeks(settings):
     assert query(settings.db, "SELECT week FROM term_articles WHERE article_id = ?", [moved.article_id]) == [
         (moved.published_at.date() - timedelta(days=moved.published_at.weekday()),)]
     assert rows
+    # a page that now extracts empty is no usable article: its terms leave the counts
+    load(settings, dataclasses.replace(fetched(None, n=6, days=18, hours=3), site_name="Outlet 0"))
+    same_as_counted_per_query(settings)
+    assert not query(settings.db, "SELECT 1 FROM term_articles WHERE article_id = ?", [f"{6:016x}"])
 
 
 def test_loading_the_same_data_again_changes_no_count(settings):
