@@ -1,6 +1,7 @@
 """The terms of the new-terms report (migration 013): a load extracts them from each text it
 writes, by a rule that reads that text alone; a new text replaces them; a publish carries them;
-report_new_terms flags a term in the week it comes back after four weeks unmentioned."""
+report_new_terms flags a term in the week it comes back after four weeks unmentioned. Its weekly
+counts (migration 015) are kept by the loads and give the rows counting on each query gave."""
 
 from __future__ import annotations
 
