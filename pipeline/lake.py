@@ -127,7 +127,7 @@ def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]:
-    """The writer's tables and how a publish carries each ('article', 'poll' or 'whole')."""
+    """The writer's tables and how a publish carries each ('article', 'poll', 'week' or 'whole')."""
     return dict(con.execute(store.sql(settings, "publish/tables")).fetchall())
 
 
@@ -193,16 +193,22 @@ def through(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
 def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Carry what `publishing` holds into the DuckLake, in one transaction (one new snapshot).
     Rows are deleted only for articles the DuckLake may hold: a delete scans the ids of a whole
-    table, and a load of new articles has nothing to delete."""
+    table, and a load of new articles has nothing to delete. Tables keyed by week (the weekly
+    term counts) have the weeks the loads recounted replaced, in the same snapshot."""
     kinds = tables(con, settings)
     row = con.execute(store.sql(settings, "publish/stale_articles")).fetchone()
     stale = bool(row and row[0])
+    row = con.execute(store.sql(settings, "publish/weeks")).fetchone()
+    weeks = bool(row and row[0])
     con.execute("BEGIN")
     try:
         for name, kind in kinds.items():
             if kind == "article" and stale:
                 con.execute(store.sql(settings, "publish/article_delete").format(table=name))
-            statement = {"article": "article_rows", "poll": "poll_rows", "whole": "whole_table"}[kind]
+            if kind == "week" and not weeks:
+                continue
+            statement = {"article": "article_rows", "poll": "poll_rows", "week": "week_rows",
+                         "whole": "whole_table"}[kind]
             con.execute(store.sql(settings, f"publish/{statement}").format(table=name))
         con.execute("COMMIT")
     except duckdb.Error as exc:

@@ -235,28 +235,33 @@ def _load(con: duckdb.DuckDBPyConnection, settings: Settings,
           earlier: Sequence[pa.Table] = (), fresh: pa.Array | None = None) -> None:
     """Register the staged Arrow tables and run the load statements in one transaction; the
     `earlier` observations of the batch's articles go first, oldest first, as articles only.
-    `fresh`: the ids of articles the writer did not hold before (see `_note_pending`)."""
+    `fresh`: the ids of articles the writer did not hold before (see `_pending`)."""
+    pending = _pending(staged, fresh)
     try:
         con.execute("BEGIN")
-        for observations in earlier:
-            con.register("staging_articles", observations)
-            con.register("staging_diffs", _table("diffs", []))
-            try:
-                for statement in OBSERVATION_LOADS:
-                    con.execute(sql(settings, f"load/{statement}"))
-            finally:
-                con.unregister("staging_articles")
-                con.unregister("staging_diffs")
-        for name, table in staged.items():
-            con.register(f"staging_{name}", table)
-        for statement in statements:
-            con.execute(sql(settings, f"load/{statement}"))
-        _note_pending(con, settings, staged, fresh)
+        con.register("staging_pending", pending)
+        with _counting_terms(con, settings, counted=not COUNTED_TABLES.isdisjoint(staged)):
+            for observations in earlier:
+                con.register("staging_articles", observations)
+                con.register("staging_diffs", _table("diffs", []))
+                try:
+                    for statement in OBSERVATION_LOADS:
+                        con.execute(sql(settings, f"load/{statement}"))
+                finally:
+                    con.unregister("staging_articles")
+                    con.unregister("staging_diffs")
+            for name, table in staged.items():
+                con.register(f"staging_{name}", table)
+            for statement in statements:
+                con.execute(sql(settings, f"load/{statement}"))
+        if len(pending):
+            con.execute(sql(settings, "load/publish_pending"))
         con.execute("COMMIT")
     except duckdb.Error:
         con.execute("ROLLBACK")
         raise
     finally:
+        con.unregister("staging_pending")
         for name in staged:
             con.unregister(f"staging_{name}")
 
@@ -264,12 +269,16 @@ def _load(con: duckdb.DuckDBPyConnection, settings: Settings,
 #: Staged tables whose keys a publish must carry: (kind, key column); see migration 011.
 PUBLISHED_KEYS: dict[str, tuple[str, str]] = {"polls": ("poll", "poll_id")}
 
+#: Staged tables whose load can move articles between the cells of `weekly_terms` (a week, on
+#: topic or not; migration 015): new texts and dates, decisions, feed names (an article's source).
+COUNTED_TABLES = frozenset({"articles", "classifications", "feeds"})
 
-def _note_pending(con: duckdb.DuckDBPyConnection, settings: Settings,
-                  staged: dict[str, pa.Table], fresh: pa.Array | None = None) -> None:
-    """Record the keys of the staged rows in publish_pending (inside the load's transaction);
-    the articles in `fresh` are new to the writer, so no publish has carried them (migration 014)."""
-    parts = []
+
+def _pending(staged: dict[str, pa.Table], fresh: pa.Array | None = None) -> pa.Table:
+    """The keys of the staged rows (kind, key, fresh), for publish_pending; the articles in
+    `fresh` are new to the writer, so no publish has carried them (migration 014)."""
+    parts = [pa.table({"kind": pa.array([], pa.string()), "key": pa.array([], pa.string()),
+                       "fresh": pa.array([], pa.bool_())})]
     for name, table in staged.items():
         kind, column = PUBLISHED_KEYS.get(name, ("article", "article_id"))
         if column in table.column_names and len(table):
@@ -278,13 +287,24 @@ def _note_pending(con: duckdb.DuckDBPyConnection, settings: Settings,
                    else pa.array([False] * len(keys), pa.bool_()))
             parts.append(pa.table({"kind": pa.array([kind] * len(keys), pa.string()),
                                    "key": keys, "fresh": new}))
-    if not parts:
+    return pa.concat_tables(parts)
+
+
+@contextmanager
+def _counting_terms(con: duckdb.DuckDBPyConnection, settings: Settings, *,
+                    counted: bool = True) -> Iterator[None]:
+    """Keep `weekly_terms` right across the writes of the block (inside its transaction): recount
+    the weeks the articles in `staging_pending` were counted in before it and are counted in
+    after it, or every week when the block moved articles it did not write (migration 015)."""
+    if not counted:
+        yield
         return
-    con.register("staging_pending", pa.concat_tables(parts))
-    try:
-        con.execute(sql(settings, "load/publish_pending"))
-    finally:
-        con.unregister("staging_pending")
+    con.execute(sql(settings, "load/weekly_terms_before"))
+    yield
+    moved = con.execute(sql(settings, "load/weekly_terms_moved")).fetchone()
+    if moved and moved[0]:
+        con.execute(sql(settings, "load/weekly_terms_all"))
+    con.execute(sql(settings, "load/weekly_terms"))
 
 
 def sync_config(con: duckdb.DuckDBPyConnection, settings: Settings,
@@ -354,15 +374,21 @@ def save_label(con: duckdb.DuckDBPyConnection, settings: Settings, article_id: s
     """Record an analyst's correction of an article; False when the article is not stored."""
     con.execute("BEGIN")
     try:
-        row = con.execute(sql(settings, "load/label"), {
-            "article_id": article_id, "relevant": relevant, "peace": peace, "by": by,
-            "note": note}).fetchone()
+        # the correction can move the article into or out of its week's on-topic terms
+        con.register("staging_pending", pa.table({"kind": ["article"], "key": [article_id],
+                                                  "fresh": [False]}))
+        with _counting_terms(con, settings):
+            row = con.execute(sql(settings, "load/label"), {
+                "article_id": article_id, "relevant": relevant, "peace": peace, "by": by,
+                "note": note}).fetchone()
         if row:
             con.execute(sql(settings, "load/label_pending"), {"article_id": article_id})
         con.execute("COMMIT")
     except duckdb.Error:
         con.execute("ROLLBACK")
         raise
+    finally:
+        con.unregister("staging_pending")
     return bool(row)
 
 
