@@ -434,8 +434,9 @@ def _tasks(rows: Iterable[tuple[Any, ...]]) -> list[PageTask]:
 
 
 BATCH_TABLES = ("articles", "classifications", "article_topics", "errors", "resolved", "signatures")
-BATCH_LOADS = ("supersede_versions", "article_versions", "article_terms", "articles", "url_aliases",
-               "article_signatures", "classifications", "article_topics", "errors", "resolve_errors")
+BATCH_LOADS = ("supersede_versions", "article_versions", "article_terms", "articles", "term_weeks",
+               "url_aliases", "article_signatures", "classifications", "article_topics", "errors",
+               "resolve_errors")
 
 
 def batch_tables(run_id: str, *, articles: Sequence[Article],

@@ -318,3 +318,16 @@ def test_the_migration_counts_the_articles_loaded_before_it(settings):
     with store.open_db(settings):
         pass
     assert same_as_counted_per_query(settings) == expected
+
+
+def test_the_terms_of_articles_loaded_before_migration_016_get_their_weeks(settings):
+    load_decided(settings, NEWSROOM, ON_TOPIC)
+    expected = same_as_counted_per_query(settings)
+    with store.open_db(settings) as con:  # as a database migrated up to 015 would be
+        con.execute("ALTER TABLE article_terms DROP COLUMN week")
+        con.execute("DELETE FROM schema_migrations WHERE version = 16")
+    with store.open_db(settings):
+        pass
+    assert query(settings.db, "SELECT count(*) FROM article_terms WHERE week IS NULL") == [(0,)]
+    load_decided(settings, NEWSROOM, ON_TOPIC)  # a reload recounts from the filled weeks
+    assert same_as_counted_per_query(settings) == expected

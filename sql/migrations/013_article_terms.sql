@@ -103,7 +103,7 @@ SELECT article_id,
 FROM terms;
 
 -- The terms of the texts loaded before this migration.
-INSERT INTO article_terms SELECT * FROM text_terms(articles);
+INSERT INTO article_terms (article_id, terms) SELECT * FROM text_terms(articles);
 
 -- New actors and terms of the week: terms (article_terms, rule above) of on-topic articles
 -- mentioned in a week and in none of the four weeks before. A week with no on-topic articles in
