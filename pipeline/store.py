@@ -509,8 +509,17 @@ def cluster_window(con: duckdb.DuckDBPyConnection, settings: Settings, since: da
 
 
 def save_clusters(con: duckdb.DuckDBPyConnection, settings: Settings,
-                  members: Sequence[dict[str, Any]]) -> None:
-    _load(con, settings, {"clusters": _table("clusters", members)}, ["story_clusters"])
+                  members: Sequence[dict[str, Any]]) -> int:
+    """Write the clusters of a recomputed window that changed (a row left as it was keeps its
+    `clustered_at`); returns how many were written."""
+    con.register("staging_clusters", _table("clusters", members))
+    try:
+        changed = con.execute(sql(settings, "load/changed_clusters")).fetch_arrow_table()
+    finally:
+        con.unregister("staging_clusters")
+    if changed.num_rows:
+        _load(con, settings, {"clusters": changed.cast(SCHEMAS["clusters"])}, ["story_clusters"])
+    return changed.num_rows
 
 
 def classifications_table(items: Sequence[Classification], at: datetime) -> pa.Table:
