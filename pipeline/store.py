@@ -503,9 +503,11 @@ def diff_words(old: str | None, new: str | None) -> int:
 
 
 def cluster_window(con: duckdb.DuckDBPyConnection, settings: Settings, since: datetime | None,
-                   until: datetime | None) -> list[tuple[str, datetime, bytes, str | None]]:
+                   until: datetime | None) -> pa.Table:
+    """The articles to cluster (article_id, published, signature, content_hash), as Arrow: a
+    long run's window is large, and its signatures become one array without a Python object each."""
     return con.execute(sql(settings, "load/cluster_window"),
-                       {"since": since, "until": until}).fetchall()
+                       {"since": since, "until": until}).fetch_arrow_table()
 
 
 def save_clusters(con: duckdb.DuckDBPyConnection, settings: Settings,
