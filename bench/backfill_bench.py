@@ -6,14 +6,17 @@ then runs the real command in a child process per size, with a fresh database: e
 classify (the default semantic classifier) -> load, batch by batch, then clustering. Samples the
 resident memory of the whole process tree (the command, the fork server, the workers) every
 0.2 s, while the file is streamed and over the whole run: the streaming high-water mark must not
-grow with the file. Not a test.
+grow with the file. Prints the main process's peak and when it came (streaming, or the end:
+clustering and the last publish); `--timeline DIR` writes the samples every 2 s (seconds, MB of
+the main process, MB of its children) to DIR/rss-<records>.tsv as the run goes. Not a test.
 
-    .venv/bin/python bench/backfill_bench.py [--sizes 1000,10000,30000] [--corpus 600]
+    .venv/bin/python bench/backfill_bench.py [--sizes 1000,10000,30000] [--corpus 600] [--timeline DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import re
@@ -46,7 +49,8 @@ def build_warc(path: Path, n: int, pages: list[tuple[str, bytes]]) -> None:
                                                           http_headers=headers))
 
 
-def run_measured(args: list[str], env: dict[str, str], warc: Path) -> dict[str, float | str]:
+def run_measured(args: list[str], env: dict[str, str], warc: Path,
+                 timeline: Path | None = None) -> dict[str, float | str]:
     """Run the command; wall seconds and peak RSS (MB) of the process tree and of the main
     process, split into the streaming phase (while the command has the WARC file open: read,
     extract, classify, load batch by batch) and the whole run (which ends with clustering the
@@ -54,20 +58,25 @@ def run_measured(args: list[str], env: dict[str, str], warc: Path) -> dict[str, 
     with tempfile.TemporaryFile("w+") as log:  # not a pipe: a full pipe would stall the command
         start = time.perf_counter()
         proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-        peak, streaming_ended = watch(proc, warc, start)
+        peak, streaming_ended = watch(proc, warc, start, timeline)
         seconds = time.perf_counter() - start
         log.seek(0)
         out = log.read()
     if proc.returncode != 0:
         sys.exit(f"ingest-warc failed:\n{out}")
     return {"seconds": seconds, "stream_seconds": streaming_ended or seconds, "output": out,
-            **{k: round(v / 2**20) for k, v in peak.items()}}
+            **{k: (round(v / 2**20) if k != "main_peak_at" else round(v, 1)) for k, v in peak.items()}}
 
 
-def watch(proc: subprocess.Popen[str], warc: Path, start: float) -> tuple[dict[str, int], float | None]:
-    """Sample the process tree's memory every 0.2 s until the command ends."""
+def watch(proc: subprocess.Popen[str], warc: Path, start: float,
+          timeline: Path | None = None) -> tuple[dict[str, float], float | None]:
+    """Sample the process tree's memory every 0.2 s until the command ends (every 2 s to
+    `timeline`, if given)."""
     main = psutil.Process(proc.pid)
-    peak = {"tree": 0, "main": 0, "stream_tree": 0, "stream_main": 0}
+    peak: dict[str, float] = {"tree": 0, "main": 0, "stream_tree": 0, "stream_main": 0,
+                              "main_peak_at": 0.0}
+    out = timeline.open("w") if timeline else None
+    written = -2.0
     streaming_ended = None
     opened = False
     while proc.poll() is None:
@@ -79,13 +88,23 @@ def watch(proc: subprocess.Popen[str], warc: Path, start: float) -> tuple[dict[s
             time.sleep(0.2)
             continue
         opened = opened or reading
+        now = time.perf_counter() - start
+        if rss[0] > peak["main"]:
+            peak["main_peak_at"] = now
         peak["tree"], peak["main"] = max(peak["tree"], sum(rss)), max(peak["main"], rss[0])
+        if out and now - written >= 2.0:
+            out.write(f"{now:.1f}\t{rss[0] / 2**20:.0f}\t{sum(rss[1:]) / 2**20:.0f}\t"
+                      f"{'streaming' if reading else 'end' if opened else 'start'}\n")
+            out.flush()
+            written = now
         if not opened or reading:
             peak["stream_tree"] = max(peak["stream_tree"], sum(rss))
             peak["stream_main"] = max(peak["stream_main"], rss[0])
         elif streaming_ended is None:
             streaming_ended = time.perf_counter() - start
         time.sleep(0.2)
+    if out:
+        out.close()
     return peak, streaming_ended
 
 
@@ -94,12 +113,17 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,30000")
     parser.add_argument("--corpus", type=int, default=600)
     parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--timeline", type=Path, help="folder for the 2-second RSS samples")
+    parser.add_argument("--workdir", type=Path,
+                        help="keep the databases here (default: a temporary folder)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     pages = corpus_pages(args.corpus)
     info = machine.header()
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+    with contextlib.nullcontext(str(args.workdir)) if args.workdir else tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             warc = Path(tmp) / f"bench-{n}.warc.gz"
             t0 = time.perf_counter()
@@ -110,7 +134,10 @@ def main() -> None:
                    "NEWSFLOW_BATCH_SIZE": str(args.batch_size),
                    "NEWSFLOW_FEEDS_FILE": str(Path(tmp) / "none.yaml")}
             load_before = os.getloadavg()[0]
-            m = run_measured([NEWSFLOW, "ingest-warc", str(warc)], env, warc)
+            timeline = args.timeline / f"rss-{n}.tsv" if args.timeline else None
+            m = run_measured([NEWSFLOW, "ingest-warc", str(warc)], env, warc, timeline)
+            if args.timeline:
+                (args.timeline / f"output-{n}.txt").write_text(str(m["output"]))
             secs = float(m["seconds"])
             stages = re.search(r"time per stage\s*│?\s*(.*?)\s*│?\n", str(m["output"]))
             row = {"records": n, "warc_mb": round(warc.stat().st_size / 1e6, 1), "build_s": round(built, 1),
@@ -118,6 +145,7 @@ def main() -> None:
                    "stream_seconds": round(float(m["stream_seconds"]), 1),
                    "peak_rss_tree_mb": m["tree"], "peak_rss_main_mb": m["main"],
                    "stream_peak_rss_tree_mb": m["stream_tree"], "stream_peak_rss_main_mb": m["stream_main"],
+                   "main_peak_at_s": m["main_peak_at"],
                    "stages": stages.group(1) if stages else "", "load_before": round(load_before, 2),
                    "load_after": round(os.getloadavg()[0], 2)}
             rows.append(row)
@@ -135,7 +163,7 @@ def main() -> None:
               f"{r['peak_rss_tree_mb']:>16} {r['peak_rss_main_mb']:>5}  "
               f"{r['load_before']}->{r['load_after']}")
         print(f"{'':>8} seconds per stage (extract, classify, dedup summed over the workers): {r['stages']}; "
-              f"streaming ended at {r['stream_seconds']}s")
+              f"streaming ended at {r['stream_seconds']}s; the main process peaked at {r['main_peak_at_s']}s")
     ten = next((r for r in rows if r["records"] == 10_000), None)
     if ten:
         print(f"10k records in {ten['seconds'] / 60:.1f} min (target <= 6 min on 2 cores)")

@@ -224,11 +224,15 @@ def run(settings: Settings, feeds: Sequence[FeedSource], backfill: Backfill, *,
         trigger: str = "cli:backfill", reporter: chain.Reporter | None = None,
         classifier: Classifier | None = None) -> chain.RunSummary:
     """A backfill in this process (the CLI's way): plan, process and load batch by batch, then
-    re-cluster the window. A dry run only counts (`selected`)."""
+    re-cluster the window. Every `publish_rows` loaded articles a publish carries what was
+    loaded (`chain.AsYouGo`), so readers see a long backfill progress; the window is
+    re-clustered once, at the end, and the last publish carries the clusters that changed. A dry
+    run only counts (`selected`)."""
     classifier = classifier or default_classifier(settings.classifier)
     reporter = reporter or chain.Quiet()
     summary = chain.RunSummary(run_id=chain.new_run_id(trigger))
     chain.begin(settings, feeds, summary.run_id, trigger, classifier)
+    publisher = chain.AsYouGo(settings, summary)
     with chain.recorded(settings, summary):
         batches, selected = plan(settings, backfill, summary.run_id)
         summary.counts["selected"] = selected
@@ -242,11 +246,14 @@ def run(settings: Settings, feeds: Sequence[FeedSource], backfill: Backfill, *,
             summary.add_seconds(result.stage_seconds)
             reporter.advance(backfill.stage, len(batch.get("tasks") or ()) or result.counts["reclassified"])
             reporter.advance(progress.ERRORS, result.tables["errors"].num_rows)
+            publisher.loaded(result.tables["articles"].num_rows or result.counts["reclassified"])
         if batches:
             with summary.timed("cluster"):
                 clustered = chain.cluster_step(settings, since=backfill.since, until=backfill.until)
             summary.counts["stories"] = clustered["stories"]
         shutil.rmtree(settings.staging_dir / summary.run_id, ignore_errors=True)
     if not backfill.dry_run:
-        publish.publish(settings)
+        with summary.timed("publish"):
+            publish.publish(settings)
+        summary.counts["publishes"] += 1
     return summary

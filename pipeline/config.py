@@ -45,6 +45,9 @@ class Settings(BaseModel):
     batch_size: int = Field(200, ge=1, description="pages per processing batch")
     load_rows: int = Field(
         5000, ge=1, description="articles per load transaction: staged batches are merged up to this")
+    publish_rows: int = Field(
+        10_000, ge=1, description="articles an ingest-warc or backfill loads between publishes, so "
+                                  "each publish is bounded and readers see a long run progress")
     max_attempts: int = Field(3, ge=1, description="fetch attempts per URL across runs")
     classifier: Literal["semantic", "lexical"] = Field(
         "semantic", description="semantic (embeddings + terms) or lexical (terms only, fast)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -21,7 +21,8 @@ import pyarrow as pa
 from pipeline import dedup, fetch, poll, publish, stages, staging, store, workers
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
-from pipeline.models import FeedPoll, Page, PageTask
+from pipeline.errors import DatabaseError
+from pipeline.models import FeedPoll, Page, PageTask, Problem
 from pipeline.progress import Quiet, Reporter
 from pipeline.sources import FeedSource
 from pipeline.urls import stable_id
@@ -242,10 +243,48 @@ def cluster_step(settings: Settings, *, since: datetime | None = None,
     Returns how many articles and stories the window holds."""
     with store.open_db(settings) as con:
         rows = store.cluster_window(con, settings, since, until)
-        members = dedup.cluster([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
-                                [r[3] for r in rows])
+        members = dedup.cluster(rows["article_id"].to_pylist(), rows["published"].to_pylist(),
+                                dedup.as_matrix(rows["signature"]), rows["content_hash"].to_pylist())
+        del rows
         store.save_clusters(con, settings, [asdict(m) for m in members])
     return {"clustered": len(members), "stories": sum(m.is_representative for m in members)}
+
+
+class AsYouGo:
+    """Publishing during a long run (`ingest-warc`, `backfill`): once `settings.publish_rows`
+    articles are loaded since the last publish, `cluster` (re-clusters what the run loaded so
+    far, or nothing) runs and a publish carries what the loads wrote. Each publish is then
+    bounded by N articles (and the clusters that changed), not by the run, and readers see a
+    long run progress one whole snapshot at a time. A publish that fails is counted and recorded
+    in `errors`, and the run goes on: its keys stay in publish_pending for the next publish
+    (migration 014), so nothing loaded is lost."""
+
+    def __init__(self, settings: Settings, summary: RunSummary,
+                 cluster: Callable[[], None] = lambda: None) -> None:
+        self.settings, self.summary, self.cluster = settings, summary, cluster
+        self.unpublished = 0  # articles loaded since the last publish
+
+    def loaded(self, articles: int) -> None:
+        """Count a load's articles; publish when N are waiting."""
+        self.unpublished += articles
+        if self.unpublished >= self.settings.publish_rows:
+            self.now()
+
+    def now(self) -> None:
+        self.cluster()
+        with self.summary.timed("publish"):
+            try:
+                publish.publish(self.settings)
+            except DatabaseError as exc:
+                self.summary.counts["publishes_failed"] += 1
+                problem = Problem("publish", publish.where(self.settings).as_posix(),
+                                  "publish_failed", str(exc)[:500])
+                tables = store.batch_tables(self.summary.run_id, articles=[], classifications=[],
+                                            problems=[problem])
+                load_step(self.settings, BatchResult(tables, Counter(), {}))
+                return
+        self.summary.counts["publishes"] += 1
+        self.unpublished = 0
 
 
 def default_cluster_window(settings: Settings) -> datetime:

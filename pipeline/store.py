@@ -546,14 +546,25 @@ def diff_words(old: str | None, new: str | None) -> int:
 
 
 def cluster_window(con: duckdb.DuckDBPyConnection, settings: Settings, since: datetime | None,
-                   until: datetime | None) -> list[tuple[str, datetime, bytes, str | None]]:
+                   until: datetime | None) -> pa.Table:
+    """The articles to cluster (article_id, published, signature, content_hash), as Arrow: a
+    long run's window is large, and its signatures become one array without a Python object each."""
     return con.execute(sql(settings, "load/cluster_window"),
-                       {"since": since, "until": until}).fetchall()
+                       {"since": since, "until": until}).fetch_arrow_table()
 
 
 def save_clusters(con: duckdb.DuckDBPyConnection, settings: Settings,
-                  members: Sequence[dict[str, Any]]) -> None:
-    _load(con, settings, {"clusters": _table("clusters", members)}, ["story_clusters"])
+                  members: Sequence[dict[str, Any]]) -> int:
+    """Write the clusters of a recomputed window that changed (a row left as it was keeps its
+    `clustered_at`); returns how many were written."""
+    con.register("staging_clusters", _table("clusters", members))
+    try:
+        changed = con.execute(sql(settings, "load/changed_clusters")).fetch_arrow_table()
+    finally:
+        con.unregister("staging_clusters")
+    if changed.num_rows:
+        _load(con, settings, {"clusters": changed.cast(SCHEMAS["clusters"])}, ["story_clusters"])
+    return changed.num_rows
 
 
 def classifications_table(items: Sequence[Classification], at: datetime) -> pa.Table:

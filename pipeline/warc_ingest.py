@@ -124,10 +124,12 @@ def pages_of(items: Iterator[Item], counts: Counter[str], problems: list[Problem
 def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource] = (), *,
            reporter: chain.Reporter | None = None,
            classifier: Classifier | None = None) -> chain.RunSummary:
-    """Load the HTML responses of WARC files as articles, then cluster the window of publication
+    """Load the HTML responses of WARC files as articles, clustering the window of publication
     dates they cover. One run; reruns upsert the same rows. The file is read while the workers
     extract and classify what was read before it (`pipeline.stages.stream`), and what they
-    finished is loaded `load_rows` articles at a time, so memory stays flat."""
+    finished is loaded `load_rows` articles at a time, so memory stays flat. Every
+    `publish_rows` loaded articles the window loaded so far is clustered and published
+    (`chain.AsYouGo`), so no publish grows with the run and readers see it progress."""
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise ConfigError(f"ingest-warc: no such file: {', '.join(missing)}")
@@ -140,7 +142,17 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
     for stage in ("extract", "classify"):
         reporter.start(stage, 0)
     reporter.start(progress.ERRORS, 0)
-    window: list[datetime] = []
+    window: list[datetime] = []  # the earliest and latest publication dates loaded so far
+
+    def cluster() -> None:
+        if window:
+            with summary.timed("cluster"):
+                clustered = chain.cluster_step(settings, since=min(window),
+                                               until=max(window) + _MICROSECOND)
+            summary.counts["stories"] = clustered["stories"]
+
+    publisher = chain.AsYouGo(settings, summary, cluster)
+    load_rows = min(settings.load_rows, settings.publish_rows)
 
     def load(worked: stages.Worked) -> None:
         result = chain.worked_to_batch(settings, worked, summary.run_id, classifier)
@@ -148,7 +160,10 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
             chain.load_step(settings, result)
         summary.counts.update(result.counts)
         summary.add_seconds(result.stage_seconds)
-        window.extend(_published_range(result))
+        window[:] = [*window, *_published_range(result)]
+        if window:
+            window[:] = [min(window), max(window)]
+        publisher.loaded(result.tables["articles"].num_rows)
 
     files_mb, read_mb = 0.0, 0  # MB of the files read before this one; MB reported so far
     with chain.recorded(settings, summary), progress.counted_warnings("warcio") as warnings:
@@ -168,7 +183,7 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
                     now_mb = round(files_mb + stream.tell() / 1e6)
                     reporter.advance("MB read", now_mb - read_mb)
                     read_mb = now_mb
-                    if len(done.articles) >= settings.load_rows:
+                    if len(done.articles) >= load_rows:
                         load(done)
                         done = stages.Worked()
                 if done.pages:
@@ -182,14 +197,13 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
                                             problems=problems)
                 chain.load_step(settings, chain.BatchResult(tables, Counter(), {}))
                 summary.counts["warc_errors"] += len(problems)
-        if window:
-            with summary.timed("cluster"):
-                clustered = chain.cluster_step(settings, since=min(window),
-                                               until=max(window) + _MICROSECOND)
-            summary.counts["stories"] = clustered["stories"]
+        if publisher.unpublished:
+            cluster()  # what the last publish has not carried, published below
         # warcio warns once per odd record (a space in a target URI): counted, not printed
         summary.counts.update({f"warcio: {kind}": n for kind, n in warnings.items()})
-    publish.publish(settings)  # readers get the new snapshot and search index
+    with summary.timed("publish"):
+        publish.publish(settings)  # readers get the rest: the last snapshot and search index
+    summary.counts["publishes"] += 1
     return summary
 
 

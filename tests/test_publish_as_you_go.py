@@ -1,0 +1,130 @@
+"""Long runs publish as they go (`chain.AsYouGo`, NEWSFLOW_PUBLISH_ROWS): an ingest-warc or a
+backfill publishes every N loaded articles, so no publish grows with the run and readers see it
+progress, one whole snapshot at a time; the end state is the one a single publish would give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import backfill, publish, warc_ingest
+from pipeline.config import Settings
+from pipeline.errors import DatabaseError
+from tests.conftest import query
+from tests.test_snapshot import lake_rows
+from tests.test_warc_ingest import PAGES, write_warc
+
+pytestmark = pytest.mark.usefixtures("stop_worker_pool")
+
+ARTICLES = len(PAGES)  # the sample WARC file's pages: one crawled twice, a PDF and a 404 besides
+
+
+@pytest.fixture
+def warc(tmp_path: Path) -> Path:
+    path = tmp_path / "CC-NEWS-20260301-00001.warc.gz"
+    write_warc(path)
+    return path
+
+
+def small(settings: Settings, name: str, rows: int = 2) -> Settings:
+    """A database of its own, publishing every `rows` articles, in batches of two pages."""
+    folder = settings.db.parent / name
+    return settings.with_(db=folder / "news.duckdb", staging_dir=folder / "staging",
+                          classifier="lexical", publish_rows=rows, batch_size=2)
+
+
+def watched(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """Every publish, as (articles in the writer, articles readers then see)."""
+    seen: list[tuple[int, int]] = []
+    real = publish.publish
+
+    def publish_and_look(settings: Settings, **kwargs: bool) -> publish.Published:
+        done = real(settings, **kwargs)
+        with publish.read(settings) as con:
+            readers = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+        seen.append((query(settings.db, "SELECT count(*) FROM articles")[0][0], readers))
+        return done
+    monkeypatch.setattr(publish, "publish", publish_and_look)
+    return seen
+
+
+def published(settings: Settings) -> dict[str, list[tuple]]:
+    """What readers see, article by article (no load or publish times)."""
+    with publish.read(settings) as con:
+        return {
+            "articles": con.execute("SELECT article_id, content_hash, extraction_status FROM articles "
+                                    "ORDER BY 1").fetchall(),
+            "classifications": con.execute("SELECT article_id, relevant, score FROM classifications "
+                                           "ORDER BY 1").fetchall(),
+            "article_topics": con.execute("SELECT article_id, topic_id, score FROM article_topics "
+                                          "ORDER BY 1, 2").fetchall(),
+            "story_clusters": con.execute("SELECT article_id, cluster_id, similarity, is_representative "
+                                          "FROM story_clusters ORDER BY 1").fetchall(),
+            "stories": con.execute("SELECT count(*) FROM stories").fetchall(),
+        }
+
+
+def test_an_ingest_publishes_every_n_articles_and_readers_see_whole_growing_counts(
+        warc, settings, monkeypatch):
+    seen = watched(monkeypatch)
+    summary = warc_ingest.ingest(small(settings, "n2"), [warc])
+    assert summary.status == "success"
+    assert len(seen) >= 3 and summary.counts["publishes"] == len(seen)
+    # each snapshot holds every article loaded before it, never part of a load
+    assert all(readers == writer for writer, readers in seen)
+    counts = [readers for _, readers in seen]
+    assert counts == sorted(counts) and counts[0] < ARTICLES and counts[-1] == ARTICLES
+
+
+def test_the_end_state_is_the_one_a_single_publish_gives(warc, settings):
+    warc_ingest.ingest(small(settings, "n2"), [warc])
+    once = small(settings, "once", rows=10_000)
+    assert warc_ingest.ingest(once, [warc]).counts["publishes"] == 1
+    assert published(small(settings, "n2")) == published(once)
+    assert query(small(settings, "n2").db, "SELECT article_id, cluster_id, similarity FROM story_clusters "
+                                           "ORDER BY 1") == \
+        query(once.db, "SELECT article_id, cluster_id, similarity FROM story_clusters ORDER BY 1")
+
+
+def test_a_rerun_adds_nothing(warc, settings):
+    chunked = small(settings, "n2")
+    warc_ingest.ingest(chunked, [warc])
+    before, rows = published(chunked), lake_rows(chunked)
+    assert warc_ingest.ingest(chunked, [warc]).counts["publishes"] >= 2
+    assert published(chunked) == before and lake_rows(chunked) == rows
+    assert rows["articles"] == (ARTICLES, ARTICLES)
+
+
+def test_a_failed_publish_is_recorded_and_the_next_one_carries_its_articles(warc, settings, monkeypatch):
+    real, calls = publish.publish, []
+
+    def first_fails(settings: Settings, **kwargs: bool) -> publish.Published:
+        calls.append(1)
+        if len(calls) == 1:
+            raise DatabaseError("news.duckdb: cannot publish: disk full")
+        return real(settings, **kwargs)
+    monkeypatch.setattr(publish, "publish", first_fails)
+    chunked = small(settings, "n2")
+    summary = warc_ingest.ingest(chunked, [warc])
+    assert summary.status == "success" and summary.counts["publishes_failed"] == 1
+    assert query(chunked.db, "SELECT stage, error_class FROM errors WHERE stage = 'publish'") == \
+        [("publish", "publish_failed")]
+    assert lake_rows(chunked)["articles"] == (ARTICLES, ARTICLES)
+    monkeypatch.setattr(publish, "publish", real)
+    once = small(settings, "once", rows=10_000)
+    warc_ingest.ingest(once, [warc])
+    assert published(chunked) == published(once)
+
+
+def test_a_backfill_publishes_as_it_goes_and_ends_where_one_publish_would(warc, settings, monkeypatch):
+    chunked, once = small(settings, "n2"), small(settings, "once", rows=10_000)
+    for s in (chunked, once):
+        warc_ingest.ingest(s, [warc])
+    seen = watched(monkeypatch)
+    summary = backfill.run(chunked, [], backfill.Backfill(stage="re-classify"))
+    assert summary.counts["reclassified"] == ARTICLES - 1  # empty.html has no text
+    assert summary.counts["publishes"] == len(seen) >= 3
+    assert all(readers == ARTICLES for _, readers in seen)
+    backfill.run(once, [], backfill.Backfill(stage="re-classify"))
+    assert published(chunked) == published(once)
