@@ -243,9 +243,8 @@ def cluster_step(settings: Settings, *, since: datetime | None = None,
     Returns how many articles and stories the window holds."""
     with store.open_db(settings) as con:
         rows = store.cluster_window(con, settings, since, until)
-        members = dedup.cluster(rows["article_id"].to_pylist(), rows["published"].to_pylist(),
-                                dedup.as_matrix(rows["signature"]), rows["content_hash"].to_pylist())
-        del rows
+        members = dedup.cluster([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                                [r[3] for r in rows])
         store.save_clusters(con, settings, [asdict(m) for m in members])
     return {"clustered": len(members), "stories": sum(m.is_representative for m in members)}
 

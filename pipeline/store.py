@@ -546,11 +546,9 @@ def diff_words(old: str | None, new: str | None) -> int:
 
 
 def cluster_window(con: duckdb.DuckDBPyConnection, settings: Settings, since: datetime | None,
-                   until: datetime | None) -> pa.Table:
-    """The articles to cluster (article_id, published, signature, content_hash), as Arrow: a
-    long run's window is large, and its signatures become one array without a Python object each."""
+                   until: datetime | None) -> list[tuple[str, datetime, bytes, str | None]]:
     return con.execute(sql(settings, "load/cluster_window"),
-                       {"since": since, "until": until}).fetch_arrow_table()
+                       {"since": since, "until": until}).fetchall()
 
 
 def save_clusters(con: duckdb.DuckDBPyConnection, settings: Settings,

@@ -9,8 +9,6 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
 import pytest
 
 from pipeline import backfill, dedup
@@ -184,79 +182,3 @@ def test_exact_copies_are_one_cluster_even_when_too_short_for_shingles():
     sigs = dedup.signatures(["Kyiv says.", "Kyiv says.", "Moscow denies."])
     members = dedup.cluster(["x", "y", "z"], [None, None, None], sigs, ["h", "h", "k"])
     assert {m.article_id: m.cluster_id for m in members} == {"x": "x", "y": "x", "z": "z"}
-
-
-def lsh_reference(article_ids, published, sigs, content_hashes=None, threshold=dedup.THRESHOLD):
-    """Clustering as it was done with datasketch's MinHashLSH, one object per article."""
-    from datasketch import LeanMinHash, MinHashLSH
-
-    n = len(article_ids)
-    parent = list(range(n))
-
-    def find(i):
-        while parent[i] != i:
-            i = parent[i]
-        return i
-
-    def union(i, j):
-        ri, rj = find(i), find(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-    hashes = [LeanMinHash(seed=dedup.SEED, hashvalues=np.frombuffer(s, dtype=np.uint32),
-                          scheme=dedup.SCHEME) for s in sigs]
-    lsh = MinHashLSH(threshold=threshold, num_perm=dedup.NUM_PERM)
-    assert (lsh.b, lsh.r) == (dedup.BANDS, dedup.ROWS)
-    for i, m in enumerate(hashes):
-        for key in lsh.query(m):
-            if m.jaccard(hashes[int(key)]) >= threshold:
-                union(i, int(key))
-        lsh.insert(str(i), m)
-    first = {}
-    for i, h in enumerate(content_hashes or ()):
-        if h:
-            union(i, first.setdefault(h, i))
-    groups = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    out = []
-    for idx in groups.values():
-        rep = min(idx, key=lambda i: (published[i] is None, published[i] or 0, article_ids[i]))
-        for i in idx:
-            sim = 1.0 if i == rep else round(float(hashes[i].jaccard(hashes[rep])), 4)
-            out.append(dedup.Member(article_ids[i], article_ids[rep], sim, i == rep))
-    return out
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_clusters_are_the_ones_datasketch_lsh_gives(seed):
-    """Copies, light and heavy edits, chains of edits and exact duplicates: the same clusters,
-    representatives and similarities as datasketch's MinHashLSH."""
-    rng = np.random.default_rng(seed)
-    sigs: list[np.ndarray] = []
-    for _ in range(1500):
-        kind = rng.random()
-        if sigs and kind < 0.25:
-            sigs.append(sigs[rng.integers(len(sigs))].copy())  # a syndicated copy
-        elif sigs and kind < 0.6:  # an edit: some of the hash values change
-            edited = sigs[rng.integers(len(sigs))].copy()
-            where = rng.choice(dedup.NUM_PERM, size=rng.integers(20, 90), replace=False)
-            edited[where] = rng.integers(0, 2**32, len(where), dtype=np.uint32)
-            sigs.append(edited)
-        else:
-            sigs.append(rng.integers(0, 2**32, dedup.NUM_PERM, dtype=np.uint32))
-    ids = [f"{i:04d}-{rng.integers(1000)}" for i in range(len(sigs))]
-    published = [None if rng.random() < 0.1 else datetime(2026, 3, 1 + int(rng.integers(20)), tzinfo=UTC)
-                 for _ in sigs]
-    hashes = [f"h{rng.integers(40)}" if rng.random() < 0.05 else None for _ in sigs]
-    as_bytes = [s.tobytes() for s in sigs]
-    expected = lsh_reference(ids, published, as_bytes, hashes)
-    assert dedup.cluster(ids, published, as_bytes, hashes) == expected
-    assert dedup.cluster(ids, published, np.stack(sigs), hashes) == expected
-    assert len({m.cluster_id for m in expected}) < len(ids) * 0.8  # clusters were formed
-
-
-def test_stored_signatures_read_as_one_array():
-    sigs = dedup.signatures(["Kyiv says the talks go on.", "Moscow denies it all again."])
-    column = pa.chunked_array([pa.array(sigs[:1], pa.binary()), pa.array(sigs[1:], pa.binary())])
-    assert dedup.as_matrix(column).tobytes() == b"".join(sigs)
-    assert dedup.as_matrix(pa.chunked_array([], pa.binary())).shape == (0, dedup.NUM_PERM)
