@@ -9,6 +9,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -63,16 +65,30 @@ def synthetic_batch(first: int, n: int) -> dict[str, pa.Table]:
     return {**empty, "articles": pa.Table.from_pylist(rows, schema=store.SCHEMAS["articles"])}
 
 
+@contextmanager
+def reader_looping(settings: Settings, tmp_path: Path) -> Iterator[dict]:
+    """Run READER in a process of its own for the block; the dict it yields gets what the reader
+    saw ("seen", "errors", "hits") once the block is over and the reader has stopped."""
+    stop, out = tmp_path / "stop", tmp_path / "reader.json"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(settings.db), str(stop), str(out)],
+                              cwd=Path(__file__).resolve().parent.parent)
+    result: dict = {}
+    try:
+        time.sleep(1.0)
+        yield result
+        time.sleep(0.5)
+    finally:
+        stop.touch()
+        reader.wait(timeout=60)
+    result.update(json.loads(out.read_text()))
+
+
 def test_a_reader_sees_only_whole_loads_and_no_lock_errors(tmp_path: Path):
     settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
     with store.open_db(settings):
         pass
     assert publish.publish(settings).whole  # the first publish builds the DuckLake
-    stop, out = tmp_path / "stop", tmp_path / "reader.json"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(settings.db), str(stop), str(out)],
-                              cwd=Path(__file__).resolve().parent.parent)
-    try:
-        time.sleep(1.0)
+    with reader_looping(settings, tmp_path) as result:
         totals = [0]
         for b in range(BATCHES):
             with store.open_db(settings) as con:
@@ -80,11 +96,6 @@ def test_a_reader_sees_only_whole_loads_and_no_lock_errors(tmp_path: Path):
             done = publish.publish(settings)
             assert (done.whole, done.articles) == (False, PER_BATCH)  # only what the load wrote
             totals.append((b + 1) * PER_BATCH)
-        time.sleep(0.5)
-    finally:
-        stop.touch()
-        reader.wait(timeout=60)
-    result = json.loads(out.read_text())
     assert result["errors"] == []
     seen = [tuple(s) for s in result["seen"]]
     # every answer is one committed load's total, articles and their versions alike ...
@@ -209,11 +220,7 @@ def test_a_reader_looping_through_the_rebuild_after_a_migration_sees_whole_loads
     with store.open_db(settings) as con:
         store.load_batch(con, settings, synthetic_batch(0, PER_BATCH))
     publish.publish(settings)
-    stop, out = tmp_path / "stop", tmp_path / "reader.json"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(settings.db), str(stop), str(out)],
-                              cwd=Path(__file__).resolve().parent.parent)
-    try:
-        time.sleep(1.0)
+    with reader_looping(settings, tmp_path) as result:
         with store.open_db(settings) as con:  # a migration, and a load after it
             con.execute("INSERT INTO schema_migrations VALUES ('999', '999_test', now())")
             con.execute("CREATE VIEW test_view AS SELECT count(*) AS n FROM articles")
@@ -222,11 +229,6 @@ def test_a_reader_looping_through_the_rebuild_after_a_migration_sees_whole_loads
         with store.open_db(settings) as con:
             store.load_batch(con, settings, synthetic_batch(2 * PER_BATCH, PER_BATCH))
         assert not publish.publish(settings).whole
-        time.sleep(0.5)
-    finally:
-        stop.touch()
-        reader.wait(timeout=60)
-    result = json.loads(out.read_text())
     assert result["errors"] == []
     seen = [tuple(s) for s in result["seen"]]
     assert {s[0] for s in seen} <= {PER_BATCH, 2 * PER_BATCH, 3 * PER_BATCH}

@@ -308,26 +308,28 @@ def test_readers_get_the_recounted_weeks_in_the_same_snapshot_as_the_articles(se
         assert con.execute("SELECT count(*) FROM publish_pending").fetchone()[0] == 0
 
 
+def migrated_again(settings, version: int, *undo: str) -> None:
+    """Undo migration `version` with the statements `undo`, as a database migrated up to the one
+    before it would be, and open the database, which applies it again."""
+    with store.open_db(settings) as con:
+        for statement in undo:
+            con.execute(statement)
+        con.execute("DELETE FROM schema_migrations WHERE version = ?", [version])
+    with store.open_db(settings):
+        pass
+
+
 def test_the_migration_counts_the_articles_loaded_before_it(settings):
     load_decided(settings, NEWSROOM, ON_TOPIC)
     expected = same_as_counted_per_query(settings)
-    with store.open_db(settings) as con:  # as a database migrated up to 014 would be
-        con.execute("DROP TABLE weekly_terms")
-        con.execute("DROP TABLE on_topic_weeks")
-        con.execute("DELETE FROM schema_migrations WHERE version = 15")
-    with store.open_db(settings):
-        pass
+    migrated_again(settings, 15, "DROP TABLE weekly_terms", "DROP TABLE on_topic_weeks")
     assert same_as_counted_per_query(settings) == expected
 
 
 def test_the_terms_of_articles_loaded_before_migration_016_get_their_weeks(settings):
     load_decided(settings, NEWSROOM, ON_TOPIC)
     expected = same_as_counted_per_query(settings)
-    with store.open_db(settings) as con:  # as a database migrated up to 015 would be
-        con.execute("ALTER TABLE article_terms DROP COLUMN week")
-        con.execute("DELETE FROM schema_migrations WHERE version = 16")
-    with store.open_db(settings):
-        pass
+    migrated_again(settings, 16, "ALTER TABLE article_terms DROP COLUMN week")
     assert query(settings.db, "SELECT count(*) FROM article_terms WHERE week IS NULL") == [(0,)]
     load_decided(settings, NEWSROOM, ON_TOPIC)  # a reload recounts from the filled weeks
     assert same_as_counted_per_query(settings) == expected
