@@ -158,7 +158,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             _create_views(con, views)
         finally:
             # quoted: a database named by its file's stem may hold a '-' (bench-10000.duckdb)
-            con.execute(f"USE {store._quote_ident(home[0]) if home else 'memory'}")
+            con.execute(f"USE {store.quote_ident(home[0]) if home else 'memory'}")
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")

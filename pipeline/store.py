@@ -153,7 +153,7 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     # The file is attached to an in-memory connection, which is how DuckDB takes a row group
     # size; it is the connection's default database, under its usual name (the file's stem).
     con = duckdb.connect()
-    name = _quote_ident(path.stem if path.stem.lower() not in _RESERVED else "newsflow")
+    name = quote_ident(path.stem if path.stem.lower() not in _RESERVED else "newsflow")
     try:
         con.execute(f"ATTACH {quote_literal(str(path))} AS {name} "
                     f"(ROW_GROUP_SIZE {ROW_GROUP_ROWS}, STORAGE_VERSION '{STORAGE_VERSION}')")
@@ -169,7 +169,8 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 _RESERVED = frozenset({"memory", "system", "temp"})
 
 
-def _quote_ident(name: str) -> str:
+def quote_ident(name: str) -> str:
+    """`name` as an SQL identifier (a database named by its file, which may hold a '-')."""
     return '"' + name.replace('"', '""') + '"'
 
 
