@@ -127,7 +127,8 @@ def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]:
-    """The writer's tables and how a publish carries each ('article', 'poll', 'week' or 'whole')."""
+    """The writer's tables and how a publish carries each: 'article', 'cluster', 'poll', 'week' or
+    'whole' (sql/publish/tables.sql)."""
     return dict(con.execute(store.sql(settings, "publish/tables")).fetchall())
 
 
@@ -195,21 +196,24 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Carry what `publishing` holds into the DuckLake, in one transaction (one new snapshot).
     Rows are deleted only for articles the DuckLake may hold: a delete scans the ids of a whole
     table, and a load of new articles has nothing to delete. Tables keyed by week (the weekly
-    term counts) have the weeks the loads recounted replaced, in the same snapshot."""
+    term counts) have the weeks the loads recounted replaced, and story_clusters the rows that
+    re-clustering changed, in the same snapshot."""
     kinds = tables(con, settings)
     row = con.execute(store.sql(settings, "publish/stale_articles")).fetchone()
     stale = bool(row and row[0])
     row = con.execute(store.sql(settings, "publish/weeks")).fetchone()
     weeks = bool(row and row[0])
+    row = con.execute(store.sql(settings, "publish/clusters")).fetchone()
+    clusters = bool(row and row[0])
     con.execute("BEGIN")
     try:
         for name, kind in kinds.items():
             if kind == "article" and stale:
                 con.execute(store.sql(settings, "publish/article_delete").format(table=name))
-            if kind == "week" and not weeks:
+            if (kind == "week" and not weeks) or (kind == "cluster" and not clusters):
                 continue
-            statement = {"article": "article_rows", "poll": "poll_rows", "week": "week_rows",
-                         "whole": "whole_table"}[kind]
+            statement = {"article": "article_rows", "cluster": "cluster_rows", "poll": "poll_rows",
+                         "week": "week_rows", "whole": "whole_table"}[kind]
             con.execute(store.sql(settings, f"publish/{statement}").format(table=name))
         con.execute("COMMIT")
     except duckdb.Error as exc:

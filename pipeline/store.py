@@ -267,8 +267,11 @@ def _load(con: duckdb.DuckDBPyConnection, settings: Settings,
             con.unregister(f"staging_{name}")
 
 
-#: Staged tables whose keys a publish must carry: (kind, key column); see migration 011.
-PUBLISHED_KEYS: dict[str, tuple[str, str]] = {"polls": ("poll", "poll_id")}
+#: Staged tables whose keys a publish must carry: (kind, key column); see migration 011. A cluster
+#: row that changed is carried alone: re-clustering moves articles already published (a new copy
+#: becomes its story's representative), and their other rows stay as they are.
+PUBLISHED_KEYS: dict[str, tuple[str, str]] = {"polls": ("poll", "poll_id"),
+                                              "clusters": ("cluster", "article_id")}
 
 #: Staged tables whose load can move articles between the cells of `weekly_terms` (a week, on
 #: topic or not; migration 015): new texts and dates, decisions, feed names (an article's source).

@@ -25,13 +25,14 @@ PER_BATCH = 3000
 
 # Keeps one read-only connection to the DuckLake and counts, again and again, articles and
 # article versions in one query (two tables one load writes together), until the stop file
-# appears; then it searches once, as an analyst would after the loads.
+# appears; then it searches once, as an analyst would after the loads. The ready file tells the
+# test its first count is in (a busy machine can take seconds to start it).
 READER = """
 import json, os, sys, time
 sys.path.insert(0, os.getcwd())
 from pipeline import fts, publish
 from pipeline.config import Settings
-db, stop, out = sys.argv[1:4]
+db, stop, out, ready = sys.argv[1:5]
 settings = Settings(db=db)
 seen, errors = [], []
 with publish.read(settings) as con:
@@ -42,6 +43,8 @@ with publish.read(settings) as con:
             ).fetchone())
         except Exception as exc:
             errors.append(f"{type(exc).__name__}: {exc}")
+        if not os.path.exists(ready):
+            open(ready, "w").close()
         time.sleep(0.01)
     hits = [h.article_id for h in fts.search(con, settings, "drones sanctions", limit=3)]
 json.dump({"seen": seen, "errors": errors, "hits": hits}, open(out, "w"))
@@ -69,12 +72,15 @@ def synthetic_batch(first: int, n: int) -> dict[str, pa.Table]:
 def reader_looping(settings: Settings, tmp_path: Path) -> Iterator[dict]:
     """Run READER in a process of its own for the block; the dict it yields gets what the reader
     saw ("seen", "errors", "hits") once the block is over and the reader has stopped."""
-    stop, out = tmp_path / "stop", tmp_path / "reader.json"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(settings.db), str(stop), str(out)],
+    stop, out, ready = tmp_path / "stop", tmp_path / "reader.json", tmp_path / "ready"
+    reader = subprocess.Popen([sys.executable, "-c", READER, *map(str, (settings.db, stop, out, ready))],
                               cwd=Path(__file__).resolve().parent.parent)
     result: dict = {}
     try:
-        time.sleep(1.0)
+        waited = time.monotonic()
+        while not ready.exists():  # its first count is in: the block starts from there
+            assert reader.poll() is None and time.monotonic() - waited < 120, "the reader did not start"
+            time.sleep(0.05)
         yield result
         time.sleep(0.5)
     finally:
@@ -131,6 +137,42 @@ def test_a_publish_carries_what_changed_and_a_second_one_nothing(tmp_path: Path)
         assert con.execute("SELECT count(*) FROM article_versions").fetchone() == (51,)
         assert [h.article_id for h in fts.search(con, settings, "icebreakers")] == [f"{7:016x}"]
         assert len(fts.search(con, settings, "drones", limit=100)) == 49
+
+
+def test_a_new_representative_carries_the_cluster_rows_alone(tmp_path: Path, monkeypatch):
+    """Re-clustering moves published copies to a new representative: the publish replaces their
+    story_clusters rows and leaves their texts, decisions and search documents alone."""
+    settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
+    ids = [f"{i:016x}" for i in range(6)]
+
+    def members(representative: str) -> list[dict]:
+        return [{"article_id": a, "cluster_id": representative, "is_representative": a == representative,
+                 "similarity": 1.0 if a == representative else 0.9} for a in ids]
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(0, 6))
+        assert store.save_clusters(con, settings, members(ids[5])) == 6
+    publish.publish(settings)
+    with store.open_db(settings) as con:
+        assert store.save_clusters(con, settings, members(ids[5])) == 0  # unchanged: nothing noted
+        assert con.execute("SELECT count(*) FROM publish_pending").fetchone() == (0,)
+        assert store.save_clusters(con, settings, members(ids[0])) == 6  # an earlier copy turns up
+        assert con.execute("SELECT DISTINCT kind FROM publish_pending").fetchall() == [("cluster",)]
+    statements: list[str] = []
+    sql = store.sql
+    monkeypatch.setattr(store, "sql", lambda s, name: statements.append(name) or sql(s, name))
+    assert publish.publish(settings).articles == 0  # no article, no search document carried
+    assert "publish/cluster_rows" in statements
+    assert "publish/article_delete" not in statements
+    with publish.read(settings) as con:
+        assert con.execute("SELECT DISTINCT cluster_id FROM story_clusters").fetchall() == [(ids[0],)]
+        assert con.execute("SELECT count(*) FROM story_clusters WHERE is_representative").fetchone() == (1,)
+        rows = con.execute("SELECT count(*), count(DISTINCT article_id) FROM story_clusters").fetchone()
+        assert rows == (6, 6)
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (6,)
+    with store.open_db(settings) as con, publish.read(settings) as lake_con:
+        mine = con.execute("SELECT article_id, cluster_id, is_representative FROM story_clusters ORDER BY 1")
+        assert lake_con.execute("SELECT article_id, cluster_id, is_representative FROM story_clusters "
+                                "ORDER BY 1").fetchall() == mine.fetchall()
 
 
 def lake_rows(settings: Settings) -> dict[str, tuple[int, int]]:
