@@ -379,8 +379,7 @@ def save_label(con: duckdb.DuckDBPyConnection, settings: Settings, article_id: s
     con.execute("BEGIN")
     try:
         # the correction can move the article into or out of its week's on-topic terms
-        con.register("staging_pending", pa.table({"kind": ["article"], "key": [article_id],
-                                                  "fresh": [False]}))
+        con.register("staging_pending", _pending({"labels": pa.table({"article_id": [article_id]})}))
         with _counting_terms(con, settings):
             row = con.execute(sql(settings, "load/label"), {
                 "article_id": article_id, "relevant": relevant, "peace": peace, "by": by,
