@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import machine
 
 WORDS = 250  # words per document: a news lead plus a few paragraphs
 COPY_SHARE = 0.2  # share of documents that are edited copies of an earlier one
@@ -52,7 +53,7 @@ def run_one(n: int) -> dict[str, float]:
     members = dedup.cluster(ids, published, sigs)
     t2 = time.perf_counter()
     stories = sum(m.is_representative for m in members)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = machine.peak_rss_mb()
     return {"docs": n, "signatures_s": round(t1 - t0, 2), "cluster_s": round(t2 - t1, 2),
             "total_s": round(t2 - t0, 2), "docs_per_s": round(n / (t2 - t0)),
             "stories": stories, "peak_rss_mb": round(peak_mb)}

@@ -63,6 +63,17 @@ def write(name: str, data: dict[str, Any]) -> Path:
     return path
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB since it started its program (VmHWM). Not
+    getrusage's ru_maxrss: Linux carries that over exec, so a child started by `spawn` or
+    `subprocess` reports at least what its parent held when it forked (a bench whose parent held
+    2 GB saw every child "peak" at 2 GB)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise OSError("no VmHWM in /proc/self/status")
+
+
 def table(rows: list[dict[str, Any]], columns: list[str]) -> None:
     widths = [max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))

@@ -31,7 +31,6 @@ import json
 import multiprocessing as mp
 import os
 import re
-import resource
 import shutil
 import sys
 import tempfile
@@ -125,7 +124,7 @@ def grow(settings: Settings, prose: Prose, first: int, n: int, subtopics: list[s
 # -- measurements, each in its own process -----------------------------------------------------
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return machine.peak_rss_mb()  # this process's own, not its parent's (see machine.peak_rss_mb)
 
 
 def measure_load(settings: Settings, first: int, n: int, out: Any) -> None:
