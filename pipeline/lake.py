@@ -199,18 +199,15 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     term counts) have the weeks the loads recounted replaced, and story_clusters the rows that
     re-clustering changed, in the same snapshot."""
     kinds = tables(con, settings)
-    row = con.execute(store.sql(settings, "publish/stale_articles")).fetchone()
-    stale = bool(row and row[0])
-    row = con.execute(store.sql(settings, "publish/weeks")).fetchone()
-    weeks = bool(row and row[0])
-    row = con.execute(store.sql(settings, "publish/clusters")).fetchone()
-    clusters = bool(row and row[0])
+    carried = {kind: (keys, held) for kind, keys, held in
+               con.execute(store.sql(settings, "publish/carried_kinds")).fetchall()}
+    stale = carried.get("article", (0, 0))[1] > 0
     con.execute("BEGIN")
     try:
         for name, kind in kinds.items():
             if kind == "article" and stale:
                 con.execute(store.sql(settings, "publish/article_delete").format(table=name))
-            if (kind == "week" and not weeks) or (kind == "cluster" and not clusters):
+            if kind in ("week", "cluster") and kind not in carried:
                 continue
             statement = {"article": "article_rows", "cluster": "cluster_rows", "poll": "poll_rows",
                          "week": "week_rows", "whole": "whole_table"}[kind]
