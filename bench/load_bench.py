@@ -131,7 +131,8 @@ def main() -> None:
     for i in range(0, len(rows), args.batch):
         part = rows[i:i + args.batch]
         signatures = dedup.signatures([a.text or "" for a in part])
-        sigs = list(zip([a.article_id for a in part], signatures, strict=True))
+        sigs = list(zip([a.article_id for a in part], [a.content_hash for a in part], signatures,
+                        strict=True))
         batches.append(store.batch_tables("bench", articles=part, classifications=decisions(part),
                                           problems=[], signatures=sigs))
     build = time.perf_counter() - t0

@@ -191,11 +191,14 @@ DateOpt = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])]
 
 
 @app.command()
-def cluster(db: DbOpt = None, since: DateOpt = None, until: DateOpt = None) -> None:
+def cluster(db: DbOpt = None, since: DateOpt = None, until: DateOpt = None,
+            new_only: Annotated[bool, typer.Option(
+                "--new-only", help="cluster only texts new or changed since the last clustering, "
+                "as the runs do (default: recompute every text of the range)")] = False) -> None:
     """Recompute story clusters (near-duplicates) for articles published in [--since, --until)."""
     settings = _settings(db)
     try:
-        result = chain.cluster_step(settings, since=_utc(since), until=_utc(until))
+        result = chain.cluster_step(settings, since=_utc(since), until=_utc(until), full=not new_only)
     except NewsflowError as exc:
         _fail(str(exc))
     console.print(f"{result['clustered']} articles in {result['stories']} stories")

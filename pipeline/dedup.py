@@ -4,6 +4,10 @@ Syndicated copies, lightly edited rewrites and the same text in other page furni
 of their 5-word shingles; two reports of the same event in different words share few. Articles
 whose estimated Jaccard similarity reaches `THRESHOLD` (or whose normalised text is identical)
 are joined into one story cluster; the earliest published member represents it.
+
+Clusters are kept up to date step by step (`Clusters`): the texts that are new or changed are
+indexed, and the rest of the window is read past them; it keeps its clusters, which copies of
+new texts join.
 """
 
 from __future__ import annotations
@@ -63,45 +67,106 @@ class Member:
     is_representative: bool
 
 
-def cluster(article_ids: Sequence[str], published: Sequence[datetime | None],
-            sigs: Sequence[bytes], content_hashes: Sequence[str | None] | None = None,
-            threshold: float = THRESHOLD) -> list[Member]:
-    """Group articles into story clusters; every article gets a row (singletons too)."""
-    n = len(article_ids)
-    parent = list(range(n))
+@dataclass(frozen=True, slots=True)
+class Text:
+    """An article to cluster: its id, publication time, MinHash signature and content hash."""
 
-    def find(i: int) -> int:
+    article_id: str
+    published: datetime | None
+    signature: bytes
+    content_hash: str | None = None
+
+
+class Clusters:
+    """Story clusters of a window, computed afresh for some of its texts (`fresh`: new ones, changed
+    ones and the other members of their old clusters) and joined to the clusters the rest of the
+    window already has. Only the fresh texts are held in an LSH index; the rest is scanned past it
+    batch by batch (`scan`), so memory grows with what is fresh, not with the window.
+
+    Adding texts to a graph only joins its connected components, so the clusters this gives are
+    those a recomputation of the whole window would give, as long as the rest's stored clusters
+    are whole (a changed text's old cluster is fresh as a whole, and may split)."""
+
+    def __init__(self, fresh: Sequence[Text], threshold: float = THRESHOLD) -> None:
+        self.fresh = list(fresh)
+        self.threshold = threshold
+        self.parent = list(range(len(self.fresh)))
+        self.nodes: dict[str, int] = {}  # a stored cluster's id -> its node, after the fresh texts
+        self.minhashes = [_minhash(t.signature) for t in self.fresh]
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self.by_hash: dict[str, int] = {}
+        for i, m in enumerate(self.minhashes):
+            for key in self.lsh.query(m):
+                if m.jaccard(self.minhashes[int(key)]) >= threshold:
+                    self._union(i, int(key))
+            self.lsh.insert(str(i), m)
+            h = self.fresh[i].content_hash
+            if h:
+                self._union(i, self.by_hash.setdefault(h, i))
+
+    def _find(self, i: int) -> int:
+        parent = self.parent
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    def union(i: int, j: int) -> None:
-        ri, rj = find(i), find(j)
+    def _union(self, i: int, j: int) -> None:
+        ri, rj = self._find(i), self._find(j)
         if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
+            self.parent[max(ri, rj)] = min(ri, rj)
 
-    minhashes = [_minhash(s) for s in sigs]
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    for i, m in enumerate(minhashes):
-        for key in lsh.query(m):
-            j = int(key)
-            if minhashes[i].jaccard(minhashes[j]) >= threshold:
-                union(i, j)
-        lsh.insert(str(i), m)
-    if content_hashes is not None:
-        first: dict[str, int] = {}
-        for i, h in enumerate(content_hashes):
-            if h:
-                union(i, first.setdefault(h, i))
+    def _node(self, cluster_id: str) -> int:
+        if cluster_id not in self.nodes:
+            self.nodes[cluster_id] = len(self.parent)
+            self.parent.append(len(self.parent))
+        return self.nodes[cluster_id]
 
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    members: list[Member] = []
-    for idx in groups.values():
-        rep = min(idx, key=lambda i: (published[i] is None, published[i] or 0, article_ids[i]))
-        for i in idx:
-            sim = 1.0 if i == rep else round(float(minhashes[i].jaccard(minhashes[rep])), 4)
-            members.append(Member(article_ids[i], article_ids[rep], sim, i == rep))
-    return members
+    def scan(self, cluster_ids: Sequence[str], signatures: Sequence[bytes],
+             content_hashes: Sequence[str | None]) -> None:
+        """Join the fresh texts to the stored clusters of texts of the rest of the window that
+        are copies of them (one batch of that rest: each text's cluster, signature, hash)."""
+        for cluster_id, signature, h in zip(cluster_ids, signatures, content_hashes, strict=True):
+            m = _minhash(signature)
+            for key in self.lsh.query(m):
+                if m.jaccard(self.minhashes[int(key)]) >= self.threshold:
+                    self._union(int(key), self._node(cluster_id))
+            if h and h in self.by_hash:
+                self._union(self.by_hash[h], self._node(cluster_id))
+
+    @property
+    def joined(self) -> list[str]:
+        """The stored clusters that some fresh text joined."""
+        return list(self.nodes)
+
+    def members(self, mates: Sequence[tuple[Text, str]] = ()) -> list[Member]:
+        """Every fresh text's row, and a row for each text of a stored cluster that a fresh text
+        joined (`mates`: all those texts, each with its stored cluster): representative (the
+        earliest published member) and similarity recomputed."""
+        texts = list(self.fresh)
+        node_of = list(range(len(texts)))
+        minhashes = list(self.minhashes)
+        for text, cluster_id in mates:
+            texts.append(text)
+            node_of.append(self.nodes[cluster_id])
+            minhashes.append(_minhash(text.signature))
+        groups: dict[int, list[int]] = {}
+        for i, node in enumerate(node_of):
+            groups.setdefault(self._find(node), []).append(i)
+        out: list[Member] = []
+        for idx in groups.values():
+            rep = min(idx, key=lambda i: (texts[i].published is None, texts[i].published or 0,
+                                          texts[i].article_id))
+            for i in idx:
+                sim = 1.0 if i == rep else round(float(minhashes[i].jaccard(minhashes[rep])), 4)
+                out.append(Member(texts[i].article_id, texts[rep].article_id, sim, i == rep))
+        return out
+
+
+def cluster(article_ids: Sequence[str], published: Sequence[datetime | None],
+            sigs: Sequence[bytes], content_hashes: Sequence[str | None] | None = None,
+            threshold: float = THRESHOLD) -> list[Member]:
+    """Group articles into story clusters; every article gets a row (singletons too)."""
+    hashes = content_hashes if content_hashes is not None else [None] * len(article_ids)
+    texts = [Text(*row) for row in zip(article_ids, published, sigs, hashes, strict=True)]
+    return Clusters(texts, threshold).members()

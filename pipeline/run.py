@@ -238,15 +238,21 @@ def tasks_from_json(items: Sequence[dict[str, Any]]) -> list[PageTask]:
 
 
 def cluster_step(settings: Settings, *, since: datetime | None = None,
-                 until: datetime | None = None) -> dict[str, int]:
-    """(Re)compute story clusters over the articles published in [since, until); all when open.
-    Returns how many articles and stories the window holds."""
+                 until: datetime | None = None, full: bool = False) -> dict[str, int]:
+    """Story clusters of the articles published in [since, until) (all when open). The texts new
+    to clustering or changed since are clustered and joined to the clusters the rest of the
+    window has (`dedup.Clusters`), so the step holds what is new, not the window; `full`
+    recomputes the whole window. Returns how many articles and stories the window holds."""
     with store.open_db(settings) as con:
-        rows = store.cluster_window(con, settings, since, until)
-        members = dedup.cluster([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
-                                [r[3] for r in rows])
-        store.save_clusters(con, settings, [asdict(m) for m in members])
-    return {"clustered": len(members), "stories": sum(m.is_representative for m in members)}
+        store.cluster_scope(con, settings, since, until, full=full)
+        clusters = dedup.Clusters([dedup.Text(*row) for row in store.cluster_fresh(con, settings)])
+        if clusters.fresh:
+            for cluster_ids, signatures, hashes in store.cluster_rest(con, settings):
+                clusters.scan(cluster_ids, signatures, hashes)
+            mates = [(dedup.Text(*row[:4]), row[4])
+                     for row in store.cluster_mates(con, settings, clusters.joined)]
+            store.save_clusters(con, settings, [asdict(m) for m in clusters.members(mates)])
+        return store.cluster_counts(con, settings)
 
 
 class AsYouGo:

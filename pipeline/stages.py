@@ -47,7 +47,7 @@ class Worked:
     articles: list[Article] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # extraction problems
     decisions: list[Classification] = field(default_factory=list)  # usable articles only
-    signatures: list[tuple[str, bytes]] = field(default_factory=list)
+    signatures: list[tuple[str, str | None, bytes]] = field(default_factory=list)  # id, text's hash
     seconds: dict[str, float] = field(default_factory=dict)
 
     def add(self, other: Worked) -> None:
@@ -76,7 +76,7 @@ def _classify_and_sign(pages: Sequence[Page], articles: list[Article], problems:
     t1 = time.perf_counter()
     decisions = classifier.classify((a.article_id, a.title, a.text, a.published_at) for a in usable)
     t2 = time.perf_counter()
-    signatures = list(zip([a.article_id for a in usable],
+    signatures = list(zip([a.article_id for a in usable], [a.content_hash for a in usable],
                           dedup.signatures([a.text or "" for a in usable]), strict=True))
     t3 = time.perf_counter()
     seconds = {**seconds, "classify": t2 - t1, "dedup": t3 - t2}

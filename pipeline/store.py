@@ -77,7 +77,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("consecutive_failures", pa.int32()), ("last_status", pa.string()), ("last_polled_at", TS),
         ("last_success_at", TS), ("next_poll_at", TS), ("ttl_minutes", pa.int32()),
         ("retry_after_until", TS), ("disabled_at", TS), ("disabled_reason", pa.string())]),
-    "signatures": pa.schema([("article_id", pa.string()), ("signature", pa.binary())]),
+    "signatures": pa.schema([("article_id", pa.string()), ("content_hash", pa.string()),
+                             ("signature", pa.binary())]),
     "links": pa.schema([("link_id", pa.string()), ("article_id", pa.string()), ("link", pa.string()),
                         ("fetched_at", TS)]),
     "diffs": pa.schema([("article_id", pa.string()), ("diff_words", pa.int32())]),
@@ -444,7 +445,7 @@ BATCH_LOADS = ("supersede_versions", "article_versions", "article_terms", "artic
 
 def batch_tables(run_id: str, *, articles: Sequence[Article],
                  classifications: Sequence[Classification], problems: Sequence[Problem],
-                 signatures: Sequence[tuple[str, bytes]] = (),
+                 signatures: Sequence[tuple[str, str | None, bytes]] = (),
                  succeeded: Iterable[tuple[str, str]] = (),
                  retry_base: float = 600.0) -> dict[str, pa.Table]:
     """The Arrow tables of one processed batch: what `load_batch` loads, or staging files hold."""
@@ -461,7 +462,8 @@ def batch_tables(run_id: str, *, articles: Sequence[Article],
         "article_topics": topics_table(classifications),
         "errors": _errors_table(problems, run_id, retry_base),
         "resolved": _table("resolved", [{"stage": s, "target": t} for s, t in succeeded]),
-        "signatures": _table("signatures", [{"article_id": a, "signature": s} for a, s in signatures]),
+        "signatures": _table("signatures", [{"article_id": a, "content_hash": h, "signature": s}
+                                            for a, h, s in signatures]),
     }
 
 
@@ -548,16 +550,47 @@ def diff_words(old: str | None, new: str | None) -> int:
     return (len(a) - same) + (len(b) - same)
 
 
-def cluster_window(con: duckdb.DuckDBPyConnection, settings: Settings, since: datetime | None,
-                   until: datetime | None) -> list[tuple[str, datetime, bytes, str | None]]:
-    return con.execute(sql(settings, "load/cluster_window"),
-                       {"since": since, "until": until}).fetchall()
+def cluster_scope(con: duckdb.DuckDBPyConnection, settings: Settings, since: datetime | None,
+                  until: datetime | None, *, full: bool = False) -> None:
+    """Note the window of articles published in [since, until) to cluster, and which of its texts
+    are fresh (all of them when `full`), in the connection's temporary `cluster_scope` table."""
+    con.execute(sql(settings, "load/cluster_scope"), {"since": since, "until": until, "full": full})
+
+
+def cluster_fresh(con: duckdb.DuckDBPyConnection, settings: Settings,
+                  ) -> list[tuple[str, datetime, bytes, str | None]]:
+    """The window's fresh texts: article id, published, signature, content hash."""
+    return con.execute(sql(settings, "load/cluster_fresh")).fetchall()
+
+
+def cluster_rest(con: duckdb.DuckDBPyConnection, settings: Settings, rows: int = 20_000,
+                 ) -> Iterator[tuple[list[str], list[bytes], list[str | None]]]:
+    """The rest of the window, a batch of `rows` at a time: clusters, signatures, content hashes."""
+    reader = con.execute(sql(settings, "load/cluster_rest")).fetch_record_batch(rows)
+    for batch in reader:
+        yield (batch.column("cluster_id").to_pylist(), batch.column("signature").to_pylist(),
+               batch.column("content_hash").to_pylist())
+
+
+def cluster_mates(con: duckdb.DuckDBPyConnection, settings: Settings,
+                  clusters: Sequence[str]) -> list[tuple[str, datetime, bytes, str | None, str]]:
+    """The texts of the window in `clusters` (stored clusters), as `cluster_fresh` gives them,
+    each with its cluster."""
+    if not clusters:
+        return []
+    return con.execute(sql(settings, "load/cluster_mates"), {"clusters": list(clusters)}).fetchall()
+
+
+def cluster_counts(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, int]:
+    """How many articles the window holds and in how many stories, once clustered."""
+    clustered, stories = con.execute(sql(settings, "load/cluster_counts")).fetchone() or (0, 0)
+    return {"clustered": int(clustered), "stories": int(stories)}
 
 
 def save_clusters(con: duckdb.DuckDBPyConnection, settings: Settings,
                   members: Sequence[dict[str, Any]]) -> int:
-    """Write the clusters of a recomputed window that changed (a row left as it was keeps its
-    `clustered_at`); returns how many were written."""
+    """Write the clusters that changed (a row left as it was keeps its `clustered_at`, unless its
+    text changed since it was clustered); returns how many were written."""
     con.register("staging_clusters", _table("clusters", members))
     try:
         changed = con.execute(sql(settings, "load/changed_clusters")).fetch_arrow_table()
