@@ -1,7 +1,8 @@
 -- The texts of the window in the stored clusters $clusters, which fresh texts joined: their
 -- representative and similarities are recomputed with them.
-SELECT s.article_id, s.published, g.signature, s.content_hash, s.cluster_id
+SELECT s.article_id, s.published, g.signature, a.content_hash, s.cluster_id
 FROM cluster_scope s
 JOIN article_signatures g USING (article_id)
+JOIN articles a USING (article_id)
 WHERE NOT s.fresh AND s.cluster_id IN (SELECT unnest($clusters::VARCHAR[]))
 ORDER BY s.published, s.article_id;

@@ -6,8 +6,7 @@
 -- copies of fresh texts can join them (pipeline.dedup.Clusters).
 CREATE OR REPLACE TEMP TABLE cluster_scope AS
 WITH win AS (
-    SELECT a.article_id, coalesce(a.published_at, a.first_seen_at) AS published, a.content_hash,
-           c.cluster_id, c.article_id IS NULL OR g.updated_at > c.clustered_at AS changed
+    SELECT a.article_id, coalesce(a.published_at, a.first_seen_at) AS published, c.cluster_id, c.article_id IS NULL OR g.updated_at > c.clustered_at AS changed
     FROM articles a
     JOIN article_signatures g USING (article_id)
     LEFT JOIN story_clusters c USING (article_id)
