@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipeline import extract, store
-from pipeline.models import Article
+from pipeline.models import Article, Classification
 from pipeline.urls import article_id
 from tests.conftest import query
 
@@ -147,3 +148,52 @@ def test_a_file_in_the_old_format_is_upgraded_and_keeps_what_it_holds(settings):
     assert query(settings.db, "SELECT body FROM notes") == [(TEXTS["second"],)]
     assert stored_texts(settings) == [TEXTS["first"]]
     assert text_compression(settings.db) == {"ZSTD"}
+
+
+# -- subtopic scores: one row per (article, subtopic, classifier version), no key (migration 017) ----
+
+def decided(version: str, scores: dict[str, float]) -> Classification:
+    return Classification(article_id=article_id(URL), classifier_version=version, relevant=True,
+                          score=0.8, topic_scores=scores, primary_topic=max(scores, key=scores.__getitem__),
+                          explanation={}, peace=False, peace_score=0.1)
+
+
+def load_decided(settings, article: Article, *decisions: Classification) -> None:
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, store.batch_tables("test", articles=[article],
+                                                           classifications=list(decisions), problems=[]))
+
+
+def scores(settings) -> list[tuple]:
+    return query(settings.db, "SELECT classifier_version, topic_id, score, is_primary FROM article_topics "
+                              "ORDER BY ALL")
+
+
+def test_a_rerun_of_a_classifier_version_replaces_its_scores_and_leaves_the_others(settings):
+    load_decided(settings, fetched(TEXTS["first"], 0), decided("v1", {"talks": 0.9, "sanctions": 0.2}))
+    load_decided(settings, fetched(TEXTS["first"], 1), decided("v2", {"talks": 0.4, "sanctions": 0.7}))
+    load_decided(settings, fetched(TEXTS["second"], 2), decided("v1", {"talks": 0.3, "drones": 0.6}))
+    assert scores(settings) == [("v1", "drones", 0.6, True), ("v1", "talks", 0.3, False),
+                                ("v2", "sanctions", 0.7, True), ("v2", "talks", 0.4, False)]
+    with store.open_db(settings) as con:  # reclassifying stored texts goes the same way
+        store.save_classifications(con, settings, [decided("v2", {"talks": 0.5})])
+    assert scores(settings)[2:] == [("v2", "talks", 0.5, True)]
+    assert query(settings.db, (Path(store.__file__).parent.parent / "sql/checks/duplicate_ids.sql")
+                 .read_text(encoding="utf-8")) == []
+
+
+def test_migration_017_keeps_every_score_and_drops_the_key(settings):
+    load_decided(settings, fetched(TEXTS["first"], 0), decided("v1", {"talks": 0.9, "sanctions": 0.2}))
+    before = scores(settings)
+    with store.open_db(settings) as con:  # as a database migrated up to 016 holds the table
+        rows = con.execute("SELECT * FROM article_topics").fetch_arrow_table()
+        con.execute("DROP TABLE article_topics")
+        con.execute("CREATE TABLE article_topics (article_id VARCHAR NOT NULL, topic_id VARCHAR NOT NULL, "
+                    "classifier_version VARCHAR NOT NULL, score DOUBLE NOT NULL, is_primary BOOLEAN NOT NULL, "
+                    "PRIMARY KEY (article_id, topic_id, classifier_version))")
+        con.execute("INSERT INTO article_topics SELECT * FROM rows")
+        con.execute("DELETE FROM schema_migrations WHERE version = 17")
+    with store.open_db(settings) as con:
+        keys = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'article_topics' "
+                           "AND constraint_type = 'PRIMARY KEY'").fetchone()
+    assert keys == (0,) and scores(settings) == before

@@ -1,6 +1,12 @@
--- Subtopic scores of a batch, one row per (article, subtopic, classifier version).
+-- Subtopic scores of a batch, one row per (article, subtopic, classifier version). A rerun of a
+-- classifier version replaces that version's rows of its articles. The table has no key
+-- (migration 017): the rows to replace are deleted first, and only articles the writer held
+-- before this load can have any (staging_pending's `fresh` marks the others), so a load of new
+-- articles reads none of the table.
+DELETE FROM article_topics
+WHERE article_id IN (SELECT key FROM staging_pending WHERE kind = 'article' AND NOT fresh)
+  AND (article_id, classifier_version) IN (SELECT article_id, classifier_version
+                                           FROM staging_article_topics);
 INSERT INTO article_topics BY NAME
 SELECT DISTINCT ON (article_id, topic_id, classifier_version) *
-FROM staging_article_topics
-ON CONFLICT (article_id, topic_id, classifier_version) DO UPDATE SET
-    score = excluded.score, is_primary = excluded.is_primary;
+FROM staging_article_topics;
