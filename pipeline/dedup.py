@@ -139,28 +139,53 @@ class Clusters:
         """The stored clusters that some fresh text joined."""
         return list(self.nodes)
 
-    def members(self, mates: Sequence[tuple[Text, str]] = ()) -> list[Member]:
-        """Every fresh text's row, and a row for each text of a stored cluster that a fresh text
-        joined (`mates`: all those texts, each with its stored cluster): representative (the
-        earliest published member) and similarity recomputed."""
-        texts = list(self.fresh)
-        node_of = list(range(len(texts)))
-        minhashes = list(self.minhashes)
-        for text, cluster_id in mates:
-            texts.append(text)
-            node_of.append(self.nodes[cluster_id])
-            minhashes.append(_minhash(text.signature))
-        groups: dict[int, list[int]] = {}
-        for i, node in enumerate(node_of):
-            groups.setdefault(self._find(node), []).append(i)
+    def _groups(self, candidates: Sequence[tuple[int, Text]]) -> dict[int, Text]:
+        """The representative of each group: the earliest published of its candidates (node, text)."""
+        best: dict[int, Text] = {}
+        for node, text in candidates:
+            root = self._find(node)
+            if root not in best or _earlier(text, best[root]):
+                best[root] = text
+        return best
+
+    def _candidates(self, reps: Sequence[Text]) -> list[tuple[int, Text]]:
+        """The fresh texts, and the stored representatives of joined clusters, with their nodes."""
+        stored = [(self.nodes[t.article_id], t) for t in reps if t.article_id in self.nodes]
+        return [*enumerate(self.fresh), *stored]
+
+    def moved(self, reps: Sequence[Text]) -> list[str]:
+        """The joined stored clusters whose representative changes (a fresh text published before
+        it joined, or the cluster merged with an earlier one), or is not among `reps` (the
+        stored representatives of `joined` that the window holds): every text of these must be
+        written again. The others keep their rows, and only the fresh texts join them."""
+        best = self._groups(self._candidates(reps))
+        held = {t.article_id for t in reps}
+        return [c for c, node in self.nodes.items()
+                if c not in held or best[self._find(node)].article_id != c]
+
+    def members(self, reps: Sequence[Text] = (), mates: Sequence[tuple[Text, str]] = ()) -> list[Member]:
+        """A row for every fresh text and for every text of the `moved` clusters (`mates`: those
+        texts, each with its stored cluster): its representative (the earliest published of its
+        group) and its similarity to it. `reps`: the stored representatives of `joined`."""
+        texts = [*self.fresh, *(t for t, _ in mates)]
+        nodes = [*range(len(self.fresh)), *(self.nodes[c] for _, c in mates)]
+        best = self._groups([*self._candidates(reps), *zip(nodes[len(self.fresh):], texts[len(self.fresh):],
+                                                                 strict=True)])
+        minhashes = {t.article_id: _minhash(t.signature) for t in (*reps, *(t for t, _ in mates))}
+        minhashes.update((t.article_id, m) for t, m in zip(self.fresh, self.minhashes, strict=True))
         out: list[Member] = []
-        for idx in groups.values():
-            rep = min(idx, key=lambda i: (texts[i].published is None, texts[i].published or 0,
-                                          texts[i].article_id))
-            for i in idx:
-                sim = 1.0 if i == rep else round(float(minhashes[i].jaccard(minhashes[rep])), 4)
-                out.append(Member(texts[i].article_id, texts[rep].article_id, sim, i == rep))
+        for text, node in zip(texts, nodes, strict=True):
+            rep = best[self._find(node)]
+            sim = (1.0 if rep.article_id == text.article_id else
+                   round(float(minhashes[text.article_id].jaccard(minhashes[rep.article_id])), 4))
+            out.append(Member(text.article_id, rep.article_id, sim, rep.article_id == text.article_id))
         return out
+
+
+def _earlier(a: Text, b: Text) -> bool:
+    """Whether `a` comes before `b` as a representative: published earlier (undated last), then by id."""
+    return ((a.published is None, a.published or 0, a.article_id)
+            < (b.published is None, b.published or 0, b.article_id))  # type: ignore[operator]
 
 
 def cluster(article_ids: Sequence[str], published: Sequence[datetime | None],

@@ -249,9 +249,10 @@ def cluster_step(settings: Settings, *, since: datetime | None = None,
         if clusters.fresh:
             for cluster_ids, signatures, hashes in store.cluster_rest(con, settings):
                 clusters.scan(cluster_ids, signatures, hashes)
+            reps = [dedup.Text(*row) for row in store.cluster_reps(con, settings, clusters.joined)]
             mates = [(dedup.Text(*row[:4]), row[4])
-                     for row in store.cluster_mates(con, settings, clusters.joined)]
-            store.save_clusters(con, settings, [asdict(m) for m in clusters.members(mates)])
+                     for row in store.cluster_mates(con, settings, clusters.moved(reps))]
+            store.save_clusters(con, settings, [asdict(m) for m in clusters.members(reps, mates)])
         return store.cluster_counts(con, settings)
 
 

@@ -581,6 +581,15 @@ def cluster_mates(con: duckdb.DuckDBPyConnection, settings: Settings,
     return con.execute(sql(settings, "load/cluster_mates"), {"clusters": list(clusters)}).fetchall()
 
 
+def cluster_reps(con: duckdb.DuckDBPyConnection, settings: Settings,
+                 clusters: Sequence[str]) -> list[tuple[str, datetime, bytes, str | None]]:
+    """The representatives of `clusters` (stored clusters) that the window holds, not fresh, as
+    `cluster_fresh` gives texts."""
+    if not clusters:
+        return []
+    return con.execute(sql(settings, "load/cluster_reps"), {"clusters": list(clusters)}).fetchall()
+
+
 def cluster_counts(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, int]:
     """How many articles the window holds and in how many stories, once clustered."""
     clustered, stories = con.execute(sql(settings, "load/cluster_counts")).fetchone() or (0, 0)

@@ -186,12 +186,12 @@ def test_migration_017_keeps_every_score_and_drops_the_key(settings):
     load_decided(settings, fetched(TEXTS["first"], 0), decided("v1", {"talks": 0.9, "sanctions": 0.2}))
     before = scores(settings)
     with store.open_db(settings) as con:  # as a database migrated up to 016 holds the table
-        rows = con.execute("SELECT * FROM article_topics").fetch_arrow_table()
+        con.register("kept", con.execute("SELECT * FROM article_topics").fetch_arrow_table())
         con.execute("DROP TABLE article_topics")
         con.execute("CREATE TABLE article_topics (article_id VARCHAR NOT NULL, topic_id VARCHAR NOT NULL, "
-                    "classifier_version VARCHAR NOT NULL, score DOUBLE NOT NULL, is_primary BOOLEAN NOT NULL, "
-                    "PRIMARY KEY (article_id, topic_id, classifier_version))")
-        con.execute("INSERT INTO article_topics SELECT * FROM rows")
+                    "classifier_version VARCHAR NOT NULL, score DOUBLE NOT NULL, "
+                    "is_primary BOOLEAN NOT NULL, PRIMARY KEY (article_id, topic_id, classifier_version))")
+        con.execute("INSERT INTO article_topics SELECT * FROM kept")
         con.execute("DELETE FROM schema_migrations WHERE version = 17")
     with store.open_db(settings) as con:
         keys = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'article_topics' "

@@ -155,3 +155,25 @@ def test_an_older_capture_loaded_later_keeps_the_current_texts_signature(setting
     load(settings, older, newer)  # both captures in one batch
     assert query(settings.db, "SELECT signature FROM article_signatures") == [
         (dedup.signatures([REPORTS[1]])[0],)]
+
+
+def test_a_copy_joining_a_story_reads_and_rewrites_none_of_its_other_texts(settings):
+    load(settings, article("report-3", REPORTS[3], 0), *(article(f"copy-{k}", copy(REPORTS[3]) + f" ({k})", 1)
+                                                          for k in range(4)))
+    chain.cluster_step(settings)
+    written = query(settings.db, "SELECT article_id, clustered_at FROM story_clusters ORDER BY 1")
+    load(settings, article("late-copy", edited(REPORTS[3]), 2))
+    with store.open_db(settings) as con:
+        store.cluster_scope(con, settings, None, None)
+        step = dedup.Clusters([dedup.Text(*row) for row in store.cluster_fresh(con, settings)])
+        for batch in store.cluster_rest(con, settings):
+            step.scan(*batch)
+        reps = [dedup.Text(*row) for row in store.cluster_reps(con, settings, step.joined)]
+    assert [t.article_id for t in step.fresh] == [article_id("https://news.example.org/late-copy")]
+    assert [t.article_id for t in reps] == step.joined == [article_id("https://news.example.org/report-3")]
+    assert step.moved(reps) == []  # the story keeps its representative: its texts are not read
+    chain.cluster_step(settings)
+    others = ("SELECT article_id, clustered_at FROM story_clusters WHERE article_id IN "
+              "(SELECT article_id FROM articles WHERE title <> 'late-copy') ORDER BY 1")
+    assert query(settings.db, others) == written
+    assert clusters(settings)["late-copy"][0] == "report-3"
