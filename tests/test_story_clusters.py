@@ -177,3 +177,20 @@ def test_a_copy_joining_a_story_reads_and_rewrites_none_of_its_other_texts(setti
               "(SELECT article_id FROM articles WHERE title <> 'late-copy') ORDER BY 1")
     assert query(settings.db, others) == written
     assert clusters(settings)["late-copy"][0] == "report-3"
+
+
+def test_the_cluster_command_recomputes_a_range_whole_and_new_only_clusters_what_is_new(settings):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    load(settings, article("report-0", REPORTS[0], 0), article("copy-0", copy(REPORTS[0]), 1))
+    chain.cluster_step(settings)
+    with store.open_db(settings) as con:  # a row gone wrong (by hand, or by an older release)
+        con.execute("UPDATE story_clusters SET cluster_id = article_id, is_representative = true")
+    runner = CliRunner()
+    result = runner.invoke(app, ["cluster", "--db", str(settings.db), "--new-only"])
+    assert result.exit_code == 0 and "2 articles in 2 stories" in result.output
+    result = runner.invoke(app, ["cluster", "--db", str(settings.db), "--since", "2026-02-01"])
+    assert result.exit_code == 0 and "2 articles in 1 stories" in result.output
+    assert clusters(settings)["copy-0"][0] == "report-0"
