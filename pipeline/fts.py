@@ -125,7 +125,9 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
     try:
         for article_id in ([] if everything else article_ids):
             writer.delete_documents_by_term("article_id", article_id)
-        reader = con.execute(store.sql(settings, "publish/search_docs"), {"all": everything})
+        fresh = "false" if everything else store.fresh_rows(con, settings, "articles")
+        reader = con.execute(store.sql(settings, "publish/search_docs").format(
+            all=str(everything).lower(), fresh=fresh))
         columns = [d[0] for d in reader.description]
         while rows := reader.fetchmany(ROUND):
             for row in rows:

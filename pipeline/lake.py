@@ -211,7 +211,8 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
                 continue
             statement = {"article": "article_rows", "cluster": "cluster_rows", "poll": "poll_rows",
                          "week": "week_rows", "whole": "whole_table"}[kind]
-            con.execute(store.sql(settings, f"publish/{statement}").format(table=name))
+            fresh = store.fresh_rows(con, settings, name) if kind == "article" else "false"
+            con.execute(store.sql(settings, f"publish/{statement}").format(table=name, fresh=fresh))
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")

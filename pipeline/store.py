@@ -550,6 +550,14 @@ def diff_words(old: str | None, new: str | None) -> int:
     return (len(a) - same) + (len(b) - same)
 
 
+def fresh_rows(con: duckdb.DuckDBPyConnection, settings: Settings, table: str) -> str:
+    """For a publish: the condition that bounds a read of the rows its fresh articles have in the
+    writer's `table` (`rowid >= N`, N where they start: sql/publish/fresh_from.sql), or `false`
+    when the table holds none. Loads append them, so such a read skips the rest of the table."""
+    row = con.execute(sql(settings, "publish/fresh_from").format(table=quote_ident(table))).fetchone()
+    return f"rowid >= {int(row[0])}" if row and row[0] is not None else "false"
+
+
 def cluster_scope(con: duckdb.DuckDBPyConnection, settings: Settings, since: datetime | None,
                   until: datetime | None, *, full: bool = False) -> None:
     """Note the window of articles published in [since, until) to cluster, and which of its texts

@@ -329,10 +329,37 @@ def test_the_search_documents_agree_with_report_articles(sample_db, tmp_path: Pa
     with store.open_db(settings) as con:
         off = con.execute("SELECT article_id FROM report_articles WHERE NOT on_topic LIMIT 1").fetchone()[0]
         assert store.save_label(con, settings, off, relevant=True, peace=False, by="ana")
-        con.execute("CREATE TEMP TABLE publishing AS "
-                    "SELECT 'article' AS kind, article_id AS key FROM articles")
-        docs = con.execute(store.sql(settings, "publish/search_docs"), {"all": False}).fetchall()
+        # half of them fresh (read from where they start), half published before (read by id)
+        con.execute("CREATE TEMP TABLE publishing AS SELECT 'article' AS kind, article_id AS key, "
+                    "hash(article_id) % 2 = 0 AS fresh FROM articles")
+        fresh = store.fresh_rows(con, settings, "articles")
+        docs = con.execute(store.sql(settings, "publish/search_docs").format(all="false", fresh=fresh)
+                           ).fetchall()
         view = con.execute("SELECT article_id, title, text, language, published, on_topic, primary_topic, "
                            "source, final_url FROM report_articles").fetchall()
     assert sorted(docs) == sorted(view)
     assert len(docs) >= 10 and (off, True) in {(d[0], d[5]) for d in docs}
+
+
+def test_a_publish_reads_new_articles_from_where_the_load_appended_them(settings):
+    """Article ids are hashes, spread over every row group: a read by id alone scans (and caches)
+    every text. A load appends the rows of new articles, so the publish reads those from there."""
+    from tests.test_story_clusters import REPORTS, article, load
+
+    load(settings, *(article(f"a-{i}", REPORTS[i], 0) for i in range(6)))
+    publish.publish(settings)
+    load(settings, article("a-0", REPORTS[0] + " Updated at noon.", 0, fetched_hours=1),
+         *(article(f"b-{i}", REPORTS[6 + i], 1) for i in range(3)))
+    with store.open_db(settings) as con:
+        con.execute("CREATE TEMP TABLE publishing AS SELECT kind, key, bool_or(fresh) AS fresh "
+                    "FROM publish_pending GROUP BY ALL")
+        start = store.fresh_rows(con, settings, "articles")  # past the six rows published before
+        assert start.startswith("rowid >= ") and int(start.split()[-1]) >= 6
+        assert store.fresh_rows(con, settings, "labels") == "false"
+    publish.publish(settings)
+    with publish.read(settings) as con:
+        texts = dict(con.execute("SELECT title, text FROM articles").fetchall())
+        topics = con.execute("SELECT count(*) FROM article_terms").fetchone()
+    assert len(texts) == 9 and texts["a-0"].endswith("Updated at noon.") and topics == (9,)
+    with publish.read(settings) as con:
+        assert "a-0" in {h.title for h in fts.search(con, settings, "updated at noon")}

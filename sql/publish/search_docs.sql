@@ -1,10 +1,19 @@
--- The search documents of the articles this publish carries ($all: of every article), with what
+-- The search documents of the articles this publish carries ({all}: of every article), with what
 -- a hit shows: report_articles' columns, computed for those articles only (going through the
 -- view joins every decision and subtopic score: 23 s at 1M articles). An article missing here
 -- (no longer usable) leaves the index. tests/test_snapshot.py checks it agrees with the view.
-WITH carried AS (
-    SELECT article_id FROM main.articles
-    WHERE $all OR article_id IN (SELECT key FROM publishing WHERE kind = 'article')
+WITH chosen AS (  -- {all}: every article; else the fresh ones read from where they start ({fresh},
+                  -- store.fresh_rows), not by their ids, which a hash spreads over every row group
+    SELECT * FROM main.articles WHERE {all}
+    UNION ALL
+    SELECT * FROM main.articles
+    WHERE NOT {all} AND {fresh} AND article_id IN (SELECT key FROM publishing WHERE kind = 'article' AND fresh)
+    UNION ALL
+    SELECT * FROM main.articles
+    WHERE NOT {all} AND article_id IN (SELECT key FROM publishing WHERE kind = 'article' AND NOT fresh)
+),
+carried AS (
+    SELECT article_id FROM chosen
 ),
 newest AS (
     SELECT classifier_version FROM main.classifications ORDER BY classified_at DESC LIMIT 1
@@ -34,9 +43,9 @@ SELECT
     p.topic_id AS primary_topic,
     coalesce(a.site_name, f.name, a.source_domain) AS source,
     a.final_url AS url
-FROM main.articles a
+FROM chosen a
 LEFT JOIN main.feeds f USING (feed_id)
 LEFT JOIN decisions d ON d.article_id = a.article_id
 LEFT JOIN corrections l ON l.article_id = a.article_id
 LEFT JOIN primaries p ON p.article_id = a.article_id
-WHERE a.article_id IN (SELECT article_id FROM carried) AND a.extraction_status = 'ok';
+WHERE a.extraction_status = 'ok';
