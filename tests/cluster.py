@@ -324,8 +324,13 @@ class Cluster:
         except subprocess.TimeoutExpired:
             return subprocess.CompletedProcess(argv, 1, "", "timed out")
 
-    def health_command(self, service: Service, instance: str) -> tuple[list[str], dict[str, str]]:
-        """The compose file's health check of one instance as a command here, and its environment."""
+    #: The programs of the health checks that scripts/cluster-deps.sh installs from Debian.
+    DEBIAN_PROGRAMS = frozenset({"pg_isready", "redis-cli"})
+
+    def health_command(self, service: Service, instance: str, *,
+                       resolve: bool = True) -> tuple[list[str], dict[str, str]]:
+        """The compose file's health check of one instance as a command here, and its environment;
+        `resolve=False` leaves the program's name as it is (it may not be installed yet)."""
         test = service.healthcheck
         if not test:
             raise ComposeError(f"{service.name} has no health check")
@@ -345,7 +350,7 @@ class Cluster:
             else:
                 raise ComposeError(f"{service.name}: no local counterpart for the health check {words[0]}")
         if test[0] == "CMD":
-            return [_program(words[0]), *words[1:]], env
+            return [_program(words[0]) if resolve else words[0], *words[1:]], env
         if test[0] == "CMD-SHELL":
             return ["bash", "-c", words[0]], env
         raise ComposeError(f"{service.name}: health check form {test[0]} is not CMD or CMD-SHELL")
