@@ -169,8 +169,7 @@ class Clusters:
         group) and its similarity to it. `reps`: the stored representatives of `joined`."""
         texts = [*self.fresh, *(t for t, _ in mates)]
         nodes = [*range(len(self.fresh)), *(self.nodes[c] for _, c in mates)]
-        best = self._groups([*self._candidates(reps), *zip(nodes[len(self.fresh):], texts[len(self.fresh):],
-                                                                 strict=True)])
+        best = self._groups([*self._candidates(reps), *((self.nodes[c], t) for t, c in mates)])
         minhashes = {t.article_id: _minhash(t.signature) for t in (*reps, *(t for t, _ in mates))}
         minhashes.update((t.article_id, m) for t, m in zip(self.fresh, self.minhashes, strict=True))
         out: list[Member] = []

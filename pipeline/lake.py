@@ -211,7 +211,9 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
                 continue
             statement = {"article": "article_rows", "cluster": "cluster_rows", "poll": "poll_rows",
                          "week": "week_rows", "whole": "whole_table"}[kind]
-            fresh = store.fresh_rows(con, settings, name) if kind == "article" else "false"
+            # where the fresh articles' rows start: only worth reading when articles are carried
+            fresh = store.fresh_rows(con, settings, name) if kind == "article" and "article" in carried \
+                else "false"
             con.execute(store.sql(settings, f"publish/{statement}").format(table=name, fresh=fresh))
         con.execute("COMMIT")
     except duckdb.Error as exc:
