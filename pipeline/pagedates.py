@@ -1,31 +1,50 @@
 """Every publication date a page and its feed give, and the one the stage keeps.
 
 The candidates, each named by where it came from:
-- `visible`: the date printed with the headline (the first date written in the text just after
-  the page's first <h1>, or just before it);
+- `visible`: the date printed with the headline (the first date written in a short line of the
+  text just after the headline, or just before it; the headline is the <h1> the page's title
+  names, see `headline.titled`);
 - `feed`: the feed entry's `published`;
 - `jsonld`: schema.org `datePublished` of the page's article object;
 - `meta`: `article:published_time` and the other meta tags publishers use for it;
 - `time`: a `<time>` element marked as the publication date (`pubdate`, `itemprop`, a class);
+- `labelled`: a date the page labels as the publication ("Veröffentlicht am", "Published on"),
+  anywhere in its text, else one it labels as the last change ("Letzte Änderung", "Last updated");
 - `htmldate`: htmldate's search over the page (trafilatura's own date);
 - `url`: a year, month and day in the URL's path.
 
+How the dateline is read. The first date in a short line wins, with these exceptions:
+- a relative date ("vor 4 Monaten", "3 hours ago") is the dateline but gives no day without the
+  fetch time: the search ends there, and no farther date is taken for it;
+- a date that opens a paragraph ("29.11.2022 – Mehrfach ...", "(21. November 2022) ...") is a
+  dateline even though the line is long;
+- of a date marked as the last change (class "updated"/"modified", itemprop dateModified) printed
+  beside one marked as the publication, the latter is read: themes print both and hide the first;
+- a bare ISO timestamp ("2022-12-07T10:10:52+01:00") is text written for machines, not a dateline;
+- dates are read day first ("04.05.20" is 4 May 2020); a date written with slashes or a two-digit
+  year that can be read either way ("11/01/2021") is read month first when that is the day the
+  page's metadata declares and day first is not.
+
 The choice, in words. Dates that are impossible (before 1995, or after the fetch; a date without
 a time counts as midnight UTC) are dropped. Then the first of, in this order: the date readers
-see with the headline; the feed's date; a declared date (jsonld, meta, time, in that order);
-htmldate's; the URL's. Declared metadata is the machine's and often carries a template's or the
-last update's date; on the trafilatura-eval pages the printed date was right more often wherever
-the two disagreed. A dateline marked "Updated" counts: it is the date the page shows, and the
-gold dates of both annotated sets follow it. When the chosen date has no time of day, a feed or
-declared timestamp on the same day supplies the time and its zone.
+see with the headline; the feed's date; a declared date (jsonld, meta, time, in that order); the
+labelled date; htmldate's; the URL's. Declared metadata is the machine's and often carries a
+template's or the last update's date; on the trafilatura-eval pages the printed date was right
+more often wherever the two disagreed. A dateline marked "Updated" counts: it is the date the page
+shows, and the trafilatura-eval gold follows it (the mozilla-readability gold, on its two such
+pages, does not). When the chosen date has no time of day, a feed or declared timestamp on the
+same day supplies the time and its zone. A timestamp written in UTC gives way to the same instant
+written with the publisher's own offset (its day is the one the publisher's readers saw).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
 from typing import Any
 
 from dateutil import parser as dateparser
@@ -78,7 +97,40 @@ _WRITTEN = (
                 + _YEAR, re.IGNORECASE), "dMy"),
     (re.compile(r"\b(" + _MONTH + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+" + _YEAR, re.IGNORECASE), "Mdy"),
     (re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/" + _YEAR + r"(?!\d)"), "dmy"),
+    (re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{2})(?![\d.])"), "dmy"),  # "04.05.20"
 )
+#: Words that label a date as the publication's, then as the last change's ("Veröffentlicht am 16.08.2019").
+PUBLISHED_LABELS = ("veröffentlicht", "erschienen", "publiziert", "published", "posted", "publié",
+                    "publicado", "pubblicato")
+CHANGED_LABELS = ("letzte änderung", "zuletzt geändert", "last modified", "last updated", "aktualisiert")
+_LABEL_TAIL = r")(?:\s+(?:am|on|le|el|il|den))?\s*:?\s*(.{6,40}|$)"
+_PUBLISHED_LABEL = re.compile("(?:" + "|".join(PUBLISHED_LABELS) + _LABEL_TAIL, re.IGNORECASE)
+_CHANGED_LABEL = re.compile("(?:" + "|".join(CHANGED_LABELS) + _LABEL_TAIL, re.IGNORECASE)
+_LABEL_WORDS = re.compile("|".join(PUBLISHED_LABELS + CHANGED_LABELS))  # in lower-cased text
+#: A text longer than this is not a label with its date.
+LABEL_CHARS = 120
+#: A relative date: "vor 4 Monaten", "3 hours ago", "hace 13 horas", "il y a 2 jours", "Today 7:30AM".
+_UNITS = ("sekunden? minuten? stunden? tagen? wochen? monaten? jahren?"
+          " seconds? minutes? mins? hours? hrs? days? weeks? months? years?"
+          " segundos? minutos? horas? días? dias? semanas? mes(?:es)? años?"
+          " secondes? heures? jours? semaines? mois ans? secondi minuti ore giorni settimane mesi anni h m d")
+_UNIT = "(?:" + "|".join(_UNITS.split()) + ")"
+_RELATIVE = re.compile(
+    r"\b(?:vor|hace|il y a)\s+(?:\d+|einer?|einem|un[ae]?)\s*" + _UNIT + r"\b"
+    r"|\b\d+\s*" + _UNIT + r"\.?\s+(?:ago|fa)\b"
+    r"|^(?:today|yesterday|heute|gestern|hoy|ayer|aujourd'hui|oggi|ieri)\b", re.IGNORECASE)
+#: A long line that opens with its date: "29.11.2022 – Mehrfach ...", "Bern, 17.08.2007 - Rede ...",
+#: "(21. November 2022) Energieverbraucher ...".
+_OPENING = re.compile(r"^\W{0,3}(.{6,30}?)\W{0,3}\s[-–—]\s|^\((.{6,30}?)\)")
+#: A bare ISO timestamp in the text: written for machines (microformats), not the dateline.
+_MACHINE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}\S*")
+#: Texts left out of the dateline: those in an element marked as the last change when an element
+#: beside it is marked as the publication (themes print both and hide the first with CSS).
+_CHANGED = ("(@itemprop='dateModified' or contains(@class, 'updated') or contains(@class, 'modified'))"
+            " and not(contains(@class, 'publish') or @itemprop='datePublished')")
+_PUBLISHED = "contains(@class, 'publish') or @itemprop='datePublished'"
+_BESIDE_PUBLISHED = (f"ancestor::*[position() <= 3][{_CHANGED}][preceding-sibling::*[{_PUBLISHED}]"
+                     f" or following-sibling::*[{_PUBLISHED}]]")
 #: Characters of the page's text after, then before, the headline searched for the date shown
 #: with it (text of any length counts against the window; only short lines are read for a date).
 AFTER_HEADLINE = 600
@@ -131,46 +183,129 @@ def url_date(url: str | None) -> datetime | None:
 
 def written_date(text: str) -> datetime | None:
     """The first date written out in `text` ("18.02.2009", "18. Februar 2009", "Feb. 18, 2009",
-    "2009-02-18"); slashed dates are read day first."""
-    best: tuple[int, datetime] | None = None
+    "2009-02-18", "18.02.09"); numeric dates are read day first."""
+    found = _written(text)
+    return found[0] if found else None
+
+
+def _written(text: str) -> tuple[datetime, bool] | None:
+    """The first date written out in `text`, and whether it could be read month first as well (a
+    date with slashes or a two-digit year whose day and month are both 12 or less)."""
+    best: tuple[int, datetime, bool] | None = None
     for pattern, order in _WRITTEN:
         for m in pattern.finditer(text):
             if best is not None and m.start() >= best[0]:
                 break
             parts = dict(zip(order, m.groups(), strict=True))
             month = MONTHS[parts["M"].lower()] if "M" in parts else int(parts["m"])
+            year = int(parts["y"]) + (2000 if len(parts["y"]) == 2 else 0)
             try:
-                value = datetime(int(parts["y"]), month, int(parts["d"]), tzinfo=UTC)
+                value = datetime(year, month, int(parts["d"]), tzinfo=UTC)
             except ValueError:
                 continue
-            best = (m.start(), value)
+            either = (order == "dmy" and ("/" in m[0] or len(parts["y"]) == 2)
+                      and int(parts["d"]) <= 12 and month <= 12 and int(parts["d"]) != month)
+            best = (m.start(), value, either)
             break
-    return best[1] if best else None
+    return best[1:] if best else None
 
 
-def visible_date(tree: Any) -> datetime | None:
+def visible_date(tree: Any, declared: Iterable[Candidate] = ()) -> datetime | None:
     """The date printed with the headline: the first written date in a short line (a dateline,
-    not a sentence of the story) among the text that follows the page's first <h1>, else among
-    the text just before it."""
-    return (_dateline(headline.after(tree), AFTER_HEADLINE)
-            or _dateline(headline.before(tree), BEFORE_HEADLINE))
+    not a sentence of the story) among the text that follows the headline the page's title names,
+    else among the text just before it; read by the rules in the module's docstring. `declared`
+    (the page's metadata dates) settles a date that reads both ways."""
+    shown = headline.titled(tree)
+    for side, budget in ((headline.following, AFTER_HEADLINE), (headline.preceding, BEFORE_HEADLINE)):
+        found, ended = _dateline(side(shown, _BESIDE_PUBLISHED), budget)
+        if found:
+            return _as_declared(*found, declared)
+        if ended:
+            return None
+    return None
 
 
 #: A text longer than this is a sentence, not a dateline.
 DATELINE_CHARS = 80
 
 
-def _dateline(lines: Iterable[str], budget: int) -> datetime | None:
-    """The first written date in a short line, within `budget` characters of lines."""
+def _dateline(lines: Iterator[str], budget: int) -> tuple[tuple[datetime, bool] | None, bool]:
+    """The first written date in a short line, or opening a long one, within `budget` characters
+    of lines; and whether the search ended there (a date, or a relative one)."""
     for line in lines:
+        if _MACHINE.fullmatch(line):
+            continue
         if len(line) <= DATELINE_CHARS:
-            found = written_date(line)
+            found = _written(line)
             if found:
-                return found
+                return found, True
+            if _RELATIVE.search(line):
+                return None, True
+        else:
+            opening = _OPENING.match(line)
+            found = _written(opening[1] or opening[2]) if opening else None
+            if found:
+                return found, True
         budget -= len(line)
         if budget <= 0:
-            return None
+            return None, False
+    return None, False
+
+
+def _as_declared(value: datetime, either: bool, declared: Iterable[Candidate]) -> datetime:
+    """A date that reads both ways, month first when that is a declared day and day first is not."""
+    if not either:
+        return value
+    days = {_day(c) for c in declared}
+    swapped = value.replace(day=value.month, month=value.day)
+    return swapped if swapped.date() in days and value.date() not in days else value
+
+
+def labelled_date(tree: Any) -> datetime | None:
+    """The first date the page's text labels as the publication's ("Veröffentlicht am 16.08.2019",
+    "Erschienen am" with the date in the next text), else as the last change's."""
+    if tree is None or not _LABEL_WORDS.search(tree.xpath("string(//body)").lower()):  # most pages: no label
+        return None
+    texts = tree.xpath("//body//text()")
+    joined = "\x00".join(texts).lower()
+    starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+    labelled = sorted({bisect_right(starts, m.start()) - 1 for m in _LABEL_WORDS.finditer(joined)})
+    return _labelled(texts, labelled, _PUBLISHED_LABEL) or _labelled(texts, labelled, _CHANGED_LABEL)
+
+
+def _labelled(texts: list[Any], labelled: list[int], label: re.Pattern[str]) -> datetime | None:
+    """The first date after `label` in one of the texts (by index) that hold a label word."""
+    for i in labelled:
+        line = " ".join(texts[i].split())
+        m = label.search(line) if len(line) <= LABEL_CHARS and not _in_code(texts[i]) else None
+        if not m:
+            continue
+        rest = m[1] if m[1].strip() else _next_text(texts, i)
+        if re.match(r"\W{0,2}(?:\w+,?\s+(?:den\s+)?)?\d", rest):  # the date, perhaps after its weekday
+            found = written_date(rest)
+            if found:
+                return found
     return None
+
+
+def _in_code(text: Any) -> bool:
+    """Whether a text node of the page is a script's or a style's, not what the reader sees."""
+    element = text.getparent()
+    if element is not None and text.is_tail:
+        element = element.getparent()
+    while element is not None:
+        if element.tag in ("script", "style", "noscript"):
+            return True
+        element = element.getparent()
+    return False
+
+
+def _next_text(texts: list[Any], i: int) -> str:
+    """The text the reader sees after the i-th text node of the page."""
+    for text in texts[i + 1:]:
+        if text.strip() and not _in_code(text):
+            return " ".join(text.split())
+    return ""
 
 
 def candidates(tree: Any, url: str | None, htmldate_value: str | None = None,
@@ -195,21 +330,24 @@ def candidates(tree: Any, url: str | None, htmldate_value: str | None = None,
         for el in tree.xpath("//time[@pubdate] | //time[contains(@class, 'publish')]"
                              " | //time[contains(@class, 'entry-date')]"):
             add("time", el.get("datetime") or el.text_content())
-    shown = visible_date(tree)
+    if feed_date:
+        value = feed_date if feed_date.tzinfo else feed_date.replace(tzinfo=UTC)
+        found.append(Candidate("feed", value, True))  # feedparser gives UTC: the feed's own zone is lost
+    shown = visible_date(tree, list(found))
     if shown:
         found.append(Candidate("visible", shown, False))
+    labelled = labelled_date(tree)
+    if labelled:
+        found.append(Candidate("labelled", labelled, False))
     day = url_date(url)
     if day:
         found.append(Candidate("url", day, False))
     if htmldate_value:
         add("htmldate", htmldate_value)
-    if feed_date:
-        value = feed_date if feed_date.tzinfo else feed_date.replace(tzinfo=UTC)
-        found.append(Candidate("feed", value, True))  # feedparser gives UTC: the feed's own zone is lost
     return found
 
 
-ORDER = ("visible", "feed", "jsonld", "meta", "time", "htmldate", "url")
+ORDER = ("visible", "feed", "jsonld", "meta", "time", "labelled", "htmldate", "url")
 
 
 def choose(found: Iterable[Candidate], fetched_at: datetime | None = None) -> Candidate | None:
@@ -218,10 +356,23 @@ def choose(found: Iterable[Candidate], fetched_at: datetime | None = None) -> Ca
     plausible = [c for c in found if EARLIEST <= c.value <= latest]
     chosen = next((c for source in ORDER for c in plausible if c.source == source), None)
     if chosen is None or chosen.has_time:
-        return chosen
+        return _in_local_time(chosen, plausible)
     timed = (c for source in ("feed", *DECLARED) for c in plausible if c.source == source and c.has_time)
     same_day = next((c for c in timed if _day(c) == _day(chosen)), None)
-    return Candidate(chosen.source, same_day.value, True, same_day.zone) if same_day else chosen
+    if same_day is None:
+        return chosen
+    local = _in_local_time(same_day, plausible)
+    return Candidate(chosen.source, local.value, True, local.zone) if local else chosen
+
+
+def _in_local_time(chosen: Candidate | None, found: list[Candidate]) -> Candidate | None:
+    """A timestamp written in UTC as another source writes the same instant with its own offset
+    (2017-02-24T01:18Z is 2017-02-23T17:18-08:00: the day the publisher's readers saw)."""
+    if chosen is None or not chosen.has_time or chosen.value.utcoffset() != timedelta(0):
+        return chosen
+    local = next((c for c in found if c.has_time and c.value == chosen.value
+                  and c.value.utcoffset() not in (None, timedelta(0))), None)
+    return Candidate(chosen.source, local.value, True, local.zone) if local else chosen
 
 
 def zone(value: datetime | None) -> str | None:

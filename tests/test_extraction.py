@@ -382,6 +382,105 @@ def test_the_feed_date_stands_when_the_page_gives_none():
     assert f.published_zone is None  # feedparser hands over UTC: the feed's own offset is unknown
 
 
+def test_the_dates_are_read_around_the_headline_the_title_names_not_the_sites_logo():
+    logo = "<h1><a href='/'>Deutschlandfunk</a></h1><span>Mittwoch, 26.02.2020</span><nav>Politik</nav>"
+    html = (f"<html><head><title>Die Zukunft der Arbeit - Deutschlandfunk</title></head><body>{logo}"
+            f"<article><h1>Die Zukunft der Arbeit</h1><span>01.05.2017</span><p>{STORY}</p></article>"
+            "</body></html>")
+    f = fields(html)
+    assert f.date_source == "visible" and f.published is not None
+    assert f.published.date().isoformat() == "2017-05-01"
+    tree = load_html("<html><head><title>KBS WORLD | Cold wave alert</title></head><body><h1>KBS WORLD</h1>"
+                     "<h1>Cold wave alert</h1></body></html>")
+    found = headline.titled(tree)
+    assert found is not None and found.text_content() == "Cold wave alert"  # most words shared wins
+    marked = load_html("<html><body><h3 itemprop='headline'>Mit Hund im Winter</h3><time>27.01.2022</time>"
+                       "</body></html>")
+    assert pagedates.visible_date(marked) == datetime(2022, 1, 27, tzinfo=UTC)  # no <h1>: the marked headline
+
+
+def test_the_publication_date_printed_beside_the_last_change_is_the_dateline():
+    html = page_html(after="<p class='entry-meta'><time class='updated' datetime='2019-02-09T23:00:55+01:00'>"
+                           "9. Februar 2019</time><time class='entry-date published' "
+                           "datetime='2019-02-10T09:30:10+01:00'>10. Februar 2019</time></p>")
+    f = fields(html)
+    assert f.published is not None and f.published.date().isoformat() == "2019-02-10"
+    alone = page_html(after="<p><span class='entry-meta-date updated'>September 17, 2019</span></p>")
+    f = fields(alone)  # a theme's only date, marked "updated", is the dateline
+    assert f.published is not None and f.published.date().isoformat() == "2019-09-17"
+    machine = page_html(after="<p><span class='updated rich-snippet-hidden'>2022-12-07T10:10:52+01:00</span>"
+                              "<span>25. Dezember 2022</span></p>")
+    assert pagedates.visible_date(load_html(machine)) == datetime(2022, 12, 25, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("line, day", [
+    ("Swantje Schemmerling | 06.11.23", "2023-11-06"),
+    ("04.05.20 14:50", "2020-05-04"),
+    ("iOS 13.1.2", None),
+    ("Version 2.10.1234", None),
+])
+def test_two_digit_years_are_read_day_first(line, day):
+    found = pagedates.written_date(line)
+    assert (found.date().isoformat() if found else None) == day
+
+
+def test_a_date_that_reads_both_ways_is_read_as_the_page_declares_it():
+    declared = '<meta property="article:published_time" content="2021-11-01T04:00:14Z">'
+    f = fields(page_html(head=declared, after="<p><span>11/01/2021</span></p>"))
+    assert f.date_source == "visible" and f.published is not None
+    assert f.published.date().isoformat() == "2021-11-01"
+    f = fields(page_html(after="<p><span>11/01/2021</span></p>"))  # nothing declared: day first
+    assert f.published is not None and f.published.date().isoformat() == "2021-01-11"
+    german = '<meta property="article:published_time" content="2022-10-12T07:00:03Z">'
+    f = fields(page_html(head=german, after="<p><span>10.12.2022</span></p>"))  # dotted, full year: day first
+    assert f.published is not None and f.published.date().isoformat() == "2022-12-10"
+
+
+def test_a_relative_dateline_is_the_dateline_and_no_farther_date_stands_in_for_it():
+    sidebar = "<aside><a href='/x'>Klinikalltag in GIFs</a><span>22. Oktober 2018</span></aside>"
+    html = page_html(head='<meta property="article:published_time" content="2019-10-01">', before=sidebar,
+                     after="<p><span>vor 4 Monaten</span> · 1 Min</p>")
+    f = fields(html)
+    assert f.date_source == "meta" and f.published is not None
+    assert f.published.date().isoformat() == "2019-10-01"
+
+
+@pytest.mark.parametrize("opening, day", [
+    ("29.11.2022 – Mehrfach und vehement hatte die Branche die Nachteile des Gesetzes genannt", "2022-11-29"),
+    ("(21. November 2022) Energieverbraucher erhalten eine Preiserhöhung nach der nächsten.", "2022-11-21"),
+    ("Bern, 17.08.2007 - Rede von Moritz Leuenberger beim SP-Städtegipfel, 18. August 2007", "2007-08-17"),
+])
+def test_a_date_opening_the_first_paragraph_is_a_dateline(opening, day):
+    f = fields(page_html(after=f"<p>{opening} {STORY[:200]}</p>"))
+    assert f.date_source == "visible" and f.published is not None
+    assert f.published.date().isoformat() == day
+
+
+def test_a_date_the_page_labels_as_its_publication_comes_after_the_declared_ones():
+    footer = ("<p class='footer'>Letzte Änderung: 31.10.2023 - 14:49:39<br>Erschienen am: 01.11.2023<br>"
+              "Lesungen: 61</p>")
+    f = fields(page_html(story=STORY + "</p><p>" + MORE + footer))
+    assert (f.date_source, f.published and f.published.date().isoformat()) == ("labelled", "2023-11-01")
+    next_text = "<p><span class='aural'>Erschienen am</span> <time>26. Jan 2022</time></p>"
+    labelled = pagedates.labelled_date(load_html(page_html(story=STORY + next_text)))
+    assert labelled == datetime(2022, 1, 26, tzinfo=UTC)
+    changed = "<div><label>Letzte Änderung:</label><div>14.01.2022 um 09:25</div>"
+    labelled = pagedates.labelled_date(load_html(page_html(story=STORY + changed)))
+    assert labelled == datetime(2022, 1, 14, tzinfo=UTC)  # no publication label: the last change
+    declared = page_html(head=ld({"@type": "NewsArticle", "datePublished": "2023-10-30T08:00:00+01:00"}),
+                         story=STORY + footer)
+    assert fields(declared).date_source == "jsonld"
+
+
+def test_a_timestamp_in_utc_gives_way_to_the_same_instant_in_the_publishers_offset():
+    html = page_html(head=ld({"@type": "NewsArticle", "datePublished": "2017-02-24T01:18:13+00:00"})
+                     + '<meta property="article:published_time" content="2017-02-23T17:18:13-08:00">')
+    f = fields(html)
+    assert f.date_source == "jsonld" and f.published_zone == "-08:00"
+    assert f.published is not None and f.published.date().isoformat() == "2017-02-23"
+    assert f.published == datetime(2017, 2, 24, 1, 18, 13, tzinfo=UTC)  # the same instant
+
+
 def test_a_date_without_a_time_claims_no_zone():
     f = fields(page_html(after="<p>18. Februar 2009</p>"))
     assert (f.date_source, f.published_zone) == ("visible", None)
