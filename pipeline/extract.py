@@ -98,7 +98,7 @@ def page_fields(html: bytes | str, url: str | None = None, feed_date: datetime |
     article = jsonld.article(declared)
     meta = extract_document(tree if tree is not None else html, url, fast=True)
     text = main_text(tree if tree is not None else html, url, meta)
-    dates = pagedates.candidates(tree, url, meta.get("date"), feed_date, article)
+    dates = pagedates.candidates(tree, url, meta.get("date"), feed_date, article, fetched_at)
     chosen = pagedates.choose(dates, fetched_at)
     authors = page_authors(tree, url, meta, article)
     return Fields(

@@ -107,6 +107,9 @@ _LABEL_TAIL = r")(?:\s+(?:am|on|le|el|il|den))?\s*:?\s*(.{6,40}|$)"
 _PUBLISHED_LABEL = re.compile("(?:" + "|".join(PUBLISHED_LABELS) + _LABEL_TAIL, re.IGNORECASE)
 _CHANGED_LABEL = re.compile("(?:" + "|".join(CHANGED_LABELS) + _LABEL_TAIL, re.IGNORECASE)
 _LABEL_WORDS = re.compile("|".join(PUBLISHED_LABELS + CHANGED_LABELS))  # in lower-cased text
+#: The texts of the page's body, and those of its code (no reader sees them), each in order.
+_TEXTS = "//body//text()"
+_CODE_TEXTS = "//body//script//text() | //body//style//text() | //body//noscript//text()"
 #: A text longer than this is not a label with its date.
 LABEL_CHARS = 120
 #: A relative date: "vor 4 Monaten", "3 hours ago", "hace 13 horas", "il y a 2 jours", "Today 7:30AM".
@@ -263,24 +266,35 @@ def _as_declared(value: datetime, either: bool, declared: Iterable[Candidate]) -
 
 def labelled_date(tree: Any) -> datetime | None:
     """The first date the page's text labels as the publication's ("Veröffentlicht am 16.08.2019",
-    "Erschienen am" with the date in the next text), else as the last change's."""
-    if tree is None or not _LABEL_WORDS.search(tree.xpath("string(//body)").lower()):  # most pages: no label
+    "Erschienen am" with the date in the next text), else as the last change's. Texts of scripts,
+    styles and noscripts are no reader's: a text equal to one of theirs is passed over. (XPath
+    hands back plain strings: a predicate on every text node, or strings that know their element,
+    would cost more than the whole date search.)"""
+    if tree is None:
         return None
-    texts = tree.xpath("//body//text()")
+    texts = tree.xpath(_TEXTS, smart_strings=False)
     joined = "\x00".join(texts).lower()
     starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
-    labelled = sorted({bisect_right(starts, m.start()) - 1 for m in _LABEL_WORDS.finditer(joined)})
-    return _labelled(texts, labelled, _PUBLISHED_LABEL) or _labelled(texts, labelled, _CHANGED_LABEL)
+    labelled = sorted({bisect_right(starts, m.start()) - 1 for m in _LABEL_WORDS.finditer(joined)
+                       if not joined[m.start() - 1].isalnum()})  # a word's start ("datePublished": no)
+    if not labelled:  # most pages: no label
+        return None
+    code = set(tree.xpath(_CODE_TEXTS, smart_strings=False))
+    return (_labelled(texts, code, labelled, _PUBLISHED_LABEL)
+            or _labelled(texts, code, labelled, _CHANGED_LABEL))
 
 
-def _labelled(texts: list[Any], labelled: list[int], label: re.Pattern[str]) -> datetime | None:
-    """The first date after `label` in one of the texts (by index) that hold a label word."""
+def _labelled(texts: list[str], code: set[str], labelled: list[int],
+              label: re.Pattern[str]) -> datetime | None:
+    """The first date after `label` in one of the texts (by index) that hold a label word, with
+    the `code` texts passed over."""
     for i in labelled:
         line = " ".join(texts[i].split())
-        m = label.search(line) if len(line) <= LABEL_CHARS and not _in_code(texts[i]) else None
+        m = label.search(line) if len(line) <= LABEL_CHARS and texts[i] not in code else None
         if not m:
             continue
-        rest = m[1] if m[1].strip() else _next_text(texts, i)
+        rest = m[1] if m[1].strip() else next(
+            (" ".join(t.split()) for t in texts[i + 1:] if t.strip() and t not in code), "")
         if re.match(r"\W{0,2}(?:\w+,?\s+(?:den\s+)?)?\d", rest):  # the date, perhaps after its weekday
             found = written_date(rest)
             if found:
@@ -288,29 +302,12 @@ def _labelled(texts: list[Any], labelled: list[int], label: re.Pattern[str]) -> 
     return None
 
 
-def _in_code(text: Any) -> bool:
-    """Whether a text node of the page is a script's or a style's, not what the reader sees."""
-    element = text.getparent()
-    if element is not None and text.is_tail:
-        element = element.getparent()
-    while element is not None:
-        if element.tag in ("script", "style", "noscript"):
-            return True
-        element = element.getparent()
-    return False
-
-
-def _next_text(texts: list[Any], i: int) -> str:
-    """The text the reader sees after the i-th text node of the page."""
-    for text in texts[i + 1:]:
-        if text.strip() and not _in_code(text):
-            return " ".join(text.split())
-    return ""
-
-
 def candidates(tree: Any, url: str | None, htmldate_value: str | None = None,
-               feed_date: datetime | None = None, article: dict[str, Any] | None = None) -> list[Candidate]:
-    """Every publication date the page (an lxml tree), its URL, htmldate and the feed give."""
+               feed_date: datetime | None = None, article: dict[str, Any] | None = None,
+               fetched_at: datetime | None = None) -> list[Candidate]:
+    """Every publication date the page (an lxml tree), its URL, htmldate and the feed give; the
+    labelled date only when no source before it in `ORDER` gives a plausible one (fetched at
+    `fetched_at`), as it could not be chosen: its search reads all of the page's text."""
     found: list[Candidate] = []
 
     def add(source: str, text: Any) -> None:
@@ -336,7 +333,8 @@ def candidates(tree: Any, url: str | None, htmldate_value: str | None = None,
     shown = visible_date(tree, list(found))
     if shown:
         found.append(Candidate("visible", shown, False))
-    labelled = labelled_date(tree)
+    outranked = any(_plausible(c, fetched_at) for c in found if c.source in ORDER[:ORDER.index("labelled")])
+    labelled = None if outranked else labelled_date(tree)
     if labelled:
         found.append(Candidate("labelled", labelled, False))
     day = url_date(url)
@@ -352,8 +350,7 @@ ORDER = ("visible", "feed", "jsonld", "meta", "time", "labelled", "htmldate", "u
 
 def choose(found: Iterable[Candidate], fetched_at: datetime | None = None) -> Candidate | None:
     """The publication date to keep, by the rules in the module's docstring."""
-    latest = fetched_at or datetime.now(UTC)
-    plausible = [c for c in found if EARLIEST <= c.value <= latest]
+    plausible = [c for c in found if _plausible(c, fetched_at)]
     chosen = next((c for source in ORDER for c in plausible if c.source == source), None)
     if chosen is None or chosen.has_time:
         return _in_local_time(chosen, plausible)
@@ -363,6 +360,11 @@ def choose(found: Iterable[Candidate], fetched_at: datetime | None = None) -> Ca
         return chosen
     local = _in_local_time(same_day, plausible)
     return Candidate(chosen.source, local.value, True, local.zone) if local else chosen
+
+
+def _plausible(c: Candidate, fetched_at: datetime | None) -> bool:
+    """Not before 1995 and not after the fetch (or now)."""
+    return EARLIEST <= c.value <= (fetched_at or datetime.now(UTC))
 
 
 def _in_local_time(chosen: Candidate | None, found: list[Candidate]) -> Candidate | None:
