@@ -126,13 +126,13 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
         for article_id in ([] if everything else article_ids):
             writer.delete_documents_by_term("article_id", article_id)
         fresh = "false" if everything else store.fresh_rows(con, settings, "articles")
-        reader = con.execute(store.sql(settings, "publish/search_docs").format(
-            all=str(everything).lower(), fresh=fresh))
-        columns = [d[0] for d in reader.description]
-        while rows := reader.fetchmany(ROUND):
-            for row in rows:
-                writer.add_document(document(dict(zip(columns, row, strict=True))))
-            added += len(rows)
+        # streamed a round at a time: the whole result would hold every carried text at once
+        batches = con.execute(store.sql(settings, "publish/search_docs").format(
+            all=str(everything).lower(), fresh=fresh)).fetch_record_batch(ROUND)
+        for batch in batches:
+            for row in batch.to_pylist():
+                writer.add_document(document(row))
+            added += batch.num_rows
         writer.commit()
     except BaseException:
         writer.rollback()

@@ -3,17 +3,27 @@
 -- view joins every decision and subtopic score: 23 s at 1M articles). An article missing here
 -- (no longer usable) leaves the index. tests/test_snapshot.py checks it agrees with the view.
 WITH chosen AS (  -- {all}: every article; else the fresh ones read from where they start ({fresh},
-                  -- store.fresh_rows), not by their ids, which a hash spreads over every row group
-    SELECT * FROM main.articles WHERE {all}
+                  -- store.fresh_rows), not by their ids, which a hash spreads over every row group.
+                  -- Read once, in the final SELECT only, so the result streams (a CTE read twice
+                  -- is materialized whole, texts and all).
+    SELECT article_id, title, text, language, published_at, first_seen_at, site_name, feed_id,
+           source_domain, final_url, extraction_status
+    FROM main.articles WHERE {all}
     UNION ALL
-    SELECT * FROM main.articles
+    SELECT article_id, title, text, language, published_at, first_seen_at, site_name, feed_id,
+           source_domain, final_url, extraction_status
+    FROM main.articles
     WHERE NOT {all} AND {fresh} AND article_id IN (SELECT key FROM publishing WHERE kind = 'article' AND fresh)
     UNION ALL
-    SELECT * FROM main.articles
+    SELECT article_id, title, text, language, published_at, first_seen_at, site_name, feed_id,
+           source_domain, final_url, extraction_status
+    FROM main.articles
     WHERE NOT {all} AND article_id IN (SELECT key FROM publishing WHERE kind = 'article' AND NOT fresh)
 ),
-carried AS (
-    SELECT article_id FROM chosen
+carried AS (  -- the same articles' ids, without their texts
+    SELECT article_id FROM main.articles WHERE {all}
+    UNION ALL
+    SELECT key FROM publishing WHERE NOT {all} AND kind = 'article'
 ),
 newest AS (
     SELECT classifier_version FROM main.classifications ORDER BY classified_at DESC LIMIT 1
