@@ -276,7 +276,7 @@ def labelled_date(tree: Any) -> datetime | None:
     joined = "\x00".join(texts).lower()
     starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
     labelled = sorted({bisect_right(starts, m.start()) - 1 for m in _LABEL_WORDS.finditer(joined)
-                       if not joined[m.start() - 1].isalnum()})  # a word's start ("datePublished": no)
+                       if m.start() == 0 or not joined[m.start() - 1].isalnum()})  # not "datePublished"
     if not labelled:  # most pages: no label
         return None
     code = set(tree.xpath(_CODE_TEXTS, smart_strings=False))
