@@ -472,6 +472,22 @@ def test_a_date_the_page_labels_as_its_publication_comes_after_the_declared_ones
     assert fields(declared).date_source == "jsonld"
 
 
+def test_a_labelled_date_is_looked_for_only_where_it_could_be_chosen():
+    footer = "<p class='footer'>Erschienen am: 01.11.2023</p>"
+    html = page_html(head=ld({"@type": "NewsArticle", "datePublished": "2023-10-30T08:00:00+01:00"}),
+                     story=STORY + "</p><p>" + footer)
+    tree = load_html(html)
+    article = jsonld.article(jsonld.objects(tree))
+    sources = [c.source for c in pagedates.candidates(tree, None, article=article)]
+    assert "jsonld" in sources and "labelled" not in sources  # outranked: its search is skipped
+    # a declared date after the fetch cannot be chosen, so the labelled one is looked for and wins
+    fetched = datetime(2023, 11, 2, tzinfo=UTC)
+    late = page_html(head=ld({"@type": "NewsArticle", "datePublished": "2023-11-20T08:00:00+01:00"}),
+                     story=STORY + "</p><p>" + footer)
+    f = fields(late, fetched_at=fetched)
+    assert (f.date_source, f.published and f.published.date().isoformat()) == ("labelled", "2023-11-01")
+
+
 def test_a_timestamp_in_utc_gives_way_to_the_same_instant_in_the_publishers_offset():
     html = page_html(head=ld({"@type": "NewsArticle", "datePublished": "2017-02-24T01:18:13+00:00"})
                      + '<meta property="article:published_time" content="2017-02-23T17:18:13-08:00">')
