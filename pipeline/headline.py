@@ -46,7 +46,7 @@ def titled(tree: Any) -> Any | None:
         shared = max(len(words & t) for t in titles)
         if words and shared >= TITLE_SHARE * len(words) and shared > common:
             best, common = h1, shared
-    if best is not None or found:
+    if found:
         return best if best is not None else found[0]
     marked = tree.xpath("//body//*[@itemprop='headline'][not(self::meta)]")
     return marked[0] if marked else None

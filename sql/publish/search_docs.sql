@@ -6,18 +6,12 @@ WITH chosen AS (  -- {all}: every article; else the fresh ones read from where t
                   -- store.fresh_rows), not by their ids, which a hash spreads over every row group.
                   -- Read once, in the final SELECT only, so the result streams (a CTE read twice
                   -- is materialized whole, texts and all).
-    SELECT article_id, title, text, language, published_at, first_seen_at, site_name, feed_id,
-           source_domain, final_url, extraction_status
-    FROM main.articles WHERE {all}
+    SELECT * FROM main.articles WHERE {all}
     UNION ALL
-    SELECT article_id, title, text, language, published_at, first_seen_at, site_name, feed_id,
-           source_domain, final_url, extraction_status
-    FROM main.articles
+    SELECT * FROM main.articles
     WHERE NOT {all} AND {fresh} AND article_id IN (SELECT key FROM publishing WHERE kind = 'article' AND fresh)
     UNION ALL
-    SELECT article_id, title, text, language, published_at, first_seen_at, site_name, feed_id,
-           source_domain, final_url, extraction_status
-    FROM main.articles
+    SELECT * FROM main.articles
     WHERE NOT {all} AND article_id IN (SELECT key FROM publishing WHERE kind = 'article' AND NOT fresh)
 ),
 carried AS (  -- the same articles' ids, without their texts
