@@ -268,6 +268,21 @@ def test_a_new_text_or_a_new_date_moves_the_terms_between_weeks(settings):
     assert not query(settings.db, "SELECT 1 FROM term_articles WHERE article_id = ?", [f"{6:016x}"])
 
 
+def test_a_load_of_articles_off_the_story_recounts_no_week(settings):
+    """Articles off the story before and after a load are in no week's counts, so their weeks are
+    not recounted (a backfill of a general archive writes such articles over years of weeks)."""
+    load_decided(settings, NEWSROOM, ON_TOPIC)
+    with store.open_db(settings) as con:
+        con.execute("DELETE FROM publish_pending")
+    off = [story(n, days=3 * n) for n in range(100, 130)]  # new, over ten weeks, off the story
+    load_decided(settings, off, [False] * len(off))
+    load_decided(settings, [story(2, days=6, hours=2, names=("Tbilisi", "Baku"))], [False])  # off, new text
+    assert not query(settings.db, "SELECT key FROM publish_pending WHERE kind = 'week'")
+    load_decided(settings, [story(4, days=12, hours=2, names=("Tbilisi", "Baku"))], [False])  # leaves the story
+    assert query(settings.db, "SELECT DISTINCT key FROM publish_pending WHERE kind = 'week'")
+    same_as_counted_per_query(settings)
+
+
 def test_loading_the_same_data_again_changes_no_count(settings):
     load_decided(settings, NEWSROOM, ON_TOPIC)
     counts = query(settings.db, "SELECT * FROM weekly_terms ORDER BY ALL")
