@@ -75,6 +75,8 @@ def watch(proc: subprocess.Popen[str], warc: Path, start: float,
     main = psutil.Process(proc.pid)
     peak: dict[str, float] = {"tree": 0, "main": 0, "stream_tree": 0, "stream_main": 0,
                               "main_peak_at": 0.0}
+    if timeline:
+        timeline.parent.mkdir(parents=True, exist_ok=True)
     out = timeline.open("w") if timeline else None
     written = -2.0
     streaming_ended = None
