@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import tantivy
 
 from pipeline import store
@@ -45,6 +46,11 @@ WRITER_THREADS = 2
 MAX_SEGMENTS = 24
 #: Documents fetched from the database per round while indexing.
 ROUND = 2000
+#: How a hit's text is kept for its snippet: zstd at level 1, one text at a time, in a stored
+#: bytes field. tantivy's own document store (LZ4 in the PyPI build, which lacks its zstd
+#: feature) kept the synthetic 5 KB texts of bench/store_bench.py at 77 % of their size, zstd
+#: at 57 %; at 150 MB/s, 5,000 such texts cost 0.2 s (docs/performance.md).
+BODY = pa.Codec("zstd", compression_level=1)
 
 
 class SearchError(NewsflowError):
@@ -60,9 +66,10 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("article_id", stored=True, tokenizer_name="raw")
     for name in ANALYZERS:
         builder.add_text_field(f"title_{name}", tokenizer_name=f"newsflow_{name}")
-        # stored: a hit's snippet comes from the index's compressed document store, not
-        # from the DuckLake (whose Parquet cannot fetch ten texts by id without a scan)
-        builder.add_text_field(f"text_{name}", stored=True, tokenizer_name=f"newsflow_{name}")
+        builder.add_text_field(f"text_{name}", tokenizer_name=f"newsflow_{name}")
+    # a hit's snippet comes from the text kept in the index (`pack`), not from the DuckLake,
+    # whose Parquet cannot fetch ten texts by id without a scan
+    builder.add_bytes_field("body", stored=True, indexed=False)
     builder.add_date_field("published", stored=True, indexed=True, fast=True)
     builder.add_boolean_field("on_topic", stored=True, indexed=True)
     builder.add_text_field("topic", stored=True, tokenizer_name="raw")
@@ -92,7 +99,35 @@ def open_index(settings: Settings, *, create: bool = False) -> tantivy.Index:
     try:
         return _register(tantivy.Index(schema(), path=str(path), reuse=True))
     except (OSError, ValueError) as exc:
-        raise DatabaseError(f"{path}: cannot open the search index: {exc}") from None
+        hint = " (built by an older newsflow: the next 'newsflow publish' rebuilds it)" \
+            if outdated(settings) else ""
+        raise DatabaseError(f"{path}: cannot open the search index: {exc}{hint}") from None
+
+
+def outdated(settings: Settings) -> bool:
+    """Whether an index is there whose fields are not this version's (`schema`): the next
+    publish rebuilds it whole."""
+    path = index_path(settings)
+    if not (path / "meta.json").exists():
+        return False
+    try:
+        tantivy.Index(schema(), path=str(path), reuse=True)
+    except ValueError as exc:
+        return "schema does not match" in str(exc)
+    return False
+
+
+def pack(text: str) -> bytes:
+    """A text as the index keeps it: its length in bytes (4 bytes, little-endian), then zstd."""
+    raw = text.encode("utf-8")
+    return len(raw).to_bytes(4, "little") + BODY.compress(raw, asbytes=True)
+
+
+def unpack(body: bytes | None) -> str:
+    if not body:
+        return ""
+    size = int.from_bytes(body[:4], "little")
+    return BODY.decompress(body[4:], decompressed_size=size, asbytes=True).decode("utf-8")
 
 
 def document(row: dict[str, Any]) -> tantivy.Document:
@@ -102,6 +137,7 @@ def document(row: dict[str, Any]) -> tantivy.Document:
     doc.add_text("article_id", row["article_id"])
     doc.add_text(f"title_{name}", row["title"] or "")
     doc.add_text(f"text_{name}", row["text"] or "")
+    doc.add_bytes("body", pack(row["text"] or ""))
     if row["published"] is not None:
         doc.add_date("published", row["published"])
     doc.add_boolean("on_topic", bool(row["on_topic"]))
@@ -116,7 +152,9 @@ def document(row: dict[str, Any]) -> tantivy.Document:
 def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iterable[str], *,
            everything: bool = False) -> int:
     """Replace the documents of `article_ids` (of every article when `everything`) with the
-    writer's current rows, reading them in rounds, and commit once; returns documents added."""
+    writer's current rows, reading them in rounds, and commit once; returns documents added.
+    An index an older version built (`outdated`) is rebuilt whole."""
+    everything = everything or outdated(settings)
     if everything:
         shutil.rmtree(index_path(settings), ignore_errors=True)
     index = open_index(settings, create=True)
@@ -206,7 +244,7 @@ def search(con: duckdb.DuckDBPyConnection, settings: Settings, query: str, *,
 
 
 def _text(doc: tantivy.Document) -> str:
-    return next((t for name in ANALYZERS if (t := doc.get_first(f"text_{name}"))), "")
+    return unpack(doc.get_first("body"))
 
 
 def _first(doc: tantivy.Document, name: str) -> Any:

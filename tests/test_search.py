@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 
 import pytest
+import tantivy
 from typer.testing import CliRunner
 
 from pipeline import fts, publish
@@ -79,3 +81,38 @@ def test_newsflow_search_prints_ranked_hits_with_snippets(sample_db):
 ])
 def test_a_snippet_is_cut_around_the_query_words(text, query, expected):
     assert fts.snippet(text, query).startswith(expected)
+
+
+def test_a_hit_shows_its_text_as_loaded_though_the_index_keeps_it_compressed():
+    text = "Kyiv — Переговоры в Женеве продолжились; « négociations » 😀 " * 40
+    assert fts.unpack(fts.pack(text)) == text and fts.unpack(None) == "" and fts.unpack(fts.pack("")) == ""
+    assert len(fts.pack(text)) < len(text.encode()) / 4  # a repeated text packs small
+
+
+def test_an_index_an_older_version_built_is_rebuilt_by_the_next_publish(settings):
+    """An index whose fields are not this version's (an upgrade) cannot be searched until the next
+    publish, which rebuilds it whole even when it has nothing new to carry; the error says so."""
+    from tests.test_terms import NEWS, fetched, load
+
+    load(settings, fetched(NEWS, n=1))
+    publish.publish(settings)
+    path = fts.index_path(settings)
+    shutil.rmtree(path)
+    path.mkdir()
+    old = tantivy.SchemaBuilder()  # the layout before: the text stored in its searched field
+    old.add_text_field("article_id", stored=True, tokenizer_name="raw")
+    old.add_text_field("text_plain", stored=True)
+    index = tantivy.Index(old.build(), path=str(path))
+    writer = index.writer()
+    writer.add_document(tantivy.Document(article_id="x", text_plain="Kremlin"))
+    writer.commit()
+    del writer
+    assert fts.outdated(settings)
+    rebuilds = "the next 'newsflow publish' rebuilds"
+    with publish.read(settings) as con, pytest.raises(DatabaseError, match=rebuilds):
+        fts.search(con, settings, "Kremlin")
+    publish.publish(settings)
+    assert not fts.outdated(settings)
+    with publish.read(settings) as con:
+        hits = fts.search(con, settings, "Kharkiv shelled")
+    assert [h.article_id for h in hits] == [f"{1:016x}"] and "Kharkiv" in hits[0].snippet

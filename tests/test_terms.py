@@ -278,7 +278,8 @@ def test_a_load_of_articles_off_the_story_recounts_no_week(settings):
     load_decided(settings, off, [False] * len(off))
     load_decided(settings, [story(2, days=6, hours=2, names=("Tbilisi", "Baku"))], [False])  # off, new text
     assert not query(settings.db, "SELECT key FROM publish_pending WHERE kind = 'week'")
-    load_decided(settings, [story(4, days=12, hours=2, names=("Tbilisi", "Baku"))], [False])  # leaves the story
+    # an article that leaves the story: its week is recounted
+    load_decided(settings, [story(4, days=12, hours=2, names=("Tbilisi", "Baku"))], [False])
     assert query(settings.db, "SELECT DISTINCT key FROM publish_pending WHERE kind = 'week'")
     same_as_counted_per_query(settings)
 
