@@ -214,6 +214,10 @@ def open_db(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.D
     """A connection to the configured database with every migration applied."""
     with connect(settings.db, read_only=read_only, lock_wait=settings.lock_wait) as con:
         con.execute(f"SET memory_limit = {quote_literal(settings.duckdb_memory)}")
+        # jemalloc's background threads give freed memory back to the system as the process runs;
+        # without them a long backfill keeps the peak of every publish it has made (a publish of
+        # 10,000 articles into a 110,000-article store: 571-580 MB against 629-672 MB)
+        con.execute("SET allocator_background_threads = true")
         # past the limit DuckDB spills beside the database (its default is ./.tmp of the cwd)
         spill = settings.db.with_name(f"{settings.db.stem}.tmp")
         con.execute(f"SET temp_directory = {quote_literal(str(spill))}")
