@@ -2,12 +2,7 @@
 -- counted in before it (weekly_terms_before.sql) and are counted in now, from article_terms;
 -- reflag them and the four weeks after each, whose flags read them; note those weeks for the next
 -- publish, which replaces them in the DuckLake in the same snapshot as the articles (migration 015).
-INSERT INTO recount  -- their weeks now where they are on the story, read as weekly_terms_before.sql reads them
-SELECT DISTINCT t.week
-FROM article_terms t
-JOIN current_classifications c USING (article_id)
-WHERE t.article_id IN (SELECT key FROM staging_pending WHERE kind = 'article')
-  AND t.week IS NOT NULL AND c.relevant;
+INSERT INTO recount SELECT * FROM pending_story_weeks();  -- their weeks now, on the story
 CREATE OR REPLACE TEMP TABLE reflag AS
 SELECT DISTINCT CAST(week + 7 * CAST(k AS INTEGER) AS DATE) AS week FROM recount, range(5) AS r(k);
 
@@ -28,3 +23,4 @@ DROP TABLE reflag;
 DROP TABLE reflagged;
 DROP TABLE counted_version;
 DROP TABLE counted_feeds;
+DROP MACRO TABLE pending_story_weeks;

@@ -9,12 +9,14 @@
 -- articles, over years of weeks: recounting every week it touched read the terms of the whole
 -- store on every load (+104-121 MB of the backfill's peak at 110,000 articles, 276 weeks recounted
 -- for 5 that hold on-topic articles; docs/performance.md).
-CREATE OR REPLACE TEMP TABLE recount AS
+-- weekly_terms.sql asks the same after the load's statements.
+CREATE OR REPLACE TEMP MACRO pending_story_weeks() AS TABLE
 SELECT DISTINCT t.week
 FROM article_terms t
 JOIN current_classifications c USING (article_id)
 WHERE t.article_id IN (SELECT key FROM staging_pending WHERE kind = 'article')
   AND t.week IS NOT NULL AND c.relevant;
+CREATE OR REPLACE TEMP TABLE recount AS SELECT * FROM pending_story_weeks();
 CREATE OR REPLACE TEMP TABLE counted_version AS
 SELECT classifier_version FROM classifications ORDER BY classified_at DESC LIMIT 1;
 CREATE OR REPLACE TEMP TABLE counted_feeds AS
