@@ -7,8 +7,11 @@ classify (the default semantic classifier) -> load, batch by batch, then cluster
 resident memory of the whole process tree (the command, the fork server, the workers) every
 0.2 s, while the file is streamed and over the whole run: the streaming high-water mark must not
 grow with the file. Prints the main process's peak and when it came (streaming, or the end:
-clustering and the last publish); `--timeline DIR` writes the samples every 2 s (seconds, MB of
-the main process, MB of its children) to DIR/rss-<records>.tsv as the run goes. Not a test.
+clustering and the last publish), and how much of that peak was anonymous memory (heaps) and how
+much file pages mapped in (the search index's files, which tantivy maps, and the libraries: the
+kernel can drop them, but RSS counts them); `--timeline DIR` writes the samples every 2 s
+(seconds, MB of the main process, MB of its children, phase, the main process's anonymous and
+file MB) to DIR/rss-<records>.tsv as the run goes. Not a test.
 
     .venv/bin/python bench/backfill_bench.py [--sizes 1000,10000,30000] [--corpus 600] [--timeline DIR]
 """
@@ -68,13 +71,24 @@ def run_measured(args: list[str], env: dict[str, str], warc: Path,
             **{k: (round(v / 2**20) if k != "main_peak_at" else round(v, 1)) for k, v in peak.items()}}
 
 
+def resident(pid: int) -> tuple[int, int]:
+    """The process's anonymous and file-backed resident bytes (/proc/PID/status)."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(("RssAnon:", "RssFile:")):
+                fields[line.split(":")[0]] = int(line.split()[1]) * 1024
+    return fields.get("RssAnon", 0), fields.get("RssFile", 0)
+
+
 def watch(proc: subprocess.Popen[str], warc: Path, start: float,
           timeline: Path | None = None) -> tuple[dict[str, float], float | None]:
     """Sample the process tree's memory every 0.2 s until the command ends (every 2 s to
     `timeline`, if given)."""
     main = psutil.Process(proc.pid)
     peak: dict[str, float] = {"tree": 0, "main": 0, "stream_tree": 0, "stream_main": 0,
-                              "main_peak_at": 0.0}
+                              "main_peak_at": 0.0, "main_anon": 0, "main_anon_at_peak": 0,
+                              "main_file_at_peak": 0}
     if timeline:
         timeline.parent.mkdir(parents=True, exist_ok=True)
     out = timeline.open("w") if timeline else None
@@ -85,18 +99,22 @@ def watch(proc: subprocess.Popen[str], warc: Path, start: float,
         try:
             tree = [main, *main.children(recursive=True)]
             rss = [p.memory_info().rss for p in tree]
+            anon, mapped = resident(proc.pid)
             reading = any(f.path == str(warc) for f in main.open_files())
-        except psutil.Error:
+        except (psutil.Error, OSError):
             time.sleep(0.2)
             continue
         opened = opened or reading
         now = time.perf_counter() - start
         if rss[0] > peak["main"]:
             peak["main_peak_at"] = now
+            peak["main_anon_at_peak"], peak["main_file_at_peak"] = anon, mapped
+        peak["main_anon"] = max(peak["main_anon"], anon)
         peak["tree"], peak["main"] = max(peak["tree"], sum(rss)), max(peak["main"], rss[0])
         if out and now - written >= 2.0:
             out.write(f"{now:.1f}\t{rss[0] / 2**20:.0f}\t{sum(rss[1:]) / 2**20:.0f}\t"
-                      f"{'streaming' if reading else 'end' if opened else 'start'}\n")
+                      f"{'streaming' if reading else 'end' if opened else 'start'}\t"
+                      f"{anon / 2**20:.0f}\t{mapped / 2**20:.0f}\n")
             out.flush()
             written = now
         if not opened or reading:
@@ -148,6 +166,8 @@ def main() -> None:
                    "peak_rss_tree_mb": m["tree"], "peak_rss_main_mb": m["main"],
                    "stream_peak_rss_tree_mb": m["stream_tree"], "stream_peak_rss_main_mb": m["stream_main"],
                    "main_peak_at_s": m["main_peak_at"],
+                   "main_peak_anon_mb": m["main_anon_at_peak"], "main_peak_file_mb": m["main_file_at_peak"],
+                   "main_anon_peak_mb": m["main_anon"],
                    "stages": stages.group(1) if stages else "", "load_before": round(load_before, 2),
                    "load_after": round(os.getloadavg()[0], 2)}
             rows.append(row)
@@ -165,7 +185,9 @@ def main() -> None:
               f"{r['peak_rss_tree_mb']:>16} {r['peak_rss_main_mb']:>5}  "
               f"{r['load_before']}->{r['load_after']}")
         print(f"{'':>8} seconds per stage (extract, classify, dedup summed over the workers): {r['stages']}; "
-              f"streaming ended at {r['stream_seconds']}s; the main process peaked at {r['main_peak_at_s']}s")
+              f"streaming ended at {r['stream_seconds']}s; the main process peaked at {r['main_peak_at_s']}s "
+              f"({r['main_peak_anon_mb']} MB anonymous, {r['main_peak_file_mb']} MB file pages; "
+              f"its anonymous memory peaked at {r['main_anon_peak_mb']} MB)")
     ten = next((r for r in rows if r["records"] == 10_000), None)
     if ten:
         print(f"10k records in {ten['seconds'] / 60:.1f} min (target <= 6 min on 2 cores)")
