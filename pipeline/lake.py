@@ -132,11 +132,25 @@ def tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]
     return dict(con.execute(store.sql(settings, "publish/tables")).fetchall())
 
 
+#: The first line of a migration that changes none of the DuckLake's tables or views (it only
+#: drops the writer's keys, say): it does not make the DuckLake stale.
+LAKE_UNCHANGED = "-- lake: unchanged"
+
+
+def lake_unchanged(settings: Settings) -> list[str]:
+    """The migrations that leave what the DuckLake holds as it was (`LAKE_UNCHANGED`)."""
+    return [path.stem for path in sorted((settings.sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql"))
+            if path.read_text(encoding="utf-8").startswith(LAKE_UNCHANGED)]
+
+
 def stale(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
-    """Whether the DuckLake must be built whole: it is new, or the writer's schema moved on."""
-    mine = con.execute(store.sql(settings, "publish/version").format(db="main")).fetchone()
+    """Whether the DuckLake must be built whole: it is new, or the writer's schema moved on (by a
+    migration that changes the DuckLake's tables or views)."""
+    unchanged = {"unchanged": lake_unchanged(settings)}
+    mine = con.execute(store.sql(settings, "publish/version").format(db="main"), unchanged).fetchone()
     try:
-        theirs = con.execute(store.sql(settings, "publish/version").format(db=WRITER_ALIAS)).fetchone()
+        theirs = con.execute(store.sql(settings, "publish/version").format(db=WRITER_ALIAS),
+                             unchanged).fetchone()
     except duckdb.CatalogException:
         return True
     return mine != theirs

@@ -182,6 +182,56 @@ def test_a_rerun_of_a_classifier_version_replaces_its_scores_and_leaves_the_othe
                  .read_text(encoding="utf-8")) == []
 
 
+# -- the per-article tables have no keys (migration 018): the loads keep one row per key ---------
+
+DUPLICATE_IDS = (Path(store.__file__).parent.parent / "sql/checks/duplicate_ids.sql").read_text("utf-8")
+KEYED = {"articles": "article_id", "article_signatures": "article_id", "article_terms": "article_id",
+         "article_versions": "article_id, version", "classifications": "article_id, classifier_version",
+         "story_clusters": "article_id", "url_aliases": "alias_id"}
+
+
+def in_warc(article: Article, file: str | None) -> Article:
+    where = {"warc_file": file, "warc_offset": 10 if file else None, "warc_length": 99 if file else None}
+    return Article(**{**{f: getattr(article, f) for f in Article.__slots__}, **where})
+
+
+def test_reloading_known_articles_updates_their_rows_and_stores_no_key_twice(settings):
+    first, newer, older = fetched(TEXTS["first"], 2), fetched(TEXTS["second"], 5), fetched(TEXTS["second"], 1)
+    load_decided(settings, in_warc(first, "a.warc.gz"), decided("v1", {"talks": 0.9}))
+    load_decided(settings, in_warc(newer, None), decided("v1", {"talks": 0.4}), decided("v2", {"talks": 0.6}))
+    load_decided(settings, older, decided("v1", {"talks": 0.5}))  # an older capture replaces nothing
+    load_decided(settings, in_warc(newer, None), decided("v2", {"talks": 0.6}))  # and the same again
+    rows = query(settings.db, "SELECT text, fetched_at, first_seen_at, updated_at, warc_file, warc_offset "
+                              "FROM articles")
+    assert rows == [(TEXTS["second"], T0 + timedelta(hours=5), T0 + timedelta(hours=2),
+                     T0 + timedelta(hours=5), "a.warc.gz", 10)]  # first seen kept, the WARC it came in too
+    assert query(settings.db, "SELECT classifier_version, score FROM classifications ORDER BY 1") == [
+        ("v1", 0.8), ("v2", 0.8)]
+    assert [r[0] for r in history(settings)] == [1, 2, 3]  # the first text, the older capture, the newer
+    assert query(settings.db, "SELECT count(*) FROM url_aliases") == [(1,)]
+    assert query(settings.db, "SELECT count(*) FROM article_terms") == [(1,)]
+    assert query(settings.db, DUPLICATE_IDS) == []
+
+
+def test_migration_018_keeps_every_row_and_drops_the_keys(settings):
+    load_decided(settings, fetched(TEXTS["first"], 0), decided("v1", {"talks": 0.9}))
+    load_decided(settings, fetched(TEXTS["second"], 1), decided("v1", {"talks": 0.8}))
+    kept = {t: query(settings.db, f"SELECT * FROM {t} ORDER BY ALL") for t in KEYED}
+    with store.open_db(settings) as con:  # as a database migrated up to 017 holds the tables
+        for table, key in KEYED.items():
+            con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({key})")
+        con.execute("DELETE FROM schema_migrations WHERE version = 18")
+    keys = "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+    assert {r[0] for r in query(settings.db, keys)} >= set(KEYED)
+    with store.open_db(settings):
+        pass
+    assert {r[0] for r in query(settings.db, keys)}.isdisjoint(KEYED)
+    assert {t: query(settings.db, f"SELECT * FROM {t} ORDER BY ALL") for t in KEYED} == kept
+    load_decided(settings, fetched(TEXTS["first"], 2), decided("v1", {"talks": 0.7}))  # loads go on
+    assert query(settings.db, "SELECT count(*) FROM articles") == [(1,)]
+    assert query(settings.db, DUPLICATE_IDS) == []
+
+
 def test_migration_017_keeps_every_score_and_drops_the_key(settings):
     load_decided(settings, fetched(TEXTS["first"], 0), decided("v1", {"talks": 0.9, "sanctions": 0.2}))
     before = scores(settings)

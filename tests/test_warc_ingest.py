@@ -173,6 +173,8 @@ def test_replaying_the_same_observations_adds_nothing(tmp_path, lexical, order, 
     assert fetched == "2026-03-02" and "sanction" in text.lower()
     # and the pages between them (one of them empty) one version each, however often loaded
     assert query(small.db, "SELECT count(*) FROM article_versions")[0][0] == (5 if apart else 2)
+    duplicates = (Path(__file__).parent.parent / "sql/checks/duplicate_ids.sql").read_text(encoding="utf-8")
+    assert query(small.db, duplicates) == []  # no key stored twice in any table
 
 
 def test_a_long_ingest_prints_progress_lines_and_sums_up_warcio_warnings(tmp_path):

@@ -1,12 +1,25 @@
--- No id twice: one row per article, per URL, per (article, classifier version) decision and
--- per (article, topic, classifier version) score.
+-- No id twice: one row per article, per URL, per URL id, per (article, version), per
+-- (article, classifier version) decision and per (article, topic, classifier version) score; one
+-- signature, one set of terms and one cluster per article. The tables have no keys (migrations
+-- 017 and 018): the loads keep these promises, and this check says if one broke.
 SELECT 'articles.article_id' AS what, article_id AS id, count(*) AS n
 FROM articles GROUP BY article_id HAVING count(*) > 1
 UNION ALL
 SELECT 'articles.url', url, count(*) FROM articles GROUP BY url HAVING count(*) > 1
 UNION ALL
+SELECT 'url_aliases', alias_id, count(*) FROM url_aliases GROUP BY alias_id HAVING count(*) > 1
+UNION ALL
+SELECT 'article_versions', article_id || ' / ' || version, count(*)
+FROM article_versions GROUP BY article_id, version HAVING count(*) > 1
+UNION ALL
 SELECT 'classifications', article_id || ' / ' || classifier_version, count(*)
 FROM classifications GROUP BY article_id, classifier_version HAVING count(*) > 1
 UNION ALL
 SELECT 'article_topics', article_id || ' / ' || topic_id || ' / ' || classifier_version, count(*)
-FROM article_topics GROUP BY article_id, topic_id, classifier_version HAVING count(*) > 1;
+FROM article_topics GROUP BY article_id, topic_id, classifier_version HAVING count(*) > 1
+UNION ALL
+SELECT 'article_signatures', article_id, count(*) FROM article_signatures GROUP BY article_id HAVING count(*) > 1
+UNION ALL
+SELECT 'article_terms', article_id, count(*) FROM article_terms GROUP BY article_id HAVING count(*) > 1
+UNION ALL
+SELECT 'story_clusters', article_id, count(*) FROM story_clusters GROUP BY article_id HAVING count(*) > 1;

@@ -8,5 +8,6 @@ FROM staging_articles s  -- one row per article
 LEFT JOIN articles a USING (article_id)
 WHERE a.article_id IS NULL
    OR (s.fetched_at >= a.fetched_at AND s.content_hash IS DISTINCT FROM a.content_hash);
-INSERT OR REPLACE INTO article_terms (article_id, terms) SELECT * FROM text_terms(term_texts);
+DELETE FROM article_terms WHERE article_id IN (SELECT article_id FROM term_texts);  -- no key: 018
+INSERT INTO article_terms (article_id, terms) SELECT * FROM text_terms(term_texts);
 DROP TABLE term_texts;
