@@ -182,12 +182,12 @@ def test_a_rerun_of_a_classifier_version_replaces_its_scores_and_leaves_the_othe
                  .read_text(encoding="utf-8")) == []
 
 
-# -- the per-article tables have no keys (migration 018): the loads keep one row per key ---------
+# -- the per-article tables and entries have no keys (018, 019): the loads keep one row per key --
 
 DUPLICATE_IDS = (Path(store.__file__).parent.parent / "sql/checks/duplicate_ids.sql").read_text("utf-8")
 KEYED = {"articles": "article_id", "article_signatures": "article_id", "article_terms": "article_id",
          "article_versions": "article_id, version", "classifications": "article_id, classifier_version",
-         "story_clusters": "article_id", "url_aliases": "alias_id"}
+         "story_clusters": "article_id", "url_aliases": "alias_id", "entries": "feed_id, guid"}
 
 
 def in_warc(article: Article, file: str | None) -> Article:
@@ -213,14 +213,14 @@ def test_reloading_known_articles_updates_their_rows_and_stores_no_key_twice(set
     assert query(settings.db, DUPLICATE_IDS) == []
 
 
-def test_migration_018_keeps_every_row_and_drops_the_keys(settings):
+def test_migrations_018_and_019_keep_every_row_and_drop_the_keys(settings):
     load_decided(settings, fetched(TEXTS["first"], 0), decided("v1", {"talks": 0.9}))
     load_decided(settings, fetched(TEXTS["second"], 1), decided("v1", {"talks": 0.8}))
     kept = {t: query(settings.db, f"SELECT * FROM {t} ORDER BY ALL") for t in KEYED}
     with store.open_db(settings) as con:  # as a database migrated up to 017 holds the tables
         for table, key in KEYED.items():
             con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({key})")
-        con.execute("DELETE FROM schema_migrations WHERE version = 18")
+        con.execute("DELETE FROM schema_migrations WHERE version IN (18, 19)")
     keys = "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
     assert {r[0] for r in query(settings.db, keys)} >= set(KEYED)
     with store.open_db(settings):

@@ -1,7 +1,7 @@
 -- No id twice: one row per article, per URL, per URL id, per (article, version), per
 -- (article, classifier version) decision and per (article, topic, classifier version) score; one
--- signature, one set of terms and one cluster per article. The tables have no keys (migrations
--- 017 and 018): the loads keep these promises, and this check says if one broke.
+-- signature, one set of terms and one cluster per article; one entry per (feed, guid). The tables
+-- have no keys (migrations 017-019): the loads keep these promises, and this check says if one broke.
 SELECT 'articles.article_id' AS what, article_id AS id, count(*) AS n
 FROM articles GROUP BY article_id HAVING count(*) > 1
 UNION ALL
@@ -22,4 +22,6 @@ SELECT 'article_signatures', article_id, count(*) FROM article_signatures GROUP 
 UNION ALL
 SELECT 'article_terms', article_id, count(*) FROM article_terms GROUP BY article_id HAVING count(*) > 1
 UNION ALL
-SELECT 'story_clusters', article_id, count(*) FROM story_clusters GROUP BY article_id HAVING count(*) > 1;
+SELECT 'story_clusters', article_id, count(*) FROM story_clusters GROUP BY article_id HAVING count(*) > 1
+UNION ALL
+SELECT 'entries', feed_id || ' / ' || guid, count(*) FROM entries GROUP BY feed_id, guid HAVING count(*) > 1;
