@@ -90,6 +90,12 @@ def query(db: Path, sql: str, params: list[object] | None = None) -> list[tuple]
         return con.execute(sql, params or []).fetchall()
 
 
+def duplicate_ids(db: Path) -> list[tuple]:
+    """The keys stored twice in the database (the project's check, sql/checks/duplicate_ids.sql)."""
+    check = Path(__file__).resolve().parent.parent / "sql" / "checks" / "duplicate_ids.sql"
+    return query(db, check.read_text(encoding="utf-8"))
+
+
 def counts(db: Path) -> dict[str, int]:
     tables = ["feeds", "entries", "articles", "topics", "classifications", "article_topics", "errors"]
     with duckdb.connect(str(db), read_only=True) as con:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from pipeline import extract, store
 from pipeline.models import Article, Classification
 from pipeline.urls import article_id
-from tests.conftest import query
+from tests.conftest import duplicate_ids, query
 
 URL = "https://news.example.org/2026/03/01/grain-corridor"
 T0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
@@ -178,13 +177,11 @@ def test_a_rerun_of_a_classifier_version_replaces_its_scores_and_leaves_the_othe
     with store.open_db(settings) as con:  # reclassifying stored texts goes the same way
         store.save_classifications(con, settings, [decided("v2", {"talks": 0.5})])
     assert scores(settings)[2:] == [("v2", "talks", 0.5, True)]
-    assert query(settings.db, (Path(store.__file__).parent.parent / "sql/checks/duplicate_ids.sql")
-                 .read_text(encoding="utf-8")) == []
+    assert duplicate_ids(settings.db) == []
 
 
 # -- the per-article tables and entries have no keys (018, 019): the loads keep one row per key --
 
-DUPLICATE_IDS = (Path(store.__file__).parent.parent / "sql/checks/duplicate_ids.sql").read_text("utf-8")
 KEYED = {"articles": "article_id", "article_signatures": "article_id", "article_terms": "article_id",
          "article_versions": "article_id, version", "classifications": "article_id, classifier_version",
          "story_clusters": "article_id", "url_aliases": "alias_id", "entries": "feed_id, guid"}
@@ -210,7 +207,7 @@ def test_reloading_known_articles_updates_their_rows_and_stores_no_key_twice(set
     assert [r[0] for r in history(settings)] == [1, 2, 3]  # the first text, the older capture, the newer
     assert query(settings.db, "SELECT count(*) FROM url_aliases") == [(1,)]
     assert query(settings.db, "SELECT count(*) FROM article_terms") == [(1,)]
-    assert query(settings.db, DUPLICATE_IDS) == []
+    assert duplicate_ids(settings.db) == []
 
 
 def test_migrations_018_and_019_keep_every_row_and_drop_the_keys(settings):
@@ -229,7 +226,7 @@ def test_migrations_018_and_019_keep_every_row_and_drop_the_keys(settings):
     assert {t: query(settings.db, f"SELECT * FROM {t} ORDER BY ALL") for t in KEYED} == kept
     load_decided(settings, fetched(TEXTS["first"], 2), decided("v1", {"talks": 0.7}))  # loads go on
     assert query(settings.db, "SELECT count(*) FROM articles") == [(1,)]
-    assert query(settings.db, DUPLICATE_IDS) == []
+    assert duplicate_ids(settings.db) == []
 
 
 def test_migration_017_keeps_every_score_and_drops_the_key(settings):

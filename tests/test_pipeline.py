@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from pipeline import run as chain
-from tests.conftest import counts, query
+from tests.conftest import counts, duplicate_ids, query
 
 SEEDS = [f"seed-{i}.html" for i in range(1, 6)]
 ON_TOPIC_WRITTEN = ["ontopic-drones.html", "ontopic-sanctions.html"]
@@ -93,8 +91,7 @@ def test_a_rerun_leaves_rows_and_ids_unchanged(first_run, settings, sample_feeds
     assert second.counts["entries_new"] == 0 and second.counts["articles_new"] == 0
     seen = query(settings.db, "SELECT count(*) FILTER (WHERE last_seen_at > first_seen_at) FROM entries")
     assert seen[0][0] > 0  # the entries seen again were updated, not added
-    duplicates = (Path(__file__).parent.parent / "sql/checks/duplicate_ids.sql").read_text(encoding="utf-8")
-    assert query(settings.db, duplicates) == []
+    assert duplicate_ids(settings.db) == []
     runs = query(settings.db, "SELECT status, entries_new FROM pipeline_runs ORDER BY started_at")
     assert runs == [("success", first_run.counts["entries_new"]), ("success", 0)]
 

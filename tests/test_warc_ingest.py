@@ -18,7 +18,7 @@ from warcio.warcwriter import WARCWriter
 
 from pipeline import warc_ingest
 from pipeline.cli import app
-from tests.conftest import query
+from tests.conftest import duplicate_ids, query
 
 SITE = Path(__file__).resolve().parent.parent / "pipeline" / "sample" / "site"
 PAGES = ["ontopic-drones.html", "ontopic-sanctions.html", "seed-1.html", "offtopic-01.html",
@@ -173,8 +173,7 @@ def test_replaying_the_same_observations_adds_nothing(tmp_path, lexical, order, 
     assert fetched == "2026-03-02" and "sanction" in text.lower()
     # and the pages between them (one of them empty) one version each, however often loaded
     assert query(small.db, "SELECT count(*) FROM article_versions")[0][0] == (5 if apart else 2)
-    duplicates = (Path(__file__).parent.parent / "sql/checks/duplicate_ids.sql").read_text(encoding="utf-8")
-    assert query(small.db, duplicates) == []  # no key stored twice in any table
+    assert duplicate_ids(small.db) == []  # no key stored twice in any table
 
 
 def test_a_long_ingest_prints_progress_lines_and_sums_up_warcio_warnings(tmp_path):
