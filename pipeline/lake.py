@@ -139,7 +139,7 @@ LAKE_UNCHANGED = "-- lake: unchanged"
 
 def lake_unchanged(settings: Settings) -> list[str]:
     """The migrations that leave what the DuckLake holds as it was (`LAKE_UNCHANGED`)."""
-    return [path.stem for path in sorted((settings.sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql"))
+    return [path.stem for path in store.migration_files(settings.sql_dir)
             if path.read_text(encoding="utf-8").startswith(LAKE_UNCHANGED)]
 
 

@@ -185,6 +185,11 @@ def sql(settings: Settings, name: str) -> str:
     return (settings.sql_dir / f"{name}.sql").read_text(encoding="utf-8")
 
 
+def migration_files(sql_dir: Path) -> list[Path]:
+    """The schema's migrations, `sql/migrations/NNN_*.sql`, in the order they apply."""
+    return sorted((sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql"))
+
+
 def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[str]:
     """Apply `sql/migrations/NNN_*.sql` not yet recorded in schema_migrations, in order."""
     con.execute(
@@ -193,7 +198,7 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[str]:
     )
     done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied: list[str] = []
-    for path in sorted((sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql")):
+    for path in migration_files(sql_dir):
         version = int(path.name[:3])
         if version in done:
             continue
