@@ -71,16 +71,6 @@ def run_measured(args: list[str], env: dict[str, str], warc: Path,
             **{k: (round(v / 2**20) if k != "main_peak_at" else round(v, 1)) for k, v in peak.items()}}
 
 
-def resident(pid: int) -> tuple[int, int]:
-    """The process's anonymous and file-backed resident bytes (/proc/PID/status)."""
-    fields = {}
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith(("RssAnon:", "RssFile:")):
-                fields[line.split(":")[0]] = int(line.split()[1]) * 1024
-    return fields.get("RssAnon", 0), fields.get("RssFile", 0)
-
-
 def watch(proc: subprocess.Popen[str], warc: Path, start: float,
           timeline: Path | None = None) -> tuple[dict[str, float], float | None]:
     """Sample the process tree's memory every 0.2 s until the command ends (every 2 s to
@@ -98,10 +88,13 @@ def watch(proc: subprocess.Popen[str], warc: Path, start: float,
     while proc.poll() is None:
         try:
             tree = [main, *main.children(recursive=True)]
-            rss = [p.memory_info().rss for p in tree]
-            anon, mapped = resident(proc.pid)
+            info = [p.memory_info() for p in tree]
+            rss = [i.rss for i in info]
+            # psutil's `shared`: the resident pages backed by files (and shared memory); the rest is heap
+            mapped = info[0].shared
+            anon = rss[0] - mapped
             reading = any(f.path == str(warc) for f in main.open_files())
-        except (psutil.Error, OSError):
+        except psutil.Error:
             time.sleep(0.2)
             continue
         opened = opened or reading
