@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,10 +150,11 @@ def document(row: dict[str, Any]) -> tantivy.Document:
 
 
 def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iterable[str], *,
-           everything: bool = False) -> int:
+           everything: bool = False, fresh: Mapping[str, str] | None = None) -> int:
     """Replace the documents of `article_ids` (of every article when `everything`) with the
     writer's current rows, reading them in rounds, and commit once; returns documents added.
-    An index an older version built (`outdated`) is rebuilt whole."""
+    `fresh`: where the fresh articles' rows start in the article tables, if already known
+    (`lake.apply`). An index an older version built (`outdated`) is rebuilt whole."""
     everything = everything or outdated(settings)
     if everything:
         shutil.rmtree(index_path(settings), ignore_errors=True)
@@ -163,10 +164,11 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
     try:
         for article_id in ([] if everything else article_ids):
             writer.delete_documents_by_term("article_id", article_id)
-        fresh = "false" if everything else store.fresh_rows(con, settings, "articles")
+        where = ({"fresh": "false", "decided": "true", "topics": "true"} if everything
+                 else scopes(con, settings, fresh or {}))
         # streamed a round at a time: the whole result would hold every carried text at once
         batches = con.execute(store.sql(settings, "publish/search_docs").format(
-            all=str(everything).lower(), fresh=fresh)).fetch_record_batch(ROUND)
+            all=str(everything).lower(), **where)).fetch_record_batch(ROUND)
         for batch in batches:
             for row in batch.to_pylist():
                 writer.add_document(document(row))
@@ -180,6 +182,20 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
     # index. Merging is `compact`'s job, outside the publish.
     del writer
     return added
+
+
+def scopes(con: duckdb.DuckDBPyConnection, settings: Settings, known: Mapping[str, str]) -> dict[str, str]:
+    """Where sql/publish/search_docs.sql reads the carried articles' rows: the fresh ones' texts
+    from where they start (`store.fresh_rows`); their decisions and subtopic scores the same way
+    when every carried article is fresh, else anywhere. Reading the scores by id alone scans
+    every article's eight rows (0.6-1.0 s of a publish at 1.2M articles, docs/performance.md)."""
+    def bound(table: str) -> str:
+        return known.get(table) or store.fresh_rows(con, settings, table)
+    held = any(kind == "article" and held for kind, _, held in
+               con.execute(store.sql(settings, "publish/carried_kinds")).fetchall())
+    return {"fresh": bound("articles"),
+            "decided": "true" if held else bound("classifications"),
+            "topics": "true" if held else bound("article_topics")}
 
 
 def segments(settings: Settings) -> int:

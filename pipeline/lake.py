@@ -206,13 +206,15 @@ def through(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     return int(row[0]) if row else -1
 
 
-def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]:
     """Carry what `publishing` holds into the DuckLake, in one transaction (one new snapshot).
     Rows are deleted only for articles the DuckLake may hold: a delete scans the ids of a whole
     table, and a load of new articles has nothing to delete. Tables keyed by week (the weekly
     term counts) have the weeks the loads recounted replaced, and story_clusters the rows that
-    re-clustering changed, in the same snapshot."""
+    re-clustering changed, in the same snapshot. Returns where the fresh articles' rows start in
+    each article table it read (`store.fresh_rows`), for the search index to read them there too."""
     kinds = tables(con, settings)
+    bounds: dict[str, str] = {}
     carried = {kind: (keys, held) for kind, keys, held in
                con.execute(store.sql(settings, "publish/carried_kinds")).fetchall()}
     stale = carried.get("article", (0, 0))[1] > 0
@@ -226,14 +228,16 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             statement = {"article": "article_rows", "cluster": "cluster_rows", "poll": "poll_rows",
                          "week": "week_rows", "whole": "whole_table"}[kind]
             # where the fresh articles' rows start: only worth reading when articles are carried
-            fresh = store.fresh_rows(con, settings, name) if kind == "article" and "article" in carried \
-                else "false"
+            fresh = "false"
+            if kind == "article" and "article" in carried:
+                fresh = bounds[name] = store.fresh_rows(con, settings, name)
             con.execute(store.sql(settings, f"publish/{statement}").format(table=name, fresh=fresh))
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
         raise DatabaseError(f"{catalog(settings)}: cannot publish to the analysts' DuckLake: "
                             f"{str(exc).splitlines()[0]}") from None
+    return bounds
 
 
 def compact(con: duckdb.DuckDBPyConnection) -> None:

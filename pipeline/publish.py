@@ -48,11 +48,12 @@ def publish(settings: Settings, *, whole: bool = False) -> Published:
             con.execute(store.sql(settings, "publish/through"), {"through": through})
             ids = [r[0] for r in con.execute(
                 store.sql(settings, "publish/carried")).fetchall()]
+            fresh: dict[str, str] = {}
             if whole:
                 lake.rebuild(con, settings)
             else:
-                lake.apply(con, settings)
-            added = fts.update(con, settings, ids, everything=whole)
+                fresh = lake.apply(con, settings)
+            added = fts.update(con, settings, ids, everything=whole, fresh=fresh)
             con.execute(store.sql(settings, "publish/drain"))
         except duckdb.Error as exc:
             raise DatabaseError(f"{settings.db}: cannot publish: {str(exc).splitlines()[0]}") from None

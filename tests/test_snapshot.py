@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -350,13 +351,26 @@ def test_the_search_documents_agree_with_report_articles(sample_db, tmp_path: Pa
         # half of them fresh (read from where they start), half published before (read by id)
         con.execute("CREATE TEMP TABLE publishing AS SELECT 'article' AS kind, article_id AS key, "
                     "hash(article_id) % 2 = 0 AS fresh FROM articles")
-        fresh = store.fresh_rows(con, settings, "articles")
-        docs = con.execute(store.sql(settings, "publish/search_docs").format(all="false", fresh=fresh)
-                           ).fetchall()
+        docs = search_docs(con, settings)
         view = con.execute("SELECT article_id, title, text, language, published, on_topic, primary_topic, "
                            "source, final_url FROM report_articles").fetchall()
+        # only the articles loaded last, all fresh: decisions and scores are read from where they start
+        con.execute("CREATE OR REPLACE TEMP TABLE publishing AS SELECT 'article' AS kind, article_id AS key, "
+                    "true AS fresh FROM articles WHERE rowid >= (SELECT count(*) // 2 FROM articles)")
+        last = {key for (key,) in con.execute("SELECT key FROM publishing").fetchall()}
+        scopes = fts.scopes(con, settings, {})
+        recent = search_docs(con, settings)
     assert sorted(docs) == sorted(view)
     assert len(docs) >= 10 and (off, True) in {(d[0], d[5]) for d in docs}
+    assert scopes["decided"].startswith("rowid >= ") and scopes["topics"].startswith("rowid >= ")
+    assert len(recent) >= 5 and sorted(recent) == sorted(v for v in view if v[0] in last)
+    assert any(d[6] for d in recent)  # their primary subtopics were found
+
+
+def search_docs(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[tuple]:
+    """What the publish reads for the search index, for the articles in `publishing`."""
+    return con.execute(store.sql(settings, "publish/search_docs").format(
+        all="false", **fts.scopes(con, settings, {}))).fetchall()
 
 
 def test_a_publish_reads_new_articles_from_where_the_load_appended_them(settings):

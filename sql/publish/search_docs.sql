@@ -22,9 +22,10 @@ carried AS (  -- the same articles' ids, without their texts
 newest AS (
     SELECT classifier_version FROM main.classifications ORDER BY classified_at DESC LIMIT 1
 ),
-decisions AS (
+decisions AS (  -- {decided}: where the carried articles' decisions lie (`rowid >= N` when they are
+                 -- all fresh, as for their texts; else true); {topics}: the same for their scores
     SELECT c.article_id, c.relevant FROM main.classifications c
-    WHERE c.article_id IN (SELECT article_id FROM carried)
+    WHERE {decided} AND c.article_id IN (SELECT article_id FROM carried)
       AND c.classifier_version = (SELECT classifier_version FROM newest)
 ),
 corrections AS (
@@ -34,7 +35,7 @@ corrections AS (
 ),
 primaries AS (
     SELECT t.article_id, t.topic_id FROM main.article_topics t
-    WHERE t.article_id IN (SELECT article_id FROM decisions)
+    WHERE {topics} AND t.article_id IN (SELECT article_id FROM decisions)
       AND t.classifier_version = (SELECT classifier_version FROM newest) AND t.is_primary
 )
 SELECT
