@@ -55,6 +55,9 @@ def publish(settings: Settings, *, whole: bool = False) -> Published:
                 fresh = lake.apply(con, settings)
             added = fts.update(con, settings, ids, everything=whole, fresh=fresh)
             con.execute(store.sql(settings, "publish/drain"))
+            # what a publish wrote to the writer (the keys it carried, how far it got) is a few rows:
+            # they wait in the write-ahead log for the next load's checkpoint
+            store.defer_checkpoint(con, settings.db)
         except duckdb.Error as exc:
             raise DatabaseError(f"{settings.db}: cannot publish: {str(exc).splitlines()[0]}") from None
     return Published(catalog=lake.catalog(settings), articles=added if whole else len(ids), whole=whole)

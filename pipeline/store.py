@@ -214,6 +214,26 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[str]:
     return applied
 
 
+#: A writer connection whose changes fit in this much write-ahead log may leave them there for
+#: the next writer to checkpoint (`defer_checkpoint`).
+DEFERRED_WAL_BYTES = 4 << 20
+
+
+def defer_checkpoint(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
+    """Leave what this connection wrote in the write-ahead log when it closes, if that is little,
+    instead of checkpointing. A checkpoint rewrites the metadata of every row group of every
+    table however few rows changed: 0.75 s at 1.19M articles, 0.08 s at 100k (DuckDB 1.4 reuses
+    that metadata only behind an experimental setting; docs/performance.md). The log is durable,
+    every later connection reads it back (read-only ones too) and the next writer's checkpoint
+    writes it into the file. Returns whether it was left."""
+    wal = Path(f"{path}.wal")
+    size = wal.stat().st_size if wal.exists() else 0
+    if size > DEFERRED_WAL_BYTES:
+        return False
+    con.execute("PRAGMA disable_checkpoint_on_shutdown")
+    return True
+
+
 @contextmanager
 def open_db(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the configured database with every migration applied."""

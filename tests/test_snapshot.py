@@ -140,6 +140,34 @@ def test_a_publish_carries_what_changed_and_a_second_one_nothing(tmp_path: Path)
         assert len(fts.search(con, settings, "drones", limit=100)) == 49
 
 
+def test_a_publish_leaves_its_few_rows_in_the_log_for_the_next_load_to_checkpoint(tmp_path: Path,
+                                                                                 monkeypatch):
+    """A checkpoint costs the whole store's metadata however little changed: a publish, which
+    writes the writer a few rows, leaves them in DuckDB's write-ahead log, which every later
+    connection reads and the next load's checkpoint writes into the file."""
+    settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
+    wal = tmp_path / "news.duckdb.wal"
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(0, 20))
+    assert not wal.exists()  # the load checkpointed
+    assert publish.publish(settings).articles == 20
+    assert wal.exists()  # the keys it carried are drained in the log
+    with store.open_db(settings, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM publish_pending").fetchone() == (0,)
+    assert publish.publish(settings).articles == 0  # nothing carried twice
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(20, 5))
+    assert not wal.exists()
+    assert publish.publish(settings).articles == 5
+    assert lake_rows(settings)["articles"] == (25, 25)
+    # a publish whose log is not small (a migration ran in it, say) checkpoints as usual
+    monkeypatch.setattr(store, "DEFERRED_WAL_BYTES", 0)
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(25, 5))
+    assert publish.publish(settings).articles == 5 and not wal.exists()
+    assert lake_rows(settings)["articles"] == (30, 30)
+
+
 def test_a_new_representative_carries_the_cluster_rows_alone(tmp_path: Path, monkeypatch):
     """Re-clustering moves published copies to a new representative: the publish replaces their
     story_clusters rows and leaves their texts, decisions and search documents alone."""
