@@ -30,7 +30,8 @@ _LEAD_INS = re.compile(
     r"posted (?:on )?by|published by|written by|reported by|story by|words by|"
     r"(?:veröffentlicht|publiziert|geschrieben|verfasst) von|publié par|écrit par|"
     r"(?:publicado|escrito) por|redaktion:|text(?: und fotos?)?:?|text von|fotos?:|interview:?|"
-    r"ein (?:beitrag|artikel|kommentar|interview) von|artikel von|beitrag von|zum profil von|"
+    r"(?:ein|eine) (?:beitrag|artikel|kommentar|interview|kolumne|gastbeitrag) von|kolumne von|"
+    r"(?:blog ?)?beitrag von|artikel von|erstellt von|zum profil von|"
     r"author:?|autor(?:in|/in)?:?|auteur:?|redakteur(?:in)?:?|by|von|vom|par|por|di|door|av|af|de|"
     r"eingestellt von|from|mit)(?::?\s+|:?$)",
     re.IGNORECASE)
@@ -38,7 +39,8 @@ _LEAD_INS = re.compile(
 #: Games Editor") or before one ("Korrespondentin Anna Meier"), never as a name of its own.
 ROLE_WORDS = ("editors?", "correspondents?", "reporters?", "writers?", "columnists?", "contributors?",
               "staff", "redakteur(?:in)?", "korrespondent(?:in)?", "reporterin", "chefredakteur(?:in)?",
-              "autor(?:in)?", "journaliste", "rédact(?:eur|rice)", "rédacteur en chef")
+              "autor(?:in)?", "journaliste", "rédact(?:eur|rice)", "rédacteur en chef", "experte", "expertin",
+              "kolumnist(?:in)?", "gastautor(?:in)?", "rechtsanwalt", "rechtsanwältin")
 #: What can stand before a role word: the desk or rank ("Senior", "White House", "Games").
 DESKS = ("chief", "senior", "managing", "deputy", "executive", "associate", "assistant", "contributing",
          "staff", "political", "politics", "foreign", "economics", "business", "finance", "science",
@@ -52,7 +54,8 @@ DEGREES = ("ph\\.?\\s?d\\.?", "m\\.?\\s?d\\.?", "ma", "msc", "bsc", "rd", "mph",
 _DESK = "(?:(?:" + "|".join(DESKS) + ")\\s+)*"
 _ROLES = re.compile(r"(?:^|,\s*|\s+)" + _DESK + "(?:" + "|".join(ROLE_WORDS) + r")\b\.?$"
                     r"|(?:^|,\s*)(?:" + "|".join(DEGREES) + r")$", re.IGNORECASE)
-_LEADING_ROLE = re.compile(r"^" + _DESK + "(?:" + "|".join(ROLE_WORDS) + r")\s+(?=(?-i:[A-ZÄÖÜ]))",
+#: A role before a name may be a compound ("FOCUS-Online-Experte Robin Tschöpe").
+_LEADING_ROLE = re.compile(r"^(?:[\w]+-)*" + _DESK + "(?:" + "|".join(ROLE_WORDS) + r")\s+(?=(?-i:[A-ZÄÖÜ]))",
                            re.IGNORECASE)
 _DATE = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}(?:[t ]\d{2}:\d{2}(?::\d{2})?\S*)?|"
@@ -131,7 +134,7 @@ def _name(part: str) -> str | None:
     part = _trim(part)
     for _ in range(3):
         stripped = _LEADING_ROLE.sub("", _LEAD_INS.sub("", part))
-        stripped = _ROLES.sub("", stripped)
+        stripped = _without_role(stripped)
         stripped = _trim(_TRAILERS.sub("", stripped))
         words = stripped.split()
         if len(words) >= 3 and words[-1].lower() in MONTHS:
@@ -147,6 +150,17 @@ def _name(part: str) -> str | None:
             or (len(words) > 1 and words[0].islower() and words[0] not in PARTICLES)):
         return None
     return part
+
+
+def _without_role(part: str) -> str:
+    """A name without the role after it; a role word after a bare space is one only when a name of
+    two words stays ("Harald Bauer Autor"): "Jörg Staff" and "Rasender Reporter" are names."""
+    match = _ROLES.search(part)
+    if not match:
+        return part
+    if match[0][:1].isspace() and len(part[:match.start()].split()) < 2:
+        return part
+    return part[:match.start()]
 
 
 def _trim(part: str) -> str:
@@ -201,6 +215,20 @@ class Site:
         if len(words) >= 3 and _letters(words[-1]) in self.keys and all(w[0].isupper() for w in words):
             return " ".join(words[:-1])
         return name
+
+
+#: trafilatura's byline when it read a comment's header ("Art Edwards says", "Stephangoeldi Said"),
+#: or a byline whose escaped letters it broke apart ("Redacci; Oacute; N Diario"): not the article's.
+_COMMENTER = re.compile(r"\b(?:says|said|schreibt|sagt)\s*:?\s*(?:;|$)", re.IGNORECASE)
+_BROKEN_ENTITY = re.compile(
+    r"(?:^|;\s*)(?:[a-z]{1,2}(?:acute|grave|uml|tilde|circ|cedil)|szlig|nbsp|amp)(?:\s*;|$)", re.IGNORECASE)
+
+
+def from_trafilatura(byline: str | None) -> tuple[str, ...]:
+    """trafilatura's byline as names; none when it is a commenter's or broken."""
+    if not byline or _COMMENTER.search(byline) or _BROKEN_ENTITY.search(byline):
+        return ()
+    return clean(byline)
 
 
 def from_jsonld(article: dict[str, Any] | None) -> tuple[str, ...]:
@@ -330,7 +358,8 @@ def from_meta(tree: Any) -> tuple[str, ...]:
 #: only this takes the text after it ("Von" <em>Klaus Stanjek</em>).
 _BYLINE_LINE = re.compile(
     r"^(?:by|von|par|por|di|door|av|af|text|texte|autor|author|written by|posted by|publié par|"
-    r"(?:ein )?(?:artikel|beitrag|text|interview) von|redaktion|reporter|auteur)\s*(?::\s*|\s+|$)",
+    r"(?:ein |eine )?(?:artikel|beitrag|text|interview|kolumne|gastbeitrag) von|redaktion|reporter|auteur)"
+    r"\s*(?::\s*|\s+|$)",
     re.IGNORECASE)
 _AUTHOR_ELEMENTS = ('//body//*[@rel="author" or @itemprop="author" or contains(@class, "author")'
                     ' or contains(@class, "byline") or contains(@class, "auteur")'

@@ -115,7 +115,7 @@ def page_authors(tree: HtmlElement | None, url: str | None, meta: dict[str, Any]
     """The byline as names, best source first: the article object, the meta tags, trafilatura's
     byline (as the page prints it), the byline printed after the headline; see `bylines.choose`."""
     site = bylines.Site.of(url, meta.get("sitename"), bylines.publisher(article))
-    trafilaturas = bylines.clean(meta.get("author"))
+    trafilaturas = bylines.from_trafilatura(meta.get("author"))
     names = bylines.choose(bylines.from_jsonld(article), bylines.from_meta(tree), trafilaturas,
                            printed=bylines.from_page(tree), site=site)
     if any(name in trafilaturas for name in names):  # the page read again only when it matters

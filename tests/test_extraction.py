@@ -232,6 +232,32 @@ def test_soft_hyphens_and_gendered_lead_ins_are_not_part_of_a_name():
     assert bylines.clean("AUTOR/IN Julius Richter") == ("Julius Richter",)
 
 
+@pytest.mark.parametrize("byline, names", [
+    ("Jörg Staff", ("Jörg Staff",)),  # a role word after one name is a surname
+    ("Rasender Reporter", ("Rasender Reporter",)),  # ... or a pen name
+    ("Lena Vogt Staff Writer", ("Lena Vogt",)),
+    ("RATGEBER-Experte Paul Winkler", ("Paul Winkler",)),  # a compound role before the name
+    ("Rechtsanwältin Mara Holt", ("Mara Holt",)),
+    ("Rechtsanwalt", ()),
+    ("Eine Kolumne von Tim Berger", ("Tim Berger",)),
+    ("Blog Beitrag von Ida Sommer", ("Ida Sommer",)),
+    ("Erstellt von Hubert", ("Hubert",)),
+])
+def test_a_role_is_a_role_only_beside_a_full_name_and_column_lead_ins_are_lead_ins(byline, names):
+    assert bylines.clean(byline) == names
+
+
+def test_trafilaturas_byline_is_passed_over_when_it_read_a_comment_or_broke_the_letters():
+    assert bylines.from_trafilatura("Carl Webb says") == ()
+    assert bylines.from_trafilatura("Janedoe Said; On May 3") == ()
+    assert bylines.from_trafilatura("Redacci; Oacute; N Diario Norte") == ()
+    assert bylines.from_trafilatura("Jane Doe; John Roe") == ("Jane Doe", "John Roe")
+    comment = "</p><div class='comment'><span class='author'>Carl Webb says</span><p>Great!</p></div><p>"
+    commented = page_html(after="<p>By Nora Lind</p>", story=STORY + comment)
+    assert extract.extract_document(commented)["author"] == "Carl Webb says"  # trafilatura's reading
+    assert fields(commented).authors == ("Nora Lind",)
+
+
 def test_trafilaturas_byline_is_written_as_the_page_prints_it():
     tree = load_html(page_html(after="<p class='meta'>Posted by T. V. Raman</p><p>Herr_Rein schreibt</p>"))
     assert bylines.as_printed(("T V Raman", "Herr Rein", "Jane Doe"), tree) == (
