@@ -379,10 +379,27 @@ NEAR_HEADLINE_NODES = 40
 
 def from_page(tree: Any) -> tuple[str, ...]:
     """Names the page prints: a short line after the headline that starts with "By", "Von",
-    "Par"... (a line that is only that with the line after it), else the first short element
-    marked as an author or byline (class, rel, itemprop)."""
+    "Par"... (a line that is only that with the line after it) or that is a date and a name
+    ("11.12.2019 - Jane Doe"), else the first short element marked as an author or byline (class,
+    rel, itemprop), else a signed line anywhere (`signed`). The first of these that names a person
+    wins; an organisation ("By The Planetary Press") is kept only when none does."""
     if tree is None:
         return ()
+    found = _after_headline(tree)
+    if found and not all(is_organisation(n) for n in found):
+        return found
+    for element in tree.xpath(_AUTHOR_ELEMENTS)[:5]:
+        line = " ".join(element.text_content().split())
+        if 2 < len(line) <= BYLINE_CHARS and (marked := clean(_OTHER_CREDITS.sub("", line))):
+            if not all(is_organisation(n) for n in marked):
+                return marked
+            found = found or marked
+            break
+    anywhere = signed(tree)
+    return anywhere if anywhere and not all(is_organisation(n) for n in anywhere) else found or anywhere
+
+
+def _after_headline(tree: Any) -> tuple[str, ...]:
     lines = list(islice(headline.after(tree), NEAR_HEADLINE_NODES))
     for i, line in enumerate(lines):
         if len(line) <= BYLINE_CHARS and _BYLINE_LINE.match(line):
@@ -391,17 +408,56 @@ def from_page(tree: Any) -> tuple[str, ...]:
             names = clean(_OTHER_CREDITS.sub("", line))
             if names:
                 return names
-    for element in tree.xpath(_AUTHOR_ELEMENTS)[:5]:
-        line = " ".join(element.text_content().split())
-        if 2 < len(line) <= BYLINE_CHARS:
-            names = clean(_OTHER_CREDITS.sub("", line))
-            if names:
-                return names
-    body = tree.find("body")
-    for text in islice(body.itertext() if body is not None else (), BODY_TEXTS):
-        if len(text) > 2 * BYLINE_CHARS or not _SIGNED.match(text.lstrip()):
-            continue  # (a script's text is long, or code: it does not read "Von Anna Meier")
-        line = " ".join(text.split())
-        if len(line) <= BYLINE_CHARS and (names := clean(_OTHER_CREDITS.sub("", line))):
-            return names
+        elif len(line) <= BYLINE_CHARS and (dated := _DATED.match(line)) and _PERSON.match(dated[1]):
+            return clean(dated[1])
     return ()
+
+
+#: "11.12.2019 - Amelie Loevenich": a dateline and a name after it.
+_DATED = re.compile(r"^(?:" + _DATE.pattern + r")\s*[-–—|·•]\s*(.+)$", re.IGNORECASE)
+#: Two to four capitalised words: how a person's name is printed.
+_PERSON = re.compile(r"^[A-ZÄÖÜ][\w.'-]+(?:\s+(?:(?:von|van|de|der|la|le)\s+)?[A-ZÄÖÜ][\w.'-]*){1,3}$")
+#: A label of its own, the name in the next text ("Autor: | Jane Doe", "22. Januar 2020 // Autor: |
+#: c1ph4"); after "By" or "Von" alone the name must be a person's name as printed ("By | Jane Doe").
+_LABEL = re.compile(r"(?:^|[|/•·–—]\s*)(?:written by|geschrieben von|erstellt von|verfasst von|autor(?:in)?|"
+                    r"author|auteur|text)\s*:?$|^(?:von|by)\s*:$", re.IGNORECASE)
+_BARE_LEAD_IN = re.compile(r"^(?:[|•·–—]\s*)?(?:von|by|par|por)$", re.IGNORECASE)
+#: What a licence or a picture credits: "CC BY-SA | by | Jane Doe" names who owns a work, not who wrote.
+_LICENCE = re.compile(r"\b(?:cc|creative commons|licen[cs]e|lizenz|foto|photo|bild|image)\b|©", re.IGNORECASE)
+
+
+def signed(tree: Any) -> tuple[str, ...]:
+    """Anywhere on the page, a short line that reads "Von Anna Meier", "By Jane Doe", "Autorin: Uta
+    Staschewski" (a lead-in and two capitalised words), or a label of its own and the name in the
+    next text ("Autor: | Uta Staschewski"; a role between them is skipped: "Autor: | Rechtsanwalt |
+    Jan Berg"), signs it, when nothing else does; the first that names a person, else the first."""
+    body = tree.find("body")
+    texts = islice(body.itertext() if body is not None else (), BODY_TEXTS)
+    label = ""  # the label just read, whose name is the next text
+    before = ""  # the text before
+    found: tuple[str, ...] = ()
+    for text in texts:
+        line = " ".join(text.split())
+        if not line or len(text) > 2 * BYLINE_CHARS:
+            label = "" if line else label  # (a script's text is long, or code: it does not sign)
+            continue
+        if label:
+            names = clean(line) if len(line) <= BYLINE_CHARS else ()
+            # a name as printed, or a user name of one word ("c1ph4"); not a menu's next entry
+            if names and (_PERSON.match(line) or (" " not in line and not _BARE_LEAD_IN.match(label))):
+                if not all(is_organisation(n) for n in names):
+                    return names
+                found = found or names  # an organisation signs when no person does
+            if not names and _without_role(line) == "" and len(line) <= 40:
+                continue  # the name's role, between the label and the name
+        if len(line) <= BYLINE_CHARS and (_LABEL.search(line) or (
+                _BARE_LEAD_IN.match(line) and not _LICENCE.search(before))):
+            label, before = line, line
+            continue
+        label, before = "", line
+        signs = len(line) <= BYLINE_CHARS and _SIGNED.match(line)
+        if signs and (names := clean(_OTHER_CREDITS.sub("", line))):
+            if not all(is_organisation(n) for n in names):
+                return names
+            found = found or names
+    return found

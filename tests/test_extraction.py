@@ -293,6 +293,43 @@ def test_a_signed_line_anywhere_is_read_when_nothing_else_names_anyone():
     assert bylines.from_page(load_html(unsigned)) == ()
 
 
+def test_a_dateline_with_a_name_after_it_is_a_byline():
+    def printed(line: str) -> tuple[str, ...]:
+        return bylines.from_page(load_html(page_html(after=f"<p>{line}</p>")))
+    assert printed("03.02.2021 - Lotte Berger") == ("Lotte Berger",)
+    assert printed("03.02.2021 - neue Regeln ab Montag") == ()
+
+
+@pytest.mark.parametrize("signature, names", [
+    ("<footer><span>Autor:</span> <a>Pia Kranz</a></footer>", ("Pia Kranz",)),
+    ("<div><b>Autor</b><span>Rechtsanwalt</span><a>Jan Berg</a></div>", ("Jan Berg",)),  # a role between
+    ("<p>12. Mai 2020 // Autor: <a>x7kat</a></p>", ("x7kat",)),  # a user name after the label
+    ("<div><span>Von:</span><a>Götz Sander</a></div>", ("Götz Sander",)),
+    ("<div><span>| By</span><a>Cora Sterling</a></div>", ("Cora Sterling",)),
+])
+def test_a_label_printed_apart_from_the_name_signs_the_page(signature, names):
+    page = f"<html><body><h2>Talks resume</h2><p>{STORY}</p>{signature}</body></html>"
+    assert bylines.from_page(load_html(page)) == names
+
+
+@pytest.mark.parametrize("unsigned", [
+    "<nav><a>Home</a><a>Autoren</a><a>Kontakt</a></nav>",  # a menu's entry is no label
+    "<nav><a>Autor</a><a>Wer schreibt hier?</a></nav>",  # nor is a question a name
+    "<p>CC BY-SA</p><span>by</span><a>Rolf Amann</a>",  # a licence's owner
+    "<span>by</span><a>the way</a>",
+])
+def test_what_only_looks_like_a_label_does_not_sign_the_page(unsigned):
+    page = f"<html><body><h2>Talks resume</h2><p>{STORY}</p>{unsigned}</body></html>"
+    assert bylines.from_page(load_html(page)) == ()
+
+
+def test_an_organisation_printed_as_the_byline_gives_way_to_a_person_signing_elsewhere():
+    page = page_html(after="<p>By The Daily Planet</p>", story=STORY + "</p><p>Written by:</p><p>Mia Lund")
+    assert bylines.from_page(load_html(page)) == ("Mia Lund",)
+    alone = page_html(after="<p>By The Daily Planet</p>")
+    assert bylines.from_page(load_html(alone)) == ("The Daily Planet",)
+
+
 def test_the_gold_parser_reads_the_gold_as_written():
     assert extract_eval.gold_authors("GLEN OWEN AND BRENDAN CARLIN") == ("brendan carlin", "glen owen")
     assert extract_eval.gold_authors("Brenda Goodman, MA") == ("brenda goodman",)
