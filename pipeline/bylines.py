@@ -103,7 +103,7 @@ _ORGANISATION = re.compile(
     r"university|universität|ministry|ministerium|associated|wire|desk|newsroom|"
     r"dpa|afp|apa|ap|reuters|kna|epd|sid|dts|ddp|efe|ansa|upi|xinhua|welle|rundfunk|fernsehen|broadcasting)\b|"
     r"\w(?:verband|verein|anstalt|gesellschaft|stiftung|zeitung|redaktion)\b|"
-    r"\.(?:de|com|at|ch|org|net|fr|uk|eu|it|es|info)\b)",
+    r"\.(?:de|com|at|ch|org|net|fr|uk|eu|it|es|info)\b|/[a-z]{2,3}$)",
     re.IGNORECASE)
 #: An acronym alone ("AFP", "NDR", "BBAW") is an organisation; case matters here ("Nils" is not).
 _ACRONYM = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ0-9-]{1,6}$")
@@ -118,7 +118,8 @@ def clean(byline: str | None) -> tuple[str, ...]:
     text = re.sub(r"https?://\S+|\S+@\S+\.\w+|\(.*?\)|©|\([cC]\)", " ", text)
     text = _EDITED_BY.sub("", _DATE.sub(" ", text))
     # "Peter Maahn/SP-X": a person's name and the agency; "dpa/lno" and "AFP/The Local" are one credit.
-    text = re.sub(r"(\w+\s+\w+)/(?=\w)", r"\1;", text)
+    # "MDR THÜRINGEN/ls", "hessenschau.de/bb": a newsroom's credit with its editor's shorthand is one.
+    text = re.sub(r"(\w+\s+\w+)/(?=\w)(?![a-z]{2,3}$)", r"\1;", text)
     # "Richard David Precht im Gespräch mit Karin Fischer": both are authors of the piece.
     text = re.sub(r"\s+(?:im gespräch mit|in conversation with|interviewed by|with)\s+", ";", text,
                   flags=re.IGNORECASE)
@@ -262,7 +263,8 @@ def publisher(article: dict[str, Any] | None) -> str | None:
 _HANDLE = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)+|[a-z]{12,})$")
 
 
-def choose(*sources: Iterable[str], site: Site | None = None, printed: Iterable[str] = ()) -> tuple[str, ...]:
+def choose(*sources: Iterable[str], site: Site | None = None, printed: Iterable[str] = (),
+           credited: Iterable[str] = ()) -> tuple[str, ...]:
     """The names of the first source that names a person, best source first; a source that names
     only organisations (or the site itself) gives way to a later one that names a person, and is
     taken when none does. A later source that names the one person of the chosen source and more
@@ -270,13 +272,16 @@ def choose(*sources: Iterable[str], site: Site | None = None, printed: Iterable[
     replaced by the same letters as another source writes them ("arianschlichenmayer" is "Arian
     Schlichenmayer"), a first name alone by the full name another source gives ("Todd" is "Todd
     Bates"). `printed`, the byline read off the page, comes last and never widens a choice (a
-    printed line also names roles and employers: "Alex Durán, AMP Project Marketing, Google")."""
+    printed line also names roles and employers: "Alex Durán, AMP Project Marketing, Google").
+    When nobody signs, the first organisation named is taken; `credited` (the agency of the dateline,
+    a "Quelle:" line) only before the site's own name."""
     site = site or Site()
-    found = [tuple(dict.fromkeys(site.without(n) for n in names)) for names in (*sources, printed)]
+    found = [tuple(dict.fromkeys(site.without(n) for n in names)) for names in (*sources, printed, credited)]
     people = [tuple(n for n in names if not is_organisation(n, site)) for names in found]
     best = next((i for i, names in enumerate(people) if names), None)
     if best is None:
-        return next((names for names in found if names), ())
+        first = next((names for names in found[:-1] if names), ())
+        return found[-1] if found[-1] and all(site.names(n) for n in first) else first
     chosen = people[best]
     have = {_letters(n) for n in chosen}
     for names in people[best + 1:len(sources)]:
@@ -285,10 +290,24 @@ def choose(*sources: Iterable[str], site: Site | None = None, printed: Iterable[
             chosen, have = names, {_letters(n) for n in names}
     printed = {_letters(n): n for names in people for n in names if not _HANDLE.match(n)}
     chosen = tuple(printed.get(_letters(n), n) if _HANDLE.match(n) else n for n in chosen)
-    return tuple(dict.fromkeys(_full_name(n, people) for n in chosen))
+    return tuple(dict.fromkeys(_whole(n, found, people) for n in chosen))
 
 
 _FULL_NAME = re.compile(r"^(?:[^\W\d_][\w.'-]*\s){1,3}[^\W\d_][\w.'-]*$")
+
+
+def _whole(name: str, found: list[tuple[str, ...]], people: list[tuple[str, ...]]) -> str:
+    """A one-word name that another source gives with more after it: a cut-off user name ("Bo" is
+    "Bo2man"), an editor's shorthand as the whole credit ("Det" is "det/dpa"), a first name alone
+    as a person's full name (`_full_name`)."""
+    if " " in name:
+        return name
+    longer = {n for names in found for n in names
+              if len(n) > len(name) and n.lower().startswith(name.lower()) and " " not in n
+              and not n[len(name)].isalpha()}
+    full = _full_name(name, people)
+    longer |= {full} if full != name else set()
+    return longer.pop() if len(longer) == 1 else name
 
 
 def _full_name(name: str, sources: list[tuple[str, ...]]) -> str:
@@ -324,6 +343,37 @@ def as_printed(names: Iterable[str], tree: Any) -> tuple[str, ...]:
         printed = _trim(" ".join(match[0].split())) if match else name
         out.append(printed if _letters(printed) == _letters(name) else name)
     return tuple(out)
+
+
+#: "Hamburg (dpa/lno) –", "WASHINGTON (AP) —": the agency a dateline credits.
+_DATELINE = re.compile(r"^(?:[A-ZÄÖÜ][\w.'-]*(?:[ /-][A-ZÄÖÜ][\w.'-]*){0,2}\s+)?"
+                       r"\(([A-Za-z]{2,8}(?:[/-][A-Za-z]{2,8}){0,2})\)\s*[-–—.:]")
+DATELINE_LINES = 3
+#: "Quelle: kathpress", "Quelle: MDR THÜRINGEN/ls": the newsroom or agency a story is credited to.
+_SOURCE_LINE = re.compile(r"^(?:quelle|source)\s*:\s*(.*)$", re.IGNORECASE)
+
+
+def credited(tree: Any, text: str | None) -> tuple[str, ...]:
+    """The organisation a story is credited to where no one signs it: the agency of its dateline
+    (the start of one of its first lines), else a "Quelle:" line naming an agency or a newsroom (a
+    person after "Quelle:" is a picture's credit)."""
+    for line in (text or "").splitlines()[:DATELINE_LINES]:  # (the headline may come first)
+        if (dateline := _DATELINE.match(line[:120])) and (
+                is_organisation(dateline[1]) or dateline[1].islower()):
+            return (dateline[1],)
+    body = tree.find("body") if tree is not None else None
+    pending = False  # "Quelle:" read, its credit in the next text
+    for line in islice(body.itertext() if body is not None else (), BODY_TEXTS):
+        line = " ".join(line.split())
+        if not line:
+            continue
+        source = line if pending else (m[1] if (m := _SOURCE_LINE.match(line)) else None)
+        pending = source == ""
+        if source and len(source) <= BYLINE_CHARS:
+            names = clean(source)
+            if len(names) == 1 and (is_organisation(names[0]) or re.fullmatch(r"[a-z]{3,}", names[0])):
+                return names
+    return ()
 
 
 #: meta tags that carry a byline (name or property, lower-cased), in the order they are believed:

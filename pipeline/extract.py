@@ -116,8 +116,12 @@ def page_authors(tree: HtmlElement | None, url: str | None, meta: dict[str, Any]
     byline (as the page prints it), the byline printed after the headline; see `bylines.choose`."""
     site = bylines.Site.of(url, meta.get("sitename"), bylines.publisher(article))
     trafilaturas = bylines.from_trafilatura(meta.get("author"))
-    names = bylines.choose(bylines.from_jsonld(article), bylines.from_meta(tree), trafilaturas,
-                           printed=bylines.from_page(tree), site=site)
+    sources = (bylines.from_jsonld(article), bylines.from_meta(tree), trafilaturas)
+    printed = bylines.from_page(tree)
+    names = bylines.choose(*sources, printed=printed, site=site)
+    if all(bylines.is_organisation(name, site) for name in names):  # nobody signs: whom it credits
+        credited = bylines.credited(tree, meta.get("text"))
+        names = bylines.choose(*sources, printed=printed, credited=credited, site=site) if credited else names
     if any(name in trafilaturas for name in names):  # the page read again only when it matters
         names = tuple(dict.fromkeys(bylines.as_printed(names, tree)))
     return names

@@ -227,6 +227,33 @@ def test_a_first_name_alone_is_completed_from_another_source_and_an_agency_besid
     assert bylines.clean("Deutsche Welle; Kossivi Tiassou") == ("Kossivi Tiassou",)
 
 
+def test_a_cut_off_user_name_or_an_editors_shorthand_is_completed_from_another_source():
+    assert bylines.choose((), (), ("Kay",), printed=("Kay2000",)) == ("Kay2000",)
+    assert bylines.choose(("zab/dpa",), (), ("Zab",)) == ("zab/dpa",)
+    assert bylines.choose(("Kay",), printed=("Kay Berg", "Kay2000")) == ("Kay",)  # two ways: unsure
+
+
+def test_whom_a_story_is_credited_to_counts_only_when_nobody_signs_it():
+    story = "Kiel (dpa/lno) – " + STORY
+    assert bylines.credited(None, story) == ("dpa/lno",)
+    assert bylines.credited(None, "WASHINGTON (AP) — " + STORY) == ("AP",)
+    assert bylines.credited(None, "Kiel (Foto: privat) – " + STORY) == ()
+    assert bylines.credited(None, "The talks (which began in May) – went on") == ()
+    credit = "<html><body><p>{}</p><p>Quelle:</p><p>{}</p></body></html>"
+    assert bylines.credited(load_html(credit.format(STORY, "nordpress")), STORY) == ("nordpress",)
+    assert bylines.credited(load_html(credit.format(STORY, "NDR Info/ab")), STORY) == ("NDR Info/ab",)
+    assert bylines.credited(load_html(credit.format(STORY, "Jana Pohl")), STORY) == ()  # a picture's
+    assert fields(page_html(story=story)).authors == ("dpa/lno",)
+    assert fields(page_html(after="<p>Von Anna Meier</p>", story=story)).authors == ("Anna Meier",)
+
+
+def test_the_sites_own_name_gives_way_to_the_agency_or_newsroom_a_story_is_credited_to():
+    site = bylines.Site.of("https://www.nordfunk.de/nachrichten/x")
+    assert bylines.choose(("nordfunk.de",), site=site, credited=("NDR Info/ab",)) == ("NDR Info/ab",)
+    assert bylines.choose(("Reuters",), site=site, credited=("dpa",)) == ("Reuters",)
+    assert bylines.clean("NDR Info/ab") == ("NDR Info/ab",) and bylines.is_organisation("NDR Info/ab")
+
+
 def test_soft_hyphens_and_gendered_lead_ins_are_not_part_of_a_name():
     assert bylines.clean("Mat\xadthi\xadas Lauerer") == ("Matthias Lauerer",)
     assert bylines.clean("AUTOR/IN Julius Richter") == ("Julius Richter",)
