@@ -32,7 +32,7 @@ _LEAD_INS = re.compile(
     r"(?:publicado|escrito) por|redaktion:|text(?: und fotos?)?:?|text von|fotos?:|interview:?|"
     r"(?:ein|eine) (?:beitrag|artikel|kommentar|interview|kolumne|gastbeitrag) von|kolumne von|"
     r"(?:blog ?)?beitrag von|artikel von|erstellt von|zum profil von|"
-    r"author:?|autor(?:in|/in)?:?|auteur:?|redakteur(?:in)?:?|by|von|vom|par|por|di|door|av|af|de|"
+    r"author:?|autor(?:in|/in|\*in)?:?|kolumnist(?:in|/in|\*in)?:|auteur:?|redakteur(?:in)?:?|by|von|vom|par|por|di|door|av|af|de|"
     r"eingestellt von|from|mit)(?::?\s+|:?$)",
     re.IGNORECASE)
 #: What a byline calls a person's job; removed after a name ("Jane Doe, Staff Writer", "Ben Silverman
@@ -376,6 +376,16 @@ def credited(tree: Any, text: str | None) -> tuple[str, ...]:
     return ()
 
 
+def as_signed(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The byline after the headline when it names people as a page prints names (two to four
+    capitalised words each: "Jane Doe", not "le passé" or "Risiken"): then it is believed before
+    the meta tags and trafilatura, which read other people's names too (a commenter, the site's
+    owner, the author of a related story)."""
+    if names and all(_PERSON.match(n) and not is_organisation(n) for n in names):
+        return names
+    return ()
+
+
 #: meta tags that carry a byline (name or property, lower-cased), in the order they are believed:
 #: Dublin Core's creator first (sites that fill it fill it by hand), the generic "author" last.
 AUTHOR_META = ("dc:creator", "dc.creator", "dcterms.creator", "dcterms:creator", "article:author",
@@ -408,6 +418,7 @@ def from_meta(tree: Any) -> tuple[str, ...]:
 #: only this takes the text after it ("Von" <em>Klaus Stanjek</em>).
 _BYLINE_LINE = re.compile(
     r"^(?:by|von|par|por|di|door|av|af|text|texte|autor|author|written by|posted by|publié par|"
+    r"(?:autor|kolumnist)(?:in|/in|\*in)?:|"
     r"(?:ein |eine )?(?:artikel|beitrag|text|interview|kolumne|gastbeitrag) von|redaktion|reporter|auteur)"
     r"\s*(?::\s*|\s+|$)",
     re.IGNORECASE)
@@ -427,15 +438,16 @@ BYLINE_CHARS = 80
 NEAR_HEADLINE_NODES = 40
 
 
-def from_page(tree: Any) -> tuple[str, ...]:
+def from_page(tree: Any, near: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """Names the page prints: a short line after the headline that starts with "By", "Von",
     "Par"... (a line that is only that with the line after it) or that is a date and a name
     ("11.12.2019 - Jane Doe"), else the first short element marked as an author or byline (class,
     rel, itemprop), else a signed line anywhere (`signed`). The first of these that names a person
-    wins; an organisation ("By The Planetary Press") is kept only when none does."""
+    wins; an organisation ("By The Planetary Press") is kept only when none does. `near`: the
+    byline after the headline, when already read."""
     if tree is None:
         return ()
-    found = _after_headline(tree)
+    found = after_headline(tree) if near is None else near
     if found and not all(is_organisation(n) for n in found):
         return found
     for element in tree.xpath(_AUTHOR_ELEMENTS)[:5]:
@@ -449,7 +461,9 @@ def from_page(tree: Any) -> tuple[str, ...]:
     return anywhere if anywhere and not all(is_organisation(n) for n in anywhere) else found or anywhere
 
 
-def _after_headline(tree: Any) -> tuple[str, ...]:
+def after_headline(tree: Any) -> tuple[str, ...]:
+    """The byline printed after the headline: a short line that starts with a lead-in ("By",
+    "Von", "Autor:"; a line that is only that with the line after it), or a date and a name."""
     lines = list(islice(headline.after(tree), NEAR_HEADLINE_NODES))
     for i, line in enumerate(lines):
         if len(line) <= BYLINE_CHARS and _BYLINE_LINE.match(line):

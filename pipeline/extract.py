@@ -116,8 +116,9 @@ def page_authors(tree: HtmlElement | None, url: str | None, meta: dict[str, Any]
     byline (as the page prints it), the byline printed after the headline; see `bylines.choose`."""
     site = bylines.Site.of(url, meta.get("sitename"), bylines.publisher(article))
     trafilaturas = bylines.from_trafilatura(meta.get("author"))
-    sources = (bylines.from_jsonld(article), bylines.from_meta(tree), trafilaturas)
-    printed = bylines.from_page(tree)
+    near = bylines.after_headline(tree) if tree is not None else ()
+    sources = (bylines.from_jsonld(article), bylines.as_signed(near), bylines.from_meta(tree), trafilaturas)
+    printed = bylines.from_page(tree, near)
     names = bylines.choose(*sources, printed=printed, site=site)
     if all(bylines.is_organisation(name, site) for name in names):  # nobody signs: whom it credits
         credited = bylines.credited(tree, meta.get("text"))

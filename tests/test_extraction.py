@@ -320,6 +320,24 @@ def test_a_signed_line_anywhere_is_read_when_nothing_else_names_anyone():
     assert bylines.from_page(load_html(unsigned)) == ()
 
 
+def test_the_byline_printed_under_the_headline_is_believed_before_the_meta_tags_and_trafilatura():
+    owner = '<meta name="author" content="Site Owner">'
+    html = page_html(head=owner, after="<p>Autor:</p><p>Lina Kraus</p>")
+    assert fields(html).authors == ("Lina Kraus",)
+    declared = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jo Declared"}})
+    assert fields(page_html(head=declared + owner, after="<p>Von Lina Kraus</p>")).authors == ("Jo Declared",)
+    # a line that only starts like a byline is not believed over the tags: "Von Risiken und Nebenwirkungen"
+    assert fields(page_html(head=owner, after="<p>Von Risiken und Nebenwirkungen</p>")).authors == (
+        "Site Owner",)
+    assert bylines.as_signed(("Lina Kraus", "Tom Ek")) == ("Lina Kraus", "Tom Ek")
+    assert bylines.as_signed(("le passé", "gardent")) == () and bylines.as_signed(("Lina Kraus AG",)) == ()
+
+
+def test_a_columnists_label_is_a_byline():
+    page = page_html(after="<p>Kolumnist*in:</p><p>Sam Rehm</p><p>von Sam Rehm und Ole Lind</p>")
+    assert bylines.from_page(load_html(page)) == ("Sam Rehm",)
+
+
 def test_a_dateline_with_a_name_after_it_is_a_byline():
     def printed(line: str) -> tuple[str, ...]:
         return bylines.from_page(load_html(page_html(after=f"<p>{line}</p>")))
