@@ -88,6 +88,10 @@ NOT_NAMES = frozenset({
 #: "4 min", "vor 3 Stunden", "hace 3 horas": the reading time or the age printed beside the byline.
 _READING_TIME = re.compile(r"(?:^|\s)\d+\s*(?:min|mins|minutes?|minuten|sek|sec|hours?|stunden|horas?|"
                            r"days?|tagen?|días)\b", re.IGNORECASE)
+#: A day of the week printed before the date beside a byline ("Donnerstag, 4. November 2021").
+WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "montag",
+                      "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "lundi", "mardi",
+                      "mercredi", "jeudi", "vendredi", "samedi", "dimanche"})
 #: A name starts with a capital unless it is a user name of one word ("uriebe") or starts with a
 #: particle ("von Roland Brockmann"); "it was already too late" is a sentence.
 PARTICLES = frozenset({"von", "van", "vom", "zu", "de", "da", "di", "del", "der", "den", "le", "la", "al",
@@ -148,7 +152,8 @@ def _name(part: str) -> str | None:
     words = part.split()
     if (len(part) > 60 or len(words) > 6 or sum(ch.isdigit() for ch in part) > 4
             or part.startswith("@") or _READING_TIME.search(part) or len(part.rstrip(".")) < 2
-            or (len(words) > 1 and words[0].islower() and words[0] not in PARTICLES)):
+            or (len(words) > 1 and words[0].islower() and words[0] not in PARTICLES)
+            or part.lower() in WEEKDAYS):
         return None
     return part
 
@@ -480,7 +485,8 @@ def after_headline(tree: Any) -> tuple[str, ...]:
 #: "11.12.2019 - Amelie Loevenich": a dateline and a name after it.
 _DATED = re.compile(r"^(?:" + _DATE.pattern + r")\s*[-–—|·•]\s*(.+)$", re.IGNORECASE)
 #: Two to four capitalised words: how a person's name is printed.
-_PERSON = re.compile(r"^[A-ZÄÖÜ][\w.'-]+(?:\s+(?:(?:von|van|de|der|la|le)\s+)?[A-ZÄÖÜ][\w.'-]*){1,3}$")
+_PERSON = re.compile(r"^[A-ZÄÖÜ][\w.'-]+(?:\s+(?:(?:von|van|de|der|den|la|le|da|di|del|dos|du|zu)\s+){0,2}"
+                     r"[A-ZÄÖÜ][\w.'-]*){1,3}$")
 #: A label of its own, the name in the next text ("Autor: | Jane Doe", "22. Januar 2020 // Autor: |
 #: c1ph4"); after "By" or "Von" alone the name must be a person's name as printed ("By | Jane Doe").
 _LABEL = re.compile(r"(?:^|[|/•·–—]\s*)(?:written by|geschrieben von|erstellt von|verfasst von|autor(?:in)?|"

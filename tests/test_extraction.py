@@ -331,6 +331,11 @@ def test_the_byline_printed_under_the_headline_is_believed_before_the_meta_tags_
         "Site Owner",)
     assert bylines.as_signed(("Lina Kraus", "Tom Ek")) == ("Lina Kraus", "Tom Ek")
     assert bylines.as_signed(("le passé", "gardent")) == () and bylines.as_signed(("Lina Kraus AG",)) == ()
+    assert bylines.as_signed(("Juan de la Vega",)) == ("Juan de la Vega",)  # particles are lower-case
+
+
+def test_a_day_of_the_week_printed_before_the_date_is_not_a_name():
+    assert bylines.clean("Donnerstag") == () and bylines.clean("Thursday, 4 March 2021") == ()
 
 
 def test_a_columnists_label_is_a_byline():
