@@ -99,7 +99,8 @@ PARTICLES = frozenset({"von", "van", "vom", "zu", "de", "da", "di", "del", "der"
 #: Links to a profile elsewhere, printed beside the byline ("Facebook", "Twitter").
 _SOCIAL = re.compile(r"\b(?:facebook|twitter|instagram|linkedin|xing|youtube|tiktok|mastodon)\b",
                      re.IGNORECASE)
-#: Words that make a byline an organisation ("Badische Zeitung", "Deutscher Caritasverband").
+#: Words that make a byline an organisation ("Badische Zeitung", "Deutscher Caritasverband"); a
+#: domain written as words ("Bueltge De", trafilatura's "bueltge.de") is a site.
 _ORGANISATION = re.compile(
     r"(?:\b(?:gmbh|ag|inc|ltd|llc|e\.\s?v|s\.a|media|médias?|news|zeitung|nachrichten|online|verlag|"
     r"press|presse|team|redaktion|editorial|agency|agentur|agenturen|tv|radio|magazin|magazine|"
@@ -107,7 +108,8 @@ _ORGANISATION = re.compile(
     r"university|universität|ministry|ministerium|associated|wire|desk|newsroom|"
     r"dpa|afp|apa|ap|reuters|kna|epd|sid|dts|ddp|efe|ansa|upi|xinhua|welle|rundfunk|fernsehen|broadcasting)\b|"
     r"\w(?:verband|verein|anstalt|gesellschaft|stiftung|zeitung|redaktion)\b|"
-    r"\.(?:de|com|at|ch|org|net|fr|uk|eu|it|es|info)\b|/[a-z]{2,3}$)",
+    r"\.(?:de|com|at|ch|org|net|fr|uk|eu|it|es|info)\b|/[a-z]{2,3}$|"
+    r"\s(?:de|com|at|ch|org|net|fr|eu|it|info)$)",
     re.IGNORECASE)
 #: An acronym alone ("AFP", "NDR", "BBAW") is an organisation; case matters here ("Nils" is not).
 _ACRONYM = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ0-9-]{1,6}$")

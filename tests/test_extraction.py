@@ -197,6 +197,12 @@ def test_an_organisation_is_known_by_its_words_by_being_an_acronym_or_by_being_t
     assert philly.without("Adam Aaronson PhillyVoice") == "Adam Aaronson"
 
 
+def test_a_domain_written_as_words_is_the_site_not_a_person():
+    assert bylines.is_organisation("Kleinblog De") and bylines.is_organisation("Nordnews com")
+    assert not bylines.is_organisation("Ana De Armas")
+    assert bylines.choose((), (), ("Kleinblog De",), printed=("k1eini",)) == ("k1eini",)
+
+
 def test_a_person_named_by_any_source_beats_an_organisation_named_by_a_better_one():
     site = bylines.Site.of("https://www.lopinion.fr/economie/glyphosate")
     assert bylines.choose(("L'Opinion",), (), (), printed=("Emmanuelle Ducros",), site=site) == (
