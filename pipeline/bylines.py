@@ -385,10 +385,13 @@ def credited(tree: Any, text: str | None) -> tuple[str, ...]:
 
 def as_signed(names: tuple[str, ...]) -> tuple[str, ...]:
     """The byline after the headline when it names people as a page prints names (two to four
-    capitalised words each: "Jane Doe", not "le passé" or "Risiken"): then it is believed before
+    capitalised words each: "Jane Doe", not "le passé"; or one name of one capitalised word:
+    "Konstantin", not "Risiken", "Nebenwirkungen"): then it is believed before
     the meta tags and trafilatura, which read other people's names too (a commenter, the site's
     owner, the author of a related story)."""
     if names and all(_PERSON.match(n) and not is_organisation(n) for n in names):
+        return names
+    if len(names) == 1 and re.fullmatch(r"[A-ZÄÖÜ][a-zäöüß]{2,}", names[0]) and not is_organisation(names[0]):
         return names
     return ()
 

@@ -338,6 +338,8 @@ def test_the_byline_printed_under_the_headline_is_believed_before_the_meta_tags_
     assert bylines.as_signed(("Lina Kraus", "Tom Ek")) == ("Lina Kraus", "Tom Ek")
     assert bylines.as_signed(("le passé", "gardent")) == () and bylines.as_signed(("Lina Kraus AG",)) == ()
     assert bylines.as_signed(("Juan de la Vega",)) == ("Juan de la Vega",)  # particles are lower-case
+    assert bylines.as_signed(("Konstantin",)) == ("Konstantin",)  # a blogger signs with a first name
+    assert bylines.as_signed(("Risiken", "Nebenwirkungen")) == () and bylines.as_signed(("uriebe",)) == ()
 
 
 def test_a_day_of_the_week_printed_before_the_date_is_not_a_name():
