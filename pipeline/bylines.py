@@ -428,6 +428,7 @@ def from_meta(tree: Any) -> tuple[str, ...]:
 #: only this takes the text after it ("Von" <em>Klaus Stanjek</em>).
 _BYLINE_LINE = re.compile(
     r"^(?:by|von|par|por|di|door|av|af|text|texte|autor|author|written by|posted by|publié par|"
+    r"(?:erstellt|geschrieben|verfasst) von|"
     r"(?:autor|kolumnist)(?:in|/in|\*in)?:|"
     r"(?:ein |eine )?(?:artikel|beitrag|text|interview|kolumne|gastbeitrag) von|redaktion|reporter|auteur)"
     r"\s*(?::\s*|\s+|$)",
@@ -494,7 +495,8 @@ _PERSON = re.compile(r"^[A-ZÄÖÜ][\w.'-]+(?:\s+(?:(?:von|van|de|der|den|la|le|
                      r"[A-ZÄÖÜ][\w.'-]*){1,3}$")
 #: A label of its own, the name in the next text ("Autor: | Jane Doe", "22. Januar 2020 // Autor: |
 #: c1ph4"); after "By" or "Von" alone the name must be a person's name as printed ("By | Jane Doe").
-_LABEL = re.compile(r"(?:^|[|/•·–—]\s*)(?:written by|geschrieben von|erstellt von|verfasst von|autor(?:in)?|"
+_LABEL = re.compile(r"(?:^|[|/•·–—]\s*)(?:written by|published by|posted by|geschrieben von|erstellt von|"
+                    r"verfasst von|autor(?:in)?|"
                     r"author|auteur|text)\s*:?$|^(?:von|by)\s*:$", re.IGNORECASE)
 _BARE_LEAD_IN = re.compile(r"^(?:[|•·–—]\s*)?(?:von|by|par|por)$", re.IGNORECASE)
 #: What a licence or a picture credits: "CC BY-SA | by | Jane Doe" names who owns a work, not who wrote.

@@ -313,6 +313,8 @@ def test_meta_tags_are_read_in_order_of_trust_and_a_property_may_name_several_ke
     ("<p><em>Text von Christian Seiler Illustration von Markus Roost</em></p>", ("Christian Seiler",)),
     ("<div class='dates_auteurs'><span class='auteurs'>par Didier Roy, 21 juin 2018</span></div>",
      ("Didier Roy",)),
+    ("<p>Erstellt von <a>Fabian</a> am Dienstag, 6. Mai 2014</p>", ("Fabian",)),
+    ("<p>Geschrieben von</p><p>Nele Brandt</p>", ("Nele Brandt",)),
 ])
 def test_bylines_printed_the_ways_newsrooms_print_them_are_read(after, names):
     assert bylines.from_page(load_html(page_html(after=after))) == names
@@ -364,6 +366,7 @@ def test_a_dateline_with_a_name_after_it_is_a_byline():
     ("<p>12. Mai 2020 // Autor: <a>x7kat</a></p>", ("x7kat",)),  # a user name after the label
     ("<div><span>Von:</span><a>Götz Sander</a></div>", ("Götz Sander",)),
     ("<div><span>| By</span><a>Cora Sterling</a></div>", ("Cora Sterling",)),
+    ("<div><span>Published By</span><a>Ines Holm</a></div>", ("Ines Holm",)),
 ])
 def test_a_label_printed_apart_from_the_name_signs_the_page(signature, names):
     page = f"<html><body><h2>Talks resume</h2><p>{STORY}</p>{signature}</body></html>"
