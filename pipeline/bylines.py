@@ -132,7 +132,7 @@ def clean(byline: str | None) -> tuple[str, ...]:
     names: list[str] = []
     for part in _SPLIT.split(text):
         name = _name(part)
-        if name:
+        if name and not (names and _described(name)):
             names.append(name)
     return _people_first(tuple(dict.fromkeys(names)))
 
@@ -158,6 +158,14 @@ def _name(part: str) -> str | None:
             or part.lower() in WEEKDAYS):
         return None
     return part
+
+
+def _described(name: str) -> bool:
+    """What follows a name and is no other name: a description in words of a sentence ("Uta
+    Staschewski, Projektleiterin der HSS in Tunesien"), three words or more, one of them in lower
+    case and not a particle of a name."""
+    words = name.split()
+    return len(words) >= 3 and any(w.islower() and w not in PARTICLES for w in words)
 
 
 def _without_role(part: str) -> str:

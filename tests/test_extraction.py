@@ -272,6 +272,8 @@ def test_soft_hyphens_and_gendered_lead_ins_are_not_part_of_a_name():
     ("RATGEBER-Experte Paul Winkler", ("Paul Winkler",)),  # a compound role before the name
     ("Rechtsanwältin Mara Holt", ("Mara Holt",)),
     ("Rechtsanwalt", ()),
+    ("Autorin: Uta Berg, Leiterin des Büros in Tunis", ("Uta Berg",)),  # a description after the name
+    ("Anna Meier, Ole von der Au", ("Anna Meier", "Ole von der Au")),
     ("Eine Kolumne von Tim Berger", ("Tim Berger",)),
     ("Blog Beitrag von Ida Sommer", ("Ida Sommer",)),
     ("Erstellt von Hubert", ("Hubert",)),
