@@ -2,12 +2,15 @@
 ("Jane Doe", "John Roe").
 
 Where the names come from, best first: the page's article object in JSON-LD (`author` as Person
-names, written as the publisher wrote them), its author meta tags, trafilatura's byline, a "By ..."
-line after the headline or an element marked as the author, then the feed's. What is
-removed: lead-ins ("By", "Von", "Par", "View all posts by"...), roles and titles after a name
-("Staff Writer", "PhD"), dates and times, and words that are not names ("Follow", "Admin").
-Co-authors are split on commas, semicolons, "&", and the word "and" in the page's languages. An
-organisation is dropped when a person also signs the piece, and kept when it is the only byline.
+names, written as the publisher wrote them), a "By ..." line after the headline when it names
+people as pages print names, its author meta tags, trafilatura's byline (unless it read a comment),
+then any byline the page prints (after the headline, an element marked as the author, a label
+such as "Autor:" anywhere), then the feed's. What is removed: lead-ins ("By", "Von", "Par", "View
+all posts by"...), roles and titles around a name ("Staff Writer", "PhD", "FOCUS-Online-Experte"),
+dates and times, and words that are not names ("Follow", "Admin", "Donnerstag"). Co-authors are
+split on commas, semicolons, "&", and the word "and" in the page's languages. An organisation is
+dropped when a person also signs the piece, and kept when it is the only byline; then the agency
+of the dateline ("Hamburg (dpa/lno) –") or a "Quelle:" line goes before the site's own name.
 """
 
 from __future__ import annotations

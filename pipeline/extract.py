@@ -112,8 +112,10 @@ def page_fields(html: bytes | str, url: str | None = None, feed_date: datetime |
 
 def page_authors(tree: HtmlElement | None, url: str | None, meta: dict[str, Any],
                  article: dict[str, Any] | None) -> tuple[str, ...]:
-    """The byline as names, best source first: the article object, the meta tags, trafilatura's
-    byline (as the page prints it), the byline printed after the headline; see `bylines.choose`."""
+    """The byline as names, best source first: the article object, the byline printed after the
+    headline when it names people as pages print names, the meta tags, trafilatura's byline (as the
+    page prints it), any byline printed on the page; when nobody signs, whom the story credits
+    (`bylines.credited`); see `bylines.choose`."""
     site = bylines.Site.of(url, meta.get("sitename"), bylines.publisher(article))
     trafilaturas = bylines.from_trafilatura(meta.get("author"))
     near = bylines.after_headline(tree) if tree is not None else ()
