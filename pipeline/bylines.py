@@ -2,12 +2,15 @@
 ("Jane Doe", "John Roe").
 
 Where the names come from, best first: the page's article object in JSON-LD (`author` as Person
-names, written as the publisher wrote them), its author meta tags, trafilatura's byline, a "By ..."
-line after the headline or an element marked as the author, then the feed's. What is
-removed: lead-ins ("By", "Von", "Par", "View all posts by"...), roles and titles after a name
-("Staff Writer", "PhD"), dates and times, and words that are not names ("Follow", "Admin").
-Co-authors are split on commas, semicolons, "&", and the word "and" in the page's languages. An
-organisation is dropped when a person also signs the piece, and kept when it is the only byline.
+names, written as the publisher wrote them), a "By ..." line after the headline when it names
+people as pages print names, its author meta tags, trafilatura's byline (unless it read a comment),
+then any byline the page prints (after the headline, an element marked as the author, a label
+such as "Autor:" anywhere), then the feed's. What is removed: lead-ins ("By", "Von", "Par", "View
+all posts by"...), roles and titles around a name ("Staff Writer", "PhD", "FOCUS-Online-Experte"),
+dates and times, and words that are not names ("Follow", "Admin", "Donnerstag"). Co-authors are
+split on commas, semicolons, "&", and the word "and" in the page's languages. An organisation is
+dropped when a person also signs the piece, and kept when it is the only byline; then the agency
+of the dateline ("Hamburg (dpa/lno) –") or a "Quelle:" line goes before the site's own name.
 """
 
 from __future__ import annotations
@@ -30,15 +33,17 @@ _LEAD_INS = re.compile(
     r"posted (?:on )?by|published by|written by|reported by|story by|words by|"
     r"(?:veröffentlicht|publiziert|geschrieben|verfasst) von|publié par|écrit par|"
     r"(?:publicado|escrito) por|redaktion:|text(?: und fotos?)?:?|text von|fotos?:|interview:?|"
-    r"ein (?:beitrag|artikel|kommentar|interview) von|artikel von|beitrag von|zum profil von|"
-    r"author:?|autor(?:in|/in)?:?|auteur:?|redakteur(?:in)?:?|by|von|vom|par|por|di|door|av|af|de|"
+    r"(?:ein|eine) (?:beitrag|artikel|kommentar|interview|kolumne|gastbeitrag) von|kolumne von|"
+    r"(?:blog ?)?beitrag von|artikel von|erstellt von|zum profil von|"
+    r"author:?|autor(?:in|/in|\*in)?:?|kolumnist(?:in|/in|\*in)?:|auteur:?|redakteur(?:in)?:?|by|von|vom|par|por|di|door|av|af|de|"
     r"eingestellt von|from|mit)(?::?\s+|:?$)",
     re.IGNORECASE)
 #: What a byline calls a person's job; removed after a name ("Jane Doe, Staff Writer", "Ben Silverman
 #: Games Editor") or before one ("Korrespondentin Anna Meier"), never as a name of its own.
 ROLE_WORDS = ("editors?", "correspondents?", "reporters?", "writers?", "columnists?", "contributors?",
               "staff", "redakteur(?:in)?", "korrespondent(?:in)?", "reporterin", "chefredakteur(?:in)?",
-              "autor(?:in)?", "journaliste", "rédact(?:eur|rice)", "rédacteur en chef")
+              "autor(?:in)?", "journaliste", "rédact(?:eur|rice)", "rédacteur en chef", "experte", "expertin",
+              "kolumnist(?:in)?", "gastautor(?:in)?", "rechtsanwalt", "rechtsanwältin")
 #: What can stand before a role word: the desk or rank ("Senior", "White House", "Games").
 DESKS = ("chief", "senior", "managing", "deputy", "executive", "associate", "assistant", "contributing",
          "staff", "political", "politics", "foreign", "economics", "business", "finance", "science",
@@ -52,7 +57,8 @@ DEGREES = ("ph\\.?\\s?d\\.?", "m\\.?\\s?d\\.?", "ma", "msc", "bsc", "rd", "mph",
 _DESK = "(?:(?:" + "|".join(DESKS) + ")\\s+)*"
 _ROLES = re.compile(r"(?:^|,\s*|\s+)" + _DESK + "(?:" + "|".join(ROLE_WORDS) + r")\b\.?$"
                     r"|(?:^|,\s*)(?:" + "|".join(DEGREES) + r")$", re.IGNORECASE)
-_LEADING_ROLE = re.compile(r"^" + _DESK + "(?:" + "|".join(ROLE_WORDS) + r")\s+(?=(?-i:[A-ZÄÖÜ]))",
+#: A role before a name may be a compound ("FOCUS-Online-Experte Robin Tschöpe").
+_LEADING_ROLE = re.compile(r"^(?:[\w]+-)*" + _DESK + "(?:" + "|".join(ROLE_WORDS) + r")\s+(?=(?-i:[A-ZÄÖÜ]))",
                            re.IGNORECASE)
 _DATE = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}(?:[t ]\d{2}:\d{2}(?::\d{2})?\S*)?|"
@@ -85,6 +91,10 @@ NOT_NAMES = frozenset({
 #: "4 min", "vor 3 Stunden", "hace 3 horas": the reading time or the age printed beside the byline.
 _READING_TIME = re.compile(r"(?:^|\s)\d+\s*(?:min|mins|minutes?|minuten|sek|sec|hours?|stunden|horas?|"
                            r"days?|tagen?|días)\b", re.IGNORECASE)
+#: A day of the week printed before the date beside a byline ("Donnerstag, 4. November 2021").
+WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "montag",
+                      "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "lundi", "mardi",
+                      "mercredi", "jeudi", "vendredi", "samedi", "dimanche"})
 #: A name starts with a capital unless it is a user name of one word ("uriebe") or starts with a
 #: particle ("von Roland Brockmann"); "it was already too late" is a sentence.
 PARTICLES = frozenset({"von", "van", "vom", "zu", "de", "da", "di", "del", "der", "den", "le", "la", "al",
@@ -92,7 +102,8 @@ PARTICLES = frozenset({"von", "van", "vom", "zu", "de", "da", "di", "del", "der"
 #: Links to a profile elsewhere, printed beside the byline ("Facebook", "Twitter").
 _SOCIAL = re.compile(r"\b(?:facebook|twitter|instagram|linkedin|xing|youtube|tiktok|mastodon)\b",
                      re.IGNORECASE)
-#: Words that make a byline an organisation ("Badische Zeitung", "Deutscher Caritasverband").
+#: Words that make a byline an organisation ("Badische Zeitung", "Deutscher Caritasverband"); a
+#: domain written as words ("Bueltge De", trafilatura's "bueltge.de") is a site.
 _ORGANISATION = re.compile(
     r"(?:\b(?:gmbh|ag|inc|ltd|llc|e\.\s?v|s\.a|media|médias?|news|zeitung|nachrichten|online|verlag|"
     r"press|presse|team|redaktion|editorial|agency|agentur|agenturen|tv|radio|magazin|magazine|"
@@ -100,7 +111,8 @@ _ORGANISATION = re.compile(
     r"university|universität|ministry|ministerium|associated|wire|desk|newsroom|"
     r"dpa|afp|apa|ap|reuters|kna|epd|sid|dts|ddp|efe|ansa|upi|xinhua|welle|rundfunk|fernsehen|broadcasting)\b|"
     r"\w(?:verband|verein|anstalt|gesellschaft|stiftung|zeitung|redaktion)\b|"
-    r"\.(?:de|com|at|ch|org|net|fr|uk|eu|it|es|info)\b)",
+    r"\.(?:de|com|at|ch|org|net|fr|uk|eu|it|es|info)\b|/[a-z]{2,3}$|"
+    r"\s(?:de|com|at|ch|org|net|fr|eu|it|info)$)",
     re.IGNORECASE)
 #: An acronym alone ("AFP", "NDR", "BBAW") is an organisation; case matters here ("Nils" is not).
 _ACRONYM = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ0-9-]{1,6}$")
@@ -115,14 +127,15 @@ def clean(byline: str | None) -> tuple[str, ...]:
     text = re.sub(r"https?://\S+|\S+@\S+\.\w+|\(.*?\)|©|\([cC]\)", " ", text)
     text = _EDITED_BY.sub("", _DATE.sub(" ", text))
     # "Peter Maahn/SP-X": a person's name and the agency; "dpa/lno" and "AFP/The Local" are one credit.
-    text = re.sub(r"(\w+\s+\w+)/(?=\w)", r"\1;", text)
+    # "MDR THÜRINGEN/ls", "hessenschau.de/bb": a newsroom's credit with its editor's shorthand is one.
+    text = re.sub(r"(\w+\s+\w+)/(?=\w)(?![a-z]{2,3}$)", r"\1;", text)
     # "Richard David Precht im Gespräch mit Karin Fischer": both are authors of the piece.
     text = re.sub(r"\s+(?:im gespräch mit|in conversation with|interviewed by|with)\s+", ";", text,
                   flags=re.IGNORECASE)
     names: list[str] = []
     for part in _SPLIT.split(text):
         name = _name(part)
-        if name:
+        if name and not (names and _described(name)):
             names.append(name)
     return _people_first(tuple(dict.fromkeys(names)))
 
@@ -131,7 +144,7 @@ def _name(part: str) -> str | None:
     part = _trim(part)
     for _ in range(3):
         stripped = _LEADING_ROLE.sub("", _LEAD_INS.sub("", part))
-        stripped = _ROLES.sub("", stripped)
+        stripped = _without_role(stripped)
         stripped = _trim(_TRAILERS.sub("", stripped))
         words = stripped.split()
         if len(words) >= 3 and words[-1].lower() in MONTHS:
@@ -144,9 +157,29 @@ def _name(part: str) -> str | None:
     words = part.split()
     if (len(part) > 60 or len(words) > 6 or sum(ch.isdigit() for ch in part) > 4
             or part.startswith("@") or _READING_TIME.search(part) or len(part.rstrip(".")) < 2
-            or (len(words) > 1 and words[0].islower() and words[0] not in PARTICLES)):
+            or (len(words) > 1 and words[0].islower() and words[0] not in PARTICLES)
+            or part.lower() in WEEKDAYS):
         return None
     return part
+
+
+def _described(name: str) -> bool:
+    """What follows a name and is no other name: a description in words of a sentence ("Uta
+    Staschewski, Projektleiterin der HSS in Tunesien"), three words or more, one of them in lower
+    case and not a particle of a name."""
+    words = name.split()
+    return len(words) >= 3 and any(w.islower() and w not in PARTICLES for w in words)
+
+
+def _without_role(part: str) -> str:
+    """A name without the role after it; a role word after a bare space is one only when a name of
+    two words stays ("Harald Bauer Autor"): "Jörg Staff" and "Rasender Reporter" are names."""
+    match = _ROLES.search(part)
+    if not match:
+        return part
+    if match[0][:1].isspace() and len(part[:match.start()].split()) < 2:
+        return part
+    return part[:match.start()]
 
 
 def _trim(part: str) -> str:
@@ -203,6 +236,20 @@ class Site:
         return name
 
 
+#: trafilatura's byline when it read a comment's header ("Art Edwards says", "Stephangoeldi Said"),
+#: or a byline whose escaped letters it broke apart ("Redacci; Oacute; N Diario"): not the article's.
+_COMMENTER = re.compile(r"\b(?:says|said|schreibt|sagt)\s*:?\s*(?:;|$)", re.IGNORECASE)
+_BROKEN_ENTITY = re.compile(
+    r"(?:^|;\s*)(?:[a-z]{1,2}(?:acute|grave|uml|tilde|circ|cedil)|szlig|nbsp|amp)(?:\s*;|$)", re.IGNORECASE)
+
+
+def from_trafilatura(byline: str | None) -> tuple[str, ...]:
+    """trafilatura's byline as names; none when it is a commenter's or broken."""
+    if not byline or _COMMENTER.search(byline) or _BROKEN_ENTITY.search(byline):
+        return ()
+    return clean(byline)
+
+
 def from_jsonld(article: dict[str, Any] | None) -> tuple[str, ...]:
     """The names of a JSON-LD article object's `author` (Persons; Organizations only when no
     person is named)."""
@@ -234,7 +281,8 @@ def publisher(article: dict[str, Any] | None) -> str | None:
 _HANDLE = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)+|[a-z]{12,})$")
 
 
-def choose(*sources: Iterable[str], site: Site | None = None, printed: Iterable[str] = ()) -> tuple[str, ...]:
+def choose(*sources: Iterable[str], site: Site | None = None, printed: Iterable[str] = (),
+           credited: Iterable[str] = ()) -> tuple[str, ...]:
     """The names of the first source that names a person, best source first; a source that names
     only organisations (or the site itself) gives way to a later one that names a person, and is
     taken when none does. A later source that names the one person of the chosen source and more
@@ -242,13 +290,16 @@ def choose(*sources: Iterable[str], site: Site | None = None, printed: Iterable[
     replaced by the same letters as another source writes them ("arianschlichenmayer" is "Arian
     Schlichenmayer"), a first name alone by the full name another source gives ("Todd" is "Todd
     Bates"). `printed`, the byline read off the page, comes last and never widens a choice (a
-    printed line also names roles and employers: "Alex Durán, AMP Project Marketing, Google")."""
+    printed line also names roles and employers: "Alex Durán, AMP Project Marketing, Google").
+    When nobody signs, the first organisation named is taken; `credited` (the agency of the dateline,
+    a "Quelle:" line) only before the site's own name."""
     site = site or Site()
-    found = [tuple(dict.fromkeys(site.without(n) for n in names)) for names in (*sources, printed)]
+    found = [tuple(dict.fromkeys(site.without(n) for n in names)) for names in (*sources, printed, credited)]
     people = [tuple(n for n in names if not is_organisation(n, site)) for names in found]
     best = next((i for i, names in enumerate(people) if names), None)
     if best is None:
-        return next((names for names in found if names), ())
+        first = next((names for names in found[:-1] if names), ())
+        return found[-1] if found[-1] and all(site.names(n) for n in first) else first
     chosen = people[best]
     have = {_letters(n) for n in chosen}
     for names in people[best + 1:len(sources)]:
@@ -257,10 +308,24 @@ def choose(*sources: Iterable[str], site: Site | None = None, printed: Iterable[
             chosen, have = names, {_letters(n) for n in names}
     printed = {_letters(n): n for names in people for n in names if not _HANDLE.match(n)}
     chosen = tuple(printed.get(_letters(n), n) if _HANDLE.match(n) else n for n in chosen)
-    return tuple(dict.fromkeys(_full_name(n, people) for n in chosen))
+    return tuple(dict.fromkeys(_whole(n, found, people) for n in chosen))
 
 
 _FULL_NAME = re.compile(r"^(?:[^\W\d_][\w.'-]*\s){1,3}[^\W\d_][\w.'-]*$")
+
+
+def _whole(name: str, found: list[tuple[str, ...]], people: list[tuple[str, ...]]) -> str:
+    """A one-word name that another source gives with more after it: a cut-off user name ("Bo" is
+    "Bo2man"), an editor's shorthand as the whole credit ("Det" is "det/dpa"), a first name alone
+    as a person's full name (`_full_name`)."""
+    if " " in name:
+        return name
+    longer = {n for names in found for n in names
+              if len(n) > len(name) and n.lower().startswith(name.lower()) and " " not in n
+              and not n[len(name)].isalpha()}
+    full = _full_name(name, people)
+    longer |= {full} if full != name else set()
+    return longer.pop() if len(longer) == 1 else name
 
 
 def _full_name(name: str, sources: list[tuple[str, ...]]) -> str:
@@ -298,6 +363,50 @@ def as_printed(names: Iterable[str], tree: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: "Hamburg (dpa/lno) –", "WASHINGTON (AP) —": the agency a dateline credits.
+_DATELINE = re.compile(r"^(?:[A-ZÄÖÜ][\w.'-]*(?:[ /-][A-ZÄÖÜ][\w.'-]*){0,2}\s+)?"
+                       r"\(([A-Za-z]{2,8}(?:[/-][A-Za-z]{2,8}){0,2})\)\s*[-–—.:]")
+DATELINE_LINES = 3
+#: "Quelle: kathpress", "Quelle: MDR THÜRINGEN/ls": the newsroom or agency a story is credited to.
+_SOURCE_LINE = re.compile(r"^(?:quelle|source)\s*:\s*(.*)$", re.IGNORECASE)
+
+
+def credited(tree: Any, text: str | None) -> tuple[str, ...]:
+    """The organisation a story is credited to where no one signs it: the agency of its dateline
+    (the start of one of its first lines), else a "Quelle:" line naming an agency or a newsroom (a
+    person after "Quelle:" is a picture's credit)."""
+    for line in (text or "").splitlines()[:DATELINE_LINES]:  # (the headline may come first)
+        if (dateline := _DATELINE.match(line[:120])) and (
+                is_organisation(dateline[1]) or dateline[1].islower()):
+            return (dateline[1],)
+    body = tree.find("body") if tree is not None else None
+    pending = False  # "Quelle:" read, its credit in the next text
+    for line in islice(body.itertext() if body is not None else (), BODY_TEXTS):
+        line = " ".join(line.split())
+        if not line:
+            continue
+        source = line if pending else (m[1] if (m := _SOURCE_LINE.match(line)) else None)
+        pending = source == ""
+        if source and len(source) <= BYLINE_CHARS:
+            names = clean(source)
+            if len(names) == 1 and (is_organisation(names[0]) or re.fullmatch(r"[a-z]{3,}", names[0])):
+                return names
+    return ()
+
+
+def as_signed(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The byline after the headline when it names people as a page prints names (two to four
+    capitalised words each: "Jane Doe", not "le passé"; or one name of one capitalised word:
+    "Konstantin", not "Risiken", "Nebenwirkungen"): then it is believed before
+    the meta tags and trafilatura, which read other people's names too (a commenter, the site's
+    owner, the author of a related story)."""
+    if names and all(_PERSON.match(n) and not is_organisation(n) for n in names):
+        return names
+    if len(names) == 1 and re.fullmatch(r"[A-ZÄÖÜ][a-zäöüß]{2,}", names[0]) and not is_organisation(names[0]):
+        return names
+    return ()
+
+
 #: meta tags that carry a byline (name or property, lower-cased), in the order they are believed:
 #: Dublin Core's creator first (sites that fill it fill it by hand), the generic "author" last.
 AUTHOR_META = ("dc:creator", "dc.creator", "dcterms.creator", "dcterms:creator", "article:author",
@@ -330,7 +439,10 @@ def from_meta(tree: Any) -> tuple[str, ...]:
 #: only this takes the text after it ("Von" <em>Klaus Stanjek</em>).
 _BYLINE_LINE = re.compile(
     r"^(?:by|von|par|por|di|door|av|af|text|texte|autor|author|written by|posted by|publié par|"
-    r"(?:ein )?(?:artikel|beitrag|text|interview) von|redaktion|reporter|auteur)\s*(?::\s*|\s+|$)",
+    r"(?:erstellt|geschrieben|verfasst) von|"
+    r"(?:autor|kolumnist)(?:in|/in|\*in)?:|"
+    r"(?:ein |eine )?(?:artikel|beitrag|text|interview|kolumne|gastbeitrag) von|redaktion|reporter|auteur)"
+    r"\s*(?::\s*|\s+|$)",
     re.IGNORECASE)
 _AUTHOR_ELEMENTS = ('//body//*[@rel="author" or @itemprop="author" or contains(@class, "author")'
                     ' or contains(@class, "byline") or contains(@class, "auteur")'
@@ -348,12 +460,32 @@ BYLINE_CHARS = 80
 NEAR_HEADLINE_NODES = 40
 
 
-def from_page(tree: Any) -> tuple[str, ...]:
+def from_page(tree: Any, near: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """Names the page prints: a short line after the headline that starts with "By", "Von",
-    "Par"... (a line that is only that with the line after it), else the first short element
-    marked as an author or byline (class, rel, itemprop)."""
+    "Par"... (a line that is only that with the line after it) or that is a date and a name
+    ("11.12.2019 - Jane Doe"), else the first short element marked as an author or byline (class,
+    rel, itemprop), else a signed line anywhere (`signed`). The first of these that names a person
+    wins; an organisation ("By The Planetary Press") is kept only when none does. `near`: the
+    byline after the headline, when already read."""
     if tree is None:
         return ()
+    found = after_headline(tree) if near is None else near
+    if found and not all(is_organisation(n) for n in found):
+        return found
+    for element in tree.xpath(_AUTHOR_ELEMENTS)[:5]:
+        line = " ".join(element.text_content().split())
+        if 2 < len(line) <= BYLINE_CHARS and (marked := clean(_OTHER_CREDITS.sub("", line))):
+            if not all(is_organisation(n) for n in marked):
+                return marked
+            found = found or marked
+            break
+    anywhere = signed(tree)
+    return anywhere if anywhere and not all(is_organisation(n) for n in anywhere) else found or anywhere
+
+
+def after_headline(tree: Any) -> tuple[str, ...]:
+    """The byline printed after the headline: a short line that starts with a lead-in ("By",
+    "Von", "Autor:"; a line that is only that with the line after it), or a date and a name."""
     lines = list(islice(headline.after(tree), NEAR_HEADLINE_NODES))
     for i, line in enumerate(lines):
         if len(line) <= BYLINE_CHARS and _BYLINE_LINE.match(line):
@@ -362,17 +494,58 @@ def from_page(tree: Any) -> tuple[str, ...]:
             names = clean(_OTHER_CREDITS.sub("", line))
             if names:
                 return names
-    for element in tree.xpath(_AUTHOR_ELEMENTS)[:5]:
-        line = " ".join(element.text_content().split())
-        if 2 < len(line) <= BYLINE_CHARS:
-            names = clean(_OTHER_CREDITS.sub("", line))
-            if names:
-                return names
-    body = tree.find("body")
-    for text in islice(body.itertext() if body is not None else (), BODY_TEXTS):
-        if len(text) > 2 * BYLINE_CHARS or not _SIGNED.match(text.lstrip()):
-            continue  # (a script's text is long, or code: it does not read "Von Anna Meier")
-        line = " ".join(text.split())
-        if len(line) <= BYLINE_CHARS and (names := clean(_OTHER_CREDITS.sub("", line))):
-            return names
+        elif len(line) <= BYLINE_CHARS and (dated := _DATED.match(line)) and _PERSON.match(dated[1]):
+            return clean(dated[1])
     return ()
+
+
+#: "11.12.2019 - Amelie Loevenich": a dateline and a name after it.
+_DATED = re.compile(r"^(?:" + _DATE.pattern + r")\s*[-–—|·•]\s*(.+)$", re.IGNORECASE)
+#: Two to four capitalised words: how a person's name is printed.
+_PERSON = re.compile(r"^[A-ZÄÖÜ][\w.'-]+(?:\s+(?:(?:von|van|de|der|den|la|le|da|di|del|dos|du|zu)\s+){0,2}"
+                     r"[A-ZÄÖÜ][\w.'-]*){1,3}$")
+#: A label of its own, the name in the next text ("Autor: | Jane Doe", "22. Januar 2020 // Autor: |
+#: c1ph4"); after "By" or "Von" alone the name must be a person's name as printed ("By | Jane Doe").
+_LABEL = re.compile(r"(?:^|[|/•·–—]\s*)(?:written by|published by|posted by|geschrieben von|erstellt von|"
+                    r"verfasst von|autor(?:in)?|"
+                    r"author|auteur|text)\s*:?$|^(?:von|by)\s*:$", re.IGNORECASE)
+_BARE_LEAD_IN = re.compile(r"^(?:[|•·–—]\s*)?(?:von|by|par|por)$", re.IGNORECASE)
+#: What a licence or a picture credits: "CC BY-SA | by | Jane Doe" names who owns a work, not who wrote.
+_LICENCE = re.compile(r"\b(?:cc|creative commons|licen[cs]e|lizenz|foto|photo|bild|image)\b|©", re.IGNORECASE)
+
+
+def signed(tree: Any) -> tuple[str, ...]:
+    """Anywhere on the page, a short line that reads "Von Anna Meier", "By Jane Doe", "Autorin: Uta
+    Staschewski" (a lead-in and two capitalised words), or a label of its own and the name in the
+    next text ("Autor: | Uta Staschewski"; a role between them is skipped: "Autor: | Rechtsanwalt |
+    Jan Berg"), signs it, when nothing else does; the first that names a person, else the first."""
+    body = tree.find("body")
+    texts = islice(body.itertext() if body is not None else (), BODY_TEXTS)
+    label = ""  # the label just read, whose name is the next text
+    before = ""  # the text before
+    found: tuple[str, ...] = ()
+    for text in texts:
+        line = " ".join(text.split())
+        if not line or len(text) > 2 * BYLINE_CHARS:
+            label = "" if line else label  # (a script's text is long, or code: it does not sign)
+            continue
+        if label:
+            names = clean(line) if len(line) <= BYLINE_CHARS else ()
+            # a name as printed, or a user name of one word ("c1ph4"); not a menu's next entry
+            if names and (_PERSON.match(line) or (" " not in line and not _BARE_LEAD_IN.match(label))):
+                if not all(is_organisation(n) for n in names):
+                    return names
+                found = found or names  # an organisation signs when no person does
+            if not names and _without_role(line) == "" and len(line) <= 40:
+                continue  # the name's role, between the label and the name
+        if len(line) <= BYLINE_CHARS and (_LABEL.search(line) or (
+                _BARE_LEAD_IN.match(line) and not _LICENCE.search(before))):
+            label, before = line, line
+            continue
+        label, before = "", line
+        signs = len(line) <= BYLINE_CHARS and _SIGNED.match(line)
+        if signs and (names := clean(_OTHER_CREDITS.sub("", line))):
+            if not all(is_organisation(n) for n in names):
+                return names
+            found = found or names
+    return found

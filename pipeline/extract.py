@@ -112,12 +112,19 @@ def page_fields(html: bytes | str, url: str | None = None, feed_date: datetime |
 
 def page_authors(tree: HtmlElement | None, url: str | None, meta: dict[str, Any],
                  article: dict[str, Any] | None) -> tuple[str, ...]:
-    """The byline as names, best source first: the article object, the meta tags, trafilatura's
-    byline (as the page prints it), the byline printed after the headline; see `bylines.choose`."""
+    """The byline as names, best source first: the article object, the byline printed after the
+    headline when it names people as pages print names, the meta tags, trafilatura's byline (as the
+    page prints it), any byline printed on the page; when nobody signs, whom the story credits
+    (`bylines.credited`); see `bylines.choose`."""
     site = bylines.Site.of(url, meta.get("sitename"), bylines.publisher(article))
-    trafilaturas = bylines.clean(meta.get("author"))
-    names = bylines.choose(bylines.from_jsonld(article), bylines.from_meta(tree), trafilaturas,
-                           printed=bylines.from_page(tree), site=site)
+    trafilaturas = bylines.from_trafilatura(meta.get("author"))
+    near = bylines.after_headline(tree) if tree is not None else ()
+    sources = (bylines.from_jsonld(article), bylines.as_signed(near), bylines.from_meta(tree), trafilaturas)
+    printed = bylines.from_page(tree, near)
+    names = bylines.choose(*sources, printed=printed, site=site)
+    if all(bylines.is_organisation(name, site) for name in names):  # nobody signs: whom it credits
+        credited = bylines.credited(tree, meta.get("text"))
+        names = bylines.choose(*sources, printed=printed, credited=credited, site=site) if credited else names
     if any(name in trafilaturas for name in names):  # the page read again only when it matters
         names = tuple(dict.fromkeys(bylines.as_printed(names, tree)))
     return names

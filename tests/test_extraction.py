@@ -197,6 +197,12 @@ def test_an_organisation_is_known_by_its_words_by_being_an_acronym_or_by_being_t
     assert philly.without("Adam Aaronson PhillyVoice") == "Adam Aaronson"
 
 
+def test_a_domain_written_as_words_is_the_site_not_a_person():
+    assert bylines.is_organisation("Kleinblog De") and bylines.is_organisation("Nordnews com")
+    assert not bylines.is_organisation("Ana De Armas")
+    assert bylines.choose((), (), ("Kleinblog De",), printed=("k1eini",)) == ("k1eini",)
+
+
 def test_a_person_named_by_any_source_beats_an_organisation_named_by_a_better_one():
     site = bylines.Site.of("https://www.lopinion.fr/economie/glyphosate")
     assert bylines.choose(("L'Opinion",), (), (), printed=("Emmanuelle Ducros",), site=site) == (
@@ -227,9 +233,64 @@ def test_a_first_name_alone_is_completed_from_another_source_and_an_agency_besid
     assert bylines.clean("Deutsche Welle; Kossivi Tiassou") == ("Kossivi Tiassou",)
 
 
+def test_a_cut_off_user_name_or_an_editors_shorthand_is_completed_from_another_source():
+    assert bylines.choose((), (), ("Kay",), printed=("Kay2000",)) == ("Kay2000",)
+    assert bylines.choose(("zab/dpa",), (), ("Zab",)) == ("zab/dpa",)
+    assert bylines.choose(("Kay",), printed=("Kay Berg", "Kay2000")) == ("Kay",)  # two ways: unsure
+
+
+def test_whom_a_story_is_credited_to_counts_only_when_nobody_signs_it():
+    story = "Kiel (dpa/lno) – " + STORY
+    assert bylines.credited(None, story) == ("dpa/lno",)
+    assert bylines.credited(None, "WASHINGTON (AP) — " + STORY) == ("AP",)
+    assert bylines.credited(None, "Kiel (Foto: privat) – " + STORY) == ()
+    assert bylines.credited(None, "The talks (which began in May) – went on") == ()
+    credit = "<html><body><p>{}</p><p>Quelle:</p><p>{}</p></body></html>"
+    assert bylines.credited(load_html(credit.format(STORY, "nordpress")), STORY) == ("nordpress",)
+    assert bylines.credited(load_html(credit.format(STORY, "NDR Info/ab")), STORY) == ("NDR Info/ab",)
+    assert bylines.credited(load_html(credit.format(STORY, "Jana Pohl")), STORY) == ()  # a picture's
+    assert fields(page_html(story=story)).authors == ("dpa/lno",)
+    assert fields(page_html(after="<p>Von Anna Meier</p>", story=story)).authors == ("Anna Meier",)
+
+
+def test_the_sites_own_name_gives_way_to_the_agency_or_newsroom_a_story_is_credited_to():
+    site = bylines.Site.of("https://www.nordfunk.de/nachrichten/x")
+    assert bylines.choose(("nordfunk.de",), site=site, credited=("NDR Info/ab",)) == ("NDR Info/ab",)
+    assert bylines.choose(("Reuters",), site=site, credited=("dpa",)) == ("Reuters",)
+    assert bylines.clean("NDR Info/ab") == ("NDR Info/ab",) and bylines.is_organisation("NDR Info/ab")
+
+
 def test_soft_hyphens_and_gendered_lead_ins_are_not_part_of_a_name():
     assert bylines.clean("Mat\xadthi\xadas Lauerer") == ("Matthias Lauerer",)
     assert bylines.clean("AUTOR/IN Julius Richter") == ("Julius Richter",)
+
+
+@pytest.mark.parametrize("byline, names", [
+    ("Jörg Staff", ("Jörg Staff",)),  # a role word after one name is a surname
+    ("Rasender Reporter", ("Rasender Reporter",)),  # ... or a pen name
+    ("Lena Vogt Staff Writer", ("Lena Vogt",)),
+    ("RATGEBER-Experte Paul Winkler", ("Paul Winkler",)),  # a compound role before the name
+    ("Rechtsanwältin Mara Holt", ("Mara Holt",)),
+    ("Rechtsanwalt", ()),
+    ("Autorin: Uta Berg, Leiterin des Büros in Tunis", ("Uta Berg",)),  # a description after the name
+    ("Anna Meier, Ole von der Au", ("Anna Meier", "Ole von der Au")),
+    ("Eine Kolumne von Tim Berger", ("Tim Berger",)),
+    ("Blog Beitrag von Ida Sommer", ("Ida Sommer",)),
+    ("Erstellt von Hubert", ("Hubert",)),
+])
+def test_a_role_is_a_role_only_beside_a_full_name_and_column_lead_ins_are_lead_ins(byline, names):
+    assert bylines.clean(byline) == names
+
+
+def test_trafilaturas_byline_is_passed_over_when_it_read_a_comment_or_broke_the_letters():
+    assert bylines.from_trafilatura("Carl Webb says") == ()
+    assert bylines.from_trafilatura("Janedoe Said; On May 3") == ()
+    assert bylines.from_trafilatura("Redacci; Oacute; N Diario Norte") == ()
+    assert bylines.from_trafilatura("Jane Doe; John Roe") == ("Jane Doe", "John Roe")
+    comment = "</p><div class='comment'><span class='author'>Carl Webb says</span><p>Great!</p></div><p>"
+    commented = page_html(after="<p>By Nora Lind</p>", story=STORY + comment)
+    assert extract.extract_document(commented)["author"] == "Carl Webb says"  # trafilatura's reading
+    assert fields(commented).authors == ("Nora Lind",)
 
 
 def test_trafilaturas_byline_is_written_as_the_page_prints_it():
@@ -254,6 +315,8 @@ def test_meta_tags_are_read_in_order_of_trust_and_a_property_may_name_several_ke
     ("<p><em>Text von Christian Seiler Illustration von Markus Roost</em></p>", ("Christian Seiler",)),
     ("<div class='dates_auteurs'><span class='auteurs'>par Didier Roy, 21 juin 2018</span></div>",
      ("Didier Roy",)),
+    ("<p>Erstellt von <a>Fabian</a> am Dienstag, 6. Mai 2014</p>", ("Fabian",)),
+    ("<p>Geschrieben von</p><p>Nele Brandt</p>", ("Nele Brandt",)),
 ])
 def test_bylines_printed_the_ways_newsrooms_print_them_are_read(after, names):
     assert bylines.from_page(load_html(page_html(after=after))) == names
@@ -265,6 +328,69 @@ def test_a_signed_line_anywhere_is_read_when_nothing_else_names_anyone():
     assert bylines.from_page(load_html(page)) == ("Leonora Holling",)
     unsigned = f"<html><body><p>{STORY}</p><p>By the way, the talks went on.</p></body></html>"
     assert bylines.from_page(load_html(unsigned)) == ()
+
+
+def test_the_byline_printed_under_the_headline_is_believed_before_the_meta_tags_and_trafilatura():
+    owner = '<meta name="author" content="Site Owner">'
+    html = page_html(head=owner, after="<p>Autor:</p><p>Lina Kraus</p>")
+    assert fields(html).authors == ("Lina Kraus",)
+    declared = ld({"@type": "NewsArticle", "author": {"@type": "Person", "name": "Jo Declared"}})
+    assert fields(page_html(head=declared + owner, after="<p>Von Lina Kraus</p>")).authors == ("Jo Declared",)
+    # a line that only starts like a byline is not believed over the tags: "Von Risiken und Nebenwirkungen"
+    assert fields(page_html(head=owner, after="<p>Von Risiken und Nebenwirkungen</p>")).authors == (
+        "Site Owner",)
+    assert bylines.as_signed(("Lina Kraus", "Tom Ek")) == ("Lina Kraus", "Tom Ek")
+    assert bylines.as_signed(("le passé", "gardent")) == () and bylines.as_signed(("Lina Kraus AG",)) == ()
+    assert bylines.as_signed(("Juan de la Vega",)) == ("Juan de la Vega",)  # particles are lower-case
+    assert bylines.as_signed(("Konstantin",)) == ("Konstantin",)  # a blogger signs with a first name
+    assert bylines.as_signed(("Risiken", "Nebenwirkungen")) == () and bylines.as_signed(("uriebe",)) == ()
+
+
+def test_a_day_of_the_week_printed_before_the_date_is_not_a_name():
+    assert bylines.clean("Donnerstag") == () and bylines.clean("Thursday, 4 March 2021") == ()
+
+
+def test_a_columnists_label_is_a_byline():
+    page = page_html(after="<p>Kolumnist*in:</p><p>Sam Rehm</p><p>von Sam Rehm und Ole Lind</p>")
+    assert bylines.from_page(load_html(page)) == ("Sam Rehm",)
+
+
+def test_a_dateline_with_a_name_after_it_is_a_byline():
+    def printed(line: str) -> tuple[str, ...]:
+        return bylines.from_page(load_html(page_html(after=f"<p>{line}</p>")))
+    assert printed("03.02.2021 - Lotte Berger") == ("Lotte Berger",)
+    assert printed("03.02.2021 - neue Regeln ab Montag") == ()
+
+
+@pytest.mark.parametrize("signature, names", [
+    ("<footer><span>Autor:</span> <a>Pia Kranz</a></footer>", ("Pia Kranz",)),
+    ("<div><b>Autor</b><span>Rechtsanwalt</span><a>Jan Berg</a></div>", ("Jan Berg",)),  # a role between
+    ("<p>12. Mai 2020 // Autor: <a>x7kat</a></p>", ("x7kat",)),  # a user name after the label
+    ("<div><span>Von:</span><a>Götz Sander</a></div>", ("Götz Sander",)),
+    ("<div><span>| By</span><a>Cora Sterling</a></div>", ("Cora Sterling",)),
+    ("<div><span>Published By</span><a>Ines Holm</a></div>", ("Ines Holm",)),
+])
+def test_a_label_printed_apart_from_the_name_signs_the_page(signature, names):
+    page = f"<html><body><h2>Talks resume</h2><p>{STORY}</p>{signature}</body></html>"
+    assert bylines.from_page(load_html(page)) == names
+
+
+@pytest.mark.parametrize("unsigned", [
+    "<nav><a>Home</a><a>Autoren</a><a>Kontakt</a></nav>",  # a menu's entry is no label
+    "<nav><a>Autor</a><a>Wer schreibt hier?</a></nav>",  # nor is a question a name
+    "<p>CC BY-SA</p><span>by</span><a>Rolf Amann</a>",  # a licence's owner
+    "<span>by</span><a>the way</a>",
+])
+def test_what_only_looks_like_a_label_does_not_sign_the_page(unsigned):
+    page = f"<html><body><h2>Talks resume</h2><p>{STORY}</p>{unsigned}</body></html>"
+    assert bylines.from_page(load_html(page)) == ()
+
+
+def test_an_organisation_printed_as_the_byline_gives_way_to_a_person_signing_elsewhere():
+    page = page_html(after="<p>By The Daily Planet</p>", story=STORY + "</p><p>Written by:</p><p>Mia Lund")
+    assert bylines.from_page(load_html(page)) == ("Mia Lund",)
+    alone = page_html(after="<p>By The Daily Planet</p>")
+    assert bylines.from_page(load_html(alone)) == ("The Daily Planet",)
 
 
 def test_the_gold_parser_reads_the_gold_as_written():
