@@ -222,7 +222,7 @@ DEFERRED_WAL_BYTES = 4 << 20
 def defer_checkpoint(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
     """Leave what this connection wrote in the write-ahead log when it closes, if that is little,
     instead of checkpointing. A checkpoint rewrites the metadata of every row group of every
-    table however few rows changed: 0.75 s at 1.19M articles, 0.08 s at 100k (DuckDB 1.4 reuses
+    table however few rows changed: 0.74-0.79 s at 1.4M articles, 0.08 s at 100k (DuckDB 1.4 reuses
     that metadata only behind an experimental setting; docs/performance.md). The log is durable,
     every later connection reads it back (read-only ones too) and the next writer's checkpoint
     writes it into the file. Returns whether it was left."""
