@@ -202,6 +202,11 @@ def is_organisation(name: str, site: Site | None = None) -> bool:
     return bool(_ORGANISATION.search(name) or _ACRONYM.match(name) or (site and site.names(name)))
 
 
+def names_a_person(names: Iterable[str], site: Site | None = None) -> bool:
+    """Whether a byline's names sign the piece: one of them is not an organisation's (or the site's)."""
+    return any(not is_organisation(n, site) for n in names)
+
+
 def _letters(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
@@ -470,17 +475,17 @@ def from_page(tree: Any, near: tuple[str, ...] | None = None) -> tuple[str, ...]
     if tree is None:
         return ()
     found = after_headline(tree) if near is None else near
-    if found and not all(is_organisation(n) for n in found):
+    if names_a_person(found):
         return found
     for element in tree.xpath(_AUTHOR_ELEMENTS)[:5]:
         line = " ".join(element.text_content().split())
         if 2 < len(line) <= BYLINE_CHARS and (marked := clean(_OTHER_CREDITS.sub("", line))):
-            if not all(is_organisation(n) for n in marked):
+            if names_a_person(marked):
                 return marked
             found = found or marked
             break
     anywhere = signed(tree)
-    return anywhere if anywhere and not all(is_organisation(n) for n in anywhere) else found or anywhere
+    return anywhere if names_a_person(anywhere) else found or anywhere
 
 
 def after_headline(tree: Any) -> tuple[str, ...]:
@@ -533,7 +538,7 @@ def signed(tree: Any) -> tuple[str, ...]:
             names = clean(line) if len(line) <= BYLINE_CHARS else ()
             # a name as printed, or a user name of one word ("c1ph4"); not a menu's next entry
             if names and (_PERSON.match(line) or (" " not in line and not _BARE_LEAD_IN.match(label))):
-                if not all(is_organisation(n) for n in names):
+                if names_a_person(names):
                     return names
                 found = found or names  # an organisation signs when no person does
             if not names and _without_role(line) == "" and len(line) <= 40:
@@ -545,7 +550,7 @@ def signed(tree: Any) -> tuple[str, ...]:
         label, before = "", line
         signs = len(line) <= BYLINE_CHARS and _SIGNED.match(line)
         if signs and (names := clean(_OTHER_CREDITS.sub("", line))):
-            if not all(is_organisation(n) for n in names):
+            if names_a_person(names):
                 return names
             found = found or names
     return found

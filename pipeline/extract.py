@@ -122,7 +122,7 @@ def page_authors(tree: HtmlElement | None, url: str | None, meta: dict[str, Any]
     sources = (bylines.from_jsonld(article), bylines.as_signed(near), bylines.from_meta(tree), trafilaturas)
     printed = bylines.from_page(tree, near)
     names = bylines.choose(*sources, printed=printed, site=site)
-    if all(bylines.is_organisation(name, site) for name in names):  # nobody signs: whom it credits
+    if not bylines.names_a_person(names, site):  # nobody signs: whom it credits
         credited = bylines.credited(tree, meta.get("text"))
         names = bylines.choose(*sources, printed=printed, credited=credited, site=site) if credited else names
     if any(name in trafilaturas for name in names):  # the page read again only when it matters
