@@ -6,12 +6,27 @@ INSERT INTO recount SELECT * FROM pending_story_weeks();  -- their weeks now, on
 CREATE OR REPLACE TEMP TABLE reflag AS
 SELECT DISTINCT CAST(week + 7 * CAST(k AS INTEGER) AS DATE) AS week FROM recount, range(5) AS r(k);
 
-DELETE FROM on_topic_weeks WHERE week IN (SELECT week FROM recount);
-INSERT INTO on_topic_weeks
-SELECT week, count(*) FROM term_articles WHERE week IN (SELECT week FROM recount) GROUP BY week;
+-- The on-topic articles of those weeks, read once: term_articles reads every article and decision
+-- (its week is computed, so nothing prunes), 0.2-0.3 s at 1M articles each time it is read.
+CREATE OR REPLACE TEMP TABLE recounted AS
+SELECT article_id, week, source FROM term_articles WHERE week IN (SELECT week FROM recount);
 
+DELETE FROM on_topic_weeks WHERE week IN (SELECT week FROM recount);
+INSERT INTO on_topic_weeks SELECT week, count(*) FROM recounted GROUP BY week;
+
+-- As weekly_term_counts (migrations 015, 016), over the articles read above.
 DELETE FROM weekly_terms WHERE week IN (SELECT week FROM recount);
-INSERT INTO weekly_terms SELECT * FROM weekly_term_counts(recount);
+INSERT INTO weekly_terms
+WITH mentioned AS (
+    SELECT o.week, o.source, unnest(t.terms, recursive := true)
+    FROM article_terms t
+    JOIN recounted o ON o.article_id = t.article_id AND o.week = t.week
+    WHERE t.week IN (SELECT week FROM recount)
+)
+SELECT week, term, CAST(sum(mentions) AS BIGINT) AS mentions, count(*) AS articles,
+       count(DISTINCT source) AS sources, false AS new
+FROM mentioned
+GROUP BY week, term;
 CREATE OR REPLACE TEMP TABLE reflagged AS SELECT * FROM weekly_term_flags(reflag);
 DELETE FROM weekly_terms WHERE week IN (SELECT week FROM reflag);
 INSERT INTO weekly_terms SELECT * FROM reflagged;
@@ -19,6 +34,7 @@ INSERT INTO weekly_terms SELECT * FROM reflagged;
 INSERT INTO publish_pending (kind, key)
 SELECT 'week', CAST(week AS VARCHAR) FROM (SELECT week FROM recount UNION SELECT week FROM reflagged);
 DROP TABLE recount;
+DROP TABLE recounted;
 DROP TABLE reflag;
 DROP TABLE reflagged;
 DROP TABLE counted_version;
