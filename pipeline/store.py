@@ -140,11 +140,13 @@ ROW_GROUP_ROWS = 2048
 #: what it holds stays as it is, what is written from then on is compressed. The file can then
 #: be opened only by DuckDB 1.4 or later (the project pins 1.4.4; analysts read the DuckLake).
 STORAGE_VERSION = "v1.4.0"
-#: How the writer compresses the strings it writes: every string column with zstd, short ones
-#: too (numbers, dates and lists keep DuckDB's own methods, which zstd does not replace). It
-#: keeps article text at about 0.38x its size. Never leave the choice to DuckDB in this format:
-#: it picks dictionary and FSST, 0.62x, and the load's writes take 15 times as long (30,000
-#: bench articles, docs/performance.md).
+#: How the writer compresses the strings it writes: with zstd (numbers, dates and lists keep
+#: DuckDB's own methods, which zstd does not replace). It keeps article text at about 0.38x its
+#: size. Never leave the choice to DuckDB in this format: it picks dictionary and FSST for the
+#: texts, 0.62x, and the load's writes take 15 times as long (30,000 bench articles,
+#: docs/performance.md). The short strings of the per-article tables (ids, versions, codes) are
+#: the exception, named in their tables' definitions (migration 020): dictionary and FSST, which
+#: every filter and join on them reads many times faster than zstd.
 COMPRESSION = "zstd"
 
 

@@ -229,6 +229,55 @@ def test_migrations_018_and_019_keep_every_row_and_drop_the_keys(settings):
     assert duplicate_ids(settings.db) == []
 
 
+def compression(db, table: str) -> dict[str, set[str]]:
+    """How each string column of `table` is stored (DuckDB's method per segment)."""
+    rows = query(db, f"SELECT column_name, compression FROM pragma_storage_info('{table}') "
+                     "WHERE segment_type = 'VARCHAR' AND compression <> 'Constant'")
+    out: dict[str, set[str]] = {}
+    for column, method in rows:
+        out.setdefault(column, set()).add(method)
+    return out
+
+
+SHORT_STRINGS = {"articles": ("article_id", "extraction_status", "language", "source_domain"),
+                 "classifications": ("article_id", "classifier_version"),
+                 "article_topics": ("article_id", "topic_id", "classifier_version")}
+
+
+def test_migration_020_stores_short_strings_by_dictionary_and_texts_by_zstd(settings):
+    """Ids, versions and codes are filtered and joined on by every load and publish: zstd made each
+    read decompress them row by row (migration 020). Texts stay zstd, every row stays as it was."""
+    for i, text in enumerate(TEXTS.values()):
+        url = f"https://news.example.org/2026/03/0{i + 1}/report"
+        a = Article(**{**{f: getattr(fetched(text, i), f) for f in Article.__slots__},
+                       "article_id": article_id(url), "link_id": article_id(url), "url": url, "link": url,
+                       "language": ["en", "de"][i]})
+        load_decided(settings, a, decided("v1", {"talks": 0.9, "sanctions": 0.2}),
+                     decided(f"v{i + 2}", {"talks": 0.3}))
+    tables = [*KEYED, "article_topics", "weekly_terms"]
+    kept = {t: query(settings.db, f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
+    nullable = "SELECT table_name, column_name, is_nullable FROM duckdb_columns() ORDER BY ALL"
+    columns = query(settings.db, nullable)
+    assert compression(settings.db, "articles")["text"] == {"ZSTD"}
+    for table, short in SHORT_STRINGS.items():
+        assert all(compression(settings.db, table)[c] == {"DICT_FSST"} for c in short), table
+
+    with store.open_db(settings) as con:  # as a database migrated up to 019 holds them: all zstd
+        for t in tables:
+            con.execute(f"CREATE TABLE {t}_019 AS FROM {t}")
+            con.execute(f"DROP TABLE {t}")
+            con.execute(f"ALTER TABLE {t}_019 RENAME TO {t}")
+        con.execute("DELETE FROM schema_migrations WHERE version = 20")
+    assert compression(settings.db, "articles")["article_id"] == {"ZSTD"}
+    with store.open_db(settings):
+        pass
+    for table, short in SHORT_STRINGS.items():
+        assert all(compression(settings.db, table)[c] == {"DICT_FSST"} for c in short), table
+    assert compression(settings.db, "articles")["text"] == {"ZSTD"}
+    assert {t: query(settings.db, f"SELECT * FROM {t} ORDER BY ALL") for t in tables} == kept
+    assert query(settings.db, nullable) == columns
+
+
 def test_migration_017_keeps_every_score_and_drops_the_key(settings):
     load_decided(settings, fetched(TEXTS["first"], 0), decided("v1", {"talks": 0.9, "sanctions": 0.2}))
     before = scores(settings)
