@@ -254,7 +254,7 @@ def test_migration_020_stores_short_strings_by_dictionary_and_texts_by_zstd(sett
                        "language": ["en", "de"][i]})
         load_decided(settings, a, decided("v1", {"talks": 0.9, "sanctions": 0.2}),
                      decided(f"v{i + 2}", {"talks": 0.3}))
-    tables = [*KEYED, "article_topics", "weekly_terms"]
+    tables = [*KEYED, "article_topics"]
     kept = {t: query(settings.db, f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
     nullable = "SELECT table_name, column_name, is_nullable FROM duckdb_columns() ORDER BY ALL"
     columns = query(settings.db, nullable)

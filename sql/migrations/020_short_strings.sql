@@ -6,9 +6,11 @@
 -- million rows (article_topics at 1M articles): a filter on classifier version and subtopic
 -- 0.29 s with zstd, 0.02 s with dict_fsst; a search by 5,000 article ids 0.17 s against 0.09 s,
 -- in half the space (docs/performance.md). Long strings (texts, titles, descriptions, addresses,
--- explanations, term lists) stay zstd. A column's method is part of its definition, which DuckDB
--- cannot alter, so each table is copied into its new definition: the columns, their order and
--- NOT NULL stay as they were.
+-- explanations, term lists), content hashes and weekly terms stay zstd: a dictionary of unique or
+-- rarely repeated strings takes more room than zstd (article_versions 11 MB with zstd, 22 MB
+-- with dict_fsst at 100,000 articles; weekly_terms 20 against 30 MB). A column's method is part
+-- of its definition, which DuckDB cannot alter, so each table is copied into its new definition:
+-- the columns, their order and NOT NULL stay as they were.
 CREATE TABLE article_topics_020 (
     article_id VARCHAR USING COMPRESSION dict_fsst NOT NULL,
     topic_id VARCHAR USING COMPRESSION dict_fsst NOT NULL,
@@ -19,15 +21,6 @@ INSERT INTO article_topics_020 SELECT * FROM article_topics;
 DROP TABLE article_topics;
 ALTER TABLE article_topics_020 RENAME TO article_topics;
 
-CREATE TABLE weekly_terms_020 (
-    "week" DATE NOT NULL, term VARCHAR USING COMPRESSION dict_fsst NOT NULL,
-    mentions BIGINT NOT NULL, articles BIGINT NOT NULL, sources BIGINT NOT NULL,
-    "new" BOOLEAN NOT NULL
-);
-INSERT INTO weekly_terms_020 SELECT * FROM weekly_terms;
-DROP TABLE weekly_terms;
-ALTER TABLE weekly_terms_020 RENAME TO weekly_terms;
-
 CREATE TABLE articles_020 (
     article_id VARCHAR USING COMPRESSION dict_fsst NOT NULL, url VARCHAR NOT NULL,
     link VARCHAR NOT NULL, final_url VARCHAR, feed_id VARCHAR USING COMPRESSION dict_fsst,
@@ -37,7 +30,7 @@ CREATE TABLE articles_020 (
     content_type VARCHAR USING COMPRESSION dict_fsst, size_bytes BIGINT, fetch_ms DOUBLE,
     "language" VARCHAR USING COMPRESSION dict_fsst, site_name VARCHAR USING COMPRESSION dict_fsst,
     description VARCHAR, "text" VARCHAR, word_count INTEGER,
-    content_hash VARCHAR USING COMPRESSION dict_fsst,
+    content_hash VARCHAR,
     extraction_status VARCHAR USING COMPRESSION dict_fsst NOT NULL, extraction_error VARCHAR,
     first_seen_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
     warc_file VARCHAR USING COMPRESSION dict_fsst, warc_offset BIGINT, warc_length BIGINT,
@@ -58,7 +51,7 @@ ALTER TABLE article_terms_020 RENAME TO article_terms;
 
 CREATE TABLE article_versions_020 (
     article_id VARCHAR USING COMPRESSION dict_fsst NOT NULL, "version" INTEGER NOT NULL,
-    content_hash VARCHAR USING COMPRESSION dict_fsst NOT NULL, fetched_at TIMESTAMPTZ NOT NULL,
+    content_hash VARCHAR NOT NULL, fetched_at TIMESTAMPTZ NOT NULL,
     title VARCHAR, "text" VARCHAR, word_count INTEGER, diff_words INTEGER
 );
 INSERT INTO article_versions_020 SELECT * FROM article_versions;
