@@ -1,5 +1,5 @@
 -- lake: unchanged (how the writer compresses its columns is its own; the DuckLake's Parquet files keep theirs)
--- 020_short_strings: the short strings of the per-article tables (ids, hashes, codes, names) are
+-- 020_short_strings: the short strings of the per-article tables (ids, classifier versions, codes, names) are
 -- compressed by dictionary and FSST instead of zstd. Since migration 018 the writer forced zstd on
 -- every string column so that article texts are compressed (pipeline/store.py), short ones too;
 -- every query that filters or joins on them pays zstd's decompression per row. Measured on 8.7
