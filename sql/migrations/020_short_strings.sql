@@ -1,8 +1,9 @@
 -- lake: unchanged (how the writer compresses its columns is its own; the DuckLake's Parquet files keep theirs)
 -- 020_short_strings: the short strings of the per-article tables (ids, classifier versions, codes,
 -- names) are compressed by dictionary and FSST instead of zstd. Since migration 018 the writer
--- forced zstd on every string column so that article texts are compressed (pipeline/store.py), short ones too;
--- every query that filters or joins on them pays zstd's decompression per row. Measured on 8.7
+-- forced zstd on every string column so that article texts are compressed (pipeline/store.py),
+-- short ones too; every query that filters or joins on them paid zstd's decompression per row.
+-- Measured on 8.7
 -- million rows (article_topics at 1M articles): a filter on classifier version and subtopic
 -- 0.29 s with zstd, 0.02 s with dict_fsst; a search by 5,000 article ids 0.17 s against 0.09 s,
 -- in half the space (docs/performance.md). Long strings (texts, titles, descriptions, addresses,
