@@ -3,13 +3,12 @@
 -- names) are compressed by dictionary and FSST instead of zstd. Since migration 018 the writer
 -- forced zstd on every string column so that article texts are compressed (pipeline/store.py),
 -- short ones too; every query that filters or joins on them paid zstd's decompression per row.
--- Measured on 8.7
--- million rows (article_topics at 1M articles): a filter on classifier version and subtopic
--- 0.29 s with zstd, 0.02 s with dict_fsst; a search by 5,000 article ids 0.17 s against 0.09 s,
--- in half the space (docs/performance.md). Long strings (texts, titles, descriptions, addresses,
--- explanations, term lists), content hashes and weekly terms stay zstd: a dictionary of unique or
--- rarely repeated strings takes more room than zstd (article_versions 11 MB with zstd, 22 MB
--- with dict_fsst at 100,000 articles; weekly_terms 20 against 30 MB). A column's method is part
+-- Measured on 8.7 million rows (article_topics at 1M articles): a filter on classifier version and
+-- subtopic 0.29 s with zstd, 0.02 s with dict_fsst; a search by 5,000 article ids 0.17 s against
+-- 0.09 s, in half the space (docs/performance.md). Long strings (texts, titles, descriptions,
+-- addresses, explanations, term lists), content hashes and weekly terms stay zstd: a dictionary of
+-- unique or rarely repeated strings takes more room than zstd (article_versions 11 MB with zstd, 22
+-- MB with dict_fsst at 100,000 articles; weekly_terms 20 against 30 MB). A column's method is part
 -- of its definition, which DuckDB cannot alter, so each table is copied into its new definition:
 -- the columns, their order and NOT NULL stay as they were.
 CREATE TABLE article_topics_020 (
