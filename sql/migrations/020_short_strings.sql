@@ -1,16 +1,16 @@
 -- lake: unchanged (how the writer compresses its columns is its own; the DuckLake's Parquet files keep theirs)
 -- 020_short_strings: the short strings of the per-article tables (ids, classifier versions, codes,
--- names) are compressed by dictionary and FSST instead of zstd. Since migration 018 the writer
--- forced zstd on every string column so that article texts are compressed (pipeline/store.py),
--- short ones too; every query that filters or joins on them paid zstd's decompression per row.
--- Measured on 8.7 million rows (article_topics at 1M articles): a filter on classifier version and
--- subtopic 0.29 s with zstd, 0.02 s with dict_fsst; a search by 5,000 article ids 0.17 s against
--- 0.09 s, in half the space (docs/performance.md). Long strings (texts, titles, descriptions,
--- addresses, explanations, term lists), content hashes and weekly terms stay zstd: a dictionary of
--- unique or rarely repeated strings takes more room than zstd (article_versions 11 MB with zstd, 22
--- MB with dict_fsst at 100,000 articles; weekly_terms 20 against 30 MB). A column's method is part
--- of its definition, which DuckDB cannot alter, so each table is copied into its new definition:
--- the columns, their order and NOT NULL stay as they were.
+-- names) are compressed by dictionary and FSST instead of zstd. The writer forces zstd on every
+-- string column so that article texts are compressed (pipeline/store.py), short ones too; every
+-- query that filters or joins on them paid zstd's decompression per row. Measured on 8.7 million
+-- rows (article_topics at 1M articles): a filter on classifier version and subtopic 0.29 s with
+-- zstd, 0.02 s with dict_fsst; a search by 5,000 article ids 0.17 s against 0.09 s, in half the
+-- space (docs/performance.md). Long strings (texts, titles, descriptions, addresses, explanations,
+-- term lists), content hashes and weekly terms stay zstd: a dictionary of unique or rarely repeated
+-- strings takes more room than zstd (article_versions 11 MB with zstd, 22 MB with dict_fsst at
+-- 100,000 articles; weekly_terms 20 against 30 MB). A column's method is part of its definition,
+-- which DuckDB cannot alter, so each table is copied into its new definition: the columns, their
+-- order and NOT NULL stay as they were.
 CREATE TABLE article_topics_020 (
     article_id VARCHAR USING COMPRESSION dict_fsst NOT NULL,
     topic_id VARCHAR USING COMPRESSION dict_fsst NOT NULL,
