@@ -14,19 +14,8 @@ SELECT article_id, week, source FROM term_articles WHERE week IN (SELECT week FR
 DELETE FROM on_topic_weeks WHERE week IN (SELECT week FROM recount);
 INSERT INTO on_topic_weeks SELECT week, count(*) FROM recounted GROUP BY week;
 
--- As weekly_term_counts (migrations 015, 016), over the articles read above.
 DELETE FROM weekly_terms WHERE week IN (SELECT week FROM recount);
-INSERT INTO weekly_terms
-WITH mentioned AS (
-    SELECT o.week, o.source, unnest(t.terms, recursive := true)
-    FROM article_terms t
-    JOIN recounted o ON o.article_id = t.article_id AND o.week = t.week
-    WHERE t.week IN (SELECT week FROM recount)
-)
-SELECT week, term, CAST(sum(mentions) AS BIGINT) AS mentions, count(*) AS articles,
-       count(DISTINCT source) AS sources, false AS new
-FROM mentioned
-GROUP BY week, term;
+INSERT INTO weekly_terms SELECT * FROM weekly_term_counts(recounted);  -- migration 021
 CREATE OR REPLACE TEMP TABLE reflagged AS SELECT * FROM weekly_term_flags(reflag);
 DELETE FROM weekly_terms WHERE week IN (SELECT week FROM reflag);
 INSERT INTO weekly_terms SELECT * FROM reflagged;
