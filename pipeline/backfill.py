@@ -228,6 +228,7 @@ def run(settings: Settings, feeds: Sequence[FeedSource], backfill: Backfill, *,
     loaded (`chain.AsYouGo`), so readers see a long backfill progress; the window is
     re-clustered once, at the end, and the last publish carries the clusters that changed. A dry
     run only counts (`selected`)."""
+    settings = settings.long_run()  # DuckDB's cache bounded: the store grows, this process not
     classifier = classifier or default_classifier(settings.classifier)
     reporter = reporter or chain.Quiet()
     summary = chain.RunSummary(run_id=chain.new_run_id(trigger))

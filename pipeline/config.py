@@ -63,6 +63,11 @@ class Settings(BaseModel):
     duckdb_memory: str = Field(
         "1GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="DuckDB's memory limit in the pipeline's connections (it spills to disk past it)")
+    backfill_duckdb_memory: str = Field(
+        "128MB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB's memory limit in ingest-warc and backfill, which run for hours beside "
+                    "the extraction workers: DuckDB keeps every block a load reads up to its limit, "
+                    "so a lower one keeps the process from growing with the store")
     lake_catalog: str | None = Field(
         None, description="catalog of the DuckLake analysts read, published after each load: a "
                           "SQLite file, or 'postgres:<libpq dsn>' [default: <db stem>.lake.sqlite]")
@@ -114,6 +119,14 @@ class Settings(BaseModel):
         """A copy with some fields changed (None values are ignored)."""
         changes = {k: v for k, v in changes.items() if v is not None}
         return self.model_validate({**self.model_dump(), **changes})
+
+    def long_run(self) -> Settings:
+        """These settings for `ingest-warc` and `backfill`: DuckDB limited to
+        `backfill_duckdb_memory`. A load into a 100,000-article store kept 210 MB of the store's
+        blocks under the 1 GB limit (60 MB at 10,000): the process grew with the store. At 128 MB
+        a 5,000-article load at 1M articles costs about 0.5-1 s more, against the minutes its
+        pages take to extract (docs/performance.md)."""
+        return self.with_(duckdb_memory=self.backfill_duckdb_memory)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

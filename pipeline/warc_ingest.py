@@ -133,6 +133,7 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise ConfigError(f"ingest-warc: no such file: {', '.join(missing)}")
+    settings = settings.long_run()  # DuckDB's cache bounded: the store grows, this process not
     classifier = classifier or default_classifier(settings.classifier)
     reporter = reporter or chain.Quiet()
     trigger = "warc:" + ",".join(p.name for p in paths)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import backfill, publish, warc_ingest
+from pipeline import backfill, publish, store, warc_ingest
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
 from tests.conftest import query
@@ -128,3 +128,22 @@ def test_a_backfill_publishes_as_it_goes_and_ends_where_one_publish_would(warc, 
     assert all(readers == ARTICLES for _, readers in seen)
     backfill.run(once, [], backfill.Backfill(stage="re-classify"))
     assert published(chunked) == published(once)
+
+
+def test_long_runs_hold_duckdb_to_the_backfill_memory_limit(warc, settings, monkeypatch):
+    """DuckDB keeps every block a load reads, up to its memory limit, so an ingest-warc or a
+    backfill (hours of loads into a growing store) opens the store with the lower
+    NEWSFLOW_BACKFILL_DUCKDB_MEMORY; other runs keep NEWSFLOW_DUCKDB_MEMORY."""
+    limits: list[str] = []
+    real = store.migrate
+
+    def migrate_and_look(con, sql_dir):
+        limits.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        return real(con, sql_dir)
+    monkeypatch.setattr(store, "migrate", migrate_and_look)
+    capped = small(settings, "capped").with_(duckdb_memory="1GiB", backfill_duckdb_memory="64MiB")
+    warc_ingest.ingest(capped, [warc])
+    backfill.run(capped, [], backfill.Backfill(stage="re-classify"))
+    assert len(limits) > 3 and set(limits) == {"64.0 MiB"}
+    with store.open_db(capped):
+        assert limits[-1] == "1.0 GiB"
