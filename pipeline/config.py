@@ -123,8 +123,8 @@ class Settings(BaseModel):
     def long_run(self) -> Settings:
         """These settings for `ingest-warc` and `backfill`: DuckDB limited to
         `backfill_duckdb_memory`. A load into a 100,000-article store kept 210 MB of the store's
-        blocks under the 1 GB limit (60 MB at 10,000): the process grew with the store. At 128 MB
-        a 5,000-article load at 1M articles costs about 0.5-1 s more, against the minutes its
+        blocks under the 1 GB limit, so the process grew with the store. At 128 MB a
+        5,000-article load at 1M articles costs about 0.5-1 s more, against the minutes its
         pages take to extract (docs/performance.md)."""
         return self.with_(duckdb_memory=self.backfill_duckdb_memory)
 
