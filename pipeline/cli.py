@@ -297,6 +297,23 @@ def _corrections(db: Path) -> list[dict[str, Any]]:
         raise
 
 
+def _why(ex: dict[str, Any], decision: str) -> str:
+    """A decision's explanation in a line: for relevance the evidence's parts and strongest words;
+    for peace its strongest words and the labelled headlines it was found most like."""
+    if ex.get("not_scored"):
+        return str(ex["not_scored"])
+    def strongest(terms: dict[str, float]) -> str:
+        return ", ".join(f"{k} {v:+.2f}" for k, v in list(terms.items())[:4])
+
+    if decision == "relevant":
+        parts = ", ".join(f"{k} {v:+.1f}" for k, v in ex.get("relevance_parts", {}).items())
+        return f"{parts}; {strongest(ex.get('relevance_terms', {}))}"
+    words = strongest(ex.get("peace_terms", {}))
+    like = "; ".join(f"{'peace' if n['peace'] else 'on story' if n['relevant'] else 'off story'}: "
+                     f"{n['title']}" for n in ex.get("similar_labelled", [])[:2])
+    return " | ".join(part for part in (words, f"like {like}" if like else "") if part) or "-"
+
+
 @app.command("eval")
 def eval_cmd(mode: ModeOpt = None,
              split: Annotated[str, typer.Option(
@@ -352,15 +369,15 @@ def eval_cmd(mode: ModeOpt = None,
                           f"{sum(i['relevant'] for i in items)} on the story, "
                           f"{sum(i['peace'] for i in items)} on the peace talks")
     mine = next(r for r in runs if r.name.startswith(chosen.mode))
-    fps, fns = evaluate.worst(items, mine, worst)
-    for label, rows_ in (("false positives (highest scores)", fps), ("false negatives (lowest scores)", fns)):
-        t = Table("score", "date", "headline", "why", title=f"{mine.name}: worst {label}")
-        for item, sc, ex in rows_:
-            why = ex.get("not_scored") or "; ".join((
-                ", ".join(f"{k} {v:+.1f}" for k, v in ex.get("relevance_parts", {}).items()),
-                ", ".join(f"{k} {v:+.2f}" for k, v in list(ex.get("relevance_terms", {}).items())[:4])))
-            t.add_row(f"{sc:.2f}", str(item.get("date", "")), item["title"], why)
-        console.print(t)
+    for decision in ("relevant", "peace"):
+        fps, fns = evaluate.worst(items, mine, worst, decision)
+        for label, rows_ in (("false positives (highest scores)", fps),
+                             ("false negatives (lowest scores)", fns)):
+            t = Table("score", "date", "headline", "why",
+                      title=f"{mine.name}: worst {'peace ' if decision == 'peace' else ''}{label}")
+            for item, sc, ex in rows_:
+                t.add_row(f"{sc:.2f}", str(item.get("date", "")), item["title"], _why(ex, decision))
+            console.print(t)
     if pages:
         real_pages = labelled.pages()
         if real_pages:

@@ -85,6 +85,7 @@ class Decided:
     peace: list[bool]
     score: list[float]
     explanation: list[dict[str, Any]]
+    peace_score: list[float] = field(default_factory=list)  # as `score`, for the peace decision
 
 
 @dataclass
@@ -109,7 +110,7 @@ def keyword_query(items: Sequence[dict[str, Any]]) -> Decided:
     hits = [bool(KEYWORD_QUERY.search(t)) for t in texts]
     peace = [h and bool(PEACE_WORDS.search(t)) for h, t in zip(hits, texts, strict=True)]
     return Decided("keyword query", KEYWORD_QUERY.pattern, hits, peace, [float(h) for h in hits],
-                   [{} for _ in items])
+                   [{} for _ in items], [float(p) for p in peace])
 
 
 def run_classifier(name: str, clf: Any, items: Sequence[dict[str, Any]]) -> Decided:
@@ -118,15 +119,20 @@ def run_classifier(name: str, clf: Any, items: Sequence[dict[str, Any]]) -> Deci
     has_peace = getattr(clf, "heads", None) is not None
     peace = [d.peace if has_peace else bool(PEACE_SUBTOPICS & set(clf.assigned(d))) for d in out]
     return Decided(name, clf.version, [d.relevant for d in out], peace, [d.score for d in out],
-                   [d.explanation for d in out])
+                   [d.explanation for d in out],
+                   [d.peace_score if has_peace else float(p) for d, p in zip(out, peace, strict=True)])
 
 
 Mistake = tuple[dict[str, Any], float, dict[str, Any]]  # item, score, explanation
 
 
-def worst(items: Sequence[dict[str, Any]], decided: Decided, n: int) -> tuple[list[Mistake], list[Mistake]]:
-    """The n false positives with the highest scores and the n false negatives with the lowest."""
-    rows = list(zip(items, decided.relevant, decided.score, decided.explanation, strict=True))
-    fps = sorted((r for r in rows if r[1] and not r[0]["relevant"]), key=lambda r: -r[2])[:n]
-    fns = sorted((r for r in rows if not r[1] and r[0]["relevant"]), key=lambda r: r[2])[:n]
+def worst(items: Sequence[dict[str, Any]], decided: Decided, n: int,
+          label: str = "relevant") -> tuple[list[Mistake], list[Mistake]]:
+    """The n false positives with the highest scores and the n false negatives with the lowest,
+    of the relevance decision or (`label="peace"`) of the peace decision."""
+    pred, scores = ((decided.relevant, decided.score) if label == "relevant"
+                    else (decided.peace, decided.peace_score))
+    rows = list(zip(items, pred, scores, decided.explanation, strict=True))
+    fps = sorted((r for r in rows if r[1] and not r[0][label]), key=lambda r: -r[2])[:n]
+    fns = sorted((r for r in rows if not r[1] and r[0][label]), key=lambda r: r[2])[:n]
     return [(i, s, e) for i, _, s, e in fps], [(i, s, e) for i, _, s, e in fns]

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import labelled
+from pipeline import evaluate, labelled
 
 NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
 #: What makes a headline a hard negative when it is not on the story (the issue's definition).
@@ -78,7 +78,8 @@ def figures(tmp_path_factory: pytest.TempPathFactory, sample_db) -> dict:
                           "--db", str(db)], capture_output=True, text=True, check=True,
                          env={**os.environ, "COLUMNS": "160"})
     for heading in ("semantic (default)", "lexical", "keyword query", "semantic as it was",
-                    "worst false positives", "worst false negatives", "Cohen's kappa"):
+                    "worst false positives", "worst false negatives", "worst peace false positives",
+                    "worst peace false negatives", "Cohen's kappa"):
         assert heading in run.stdout
     return json.loads(out.read_text(encoding="utf-8"))
 
@@ -92,6 +93,23 @@ def test_the_default_mode_holds_its_floor_on_real_headlines_and_beats_the_baseli
     assert default["relevance"][2] >= keyword["relevance"][2] + 0.02
     assert default["relevance"][2] >= before["relevance"][2] + 0.03
     assert default["relevance"][0] >= before["relevance"][0] + 0.10
+
+
+def test_the_worst_peace_mistakes_are_ranked_by_the_peace_score_not_the_relevance_score():
+    """A peace mistake is judged on the peace decision: an item wrongly called peace is listed by
+    how sure the peace decision was, whatever its relevance score."""
+    items = [{"title": t, "relevant": r, "peace": p} for t, r, p in (
+        ("meeting, not talks", True, False), ("talks", True, True), ("battle", True, False),
+        ("quiet truce offer", True, True), ("sport", False, False))]
+    decided = evaluate.Decided(
+        "m", "v", relevant=[True, True, True, True, False], peace=[True, True, True, False, False],
+        score=[0.99, 0.9, 0.6, 0.95, 0.1], explanation=[{}] * 5,
+        peace_score=[0.7, 0.95, 0.9, 0.2, 0.0])
+    fps, fns = evaluate.worst(items, decided, 5, "peace")
+    assert [(i["title"], s) for i, s, _ in fps] == [("battle", 0.9), ("meeting, not talks", 0.7)]
+    assert [(i["title"], s) for i, s, _ in fns] == [("quiet truce offer", 0.2)]
+    fps, fns = evaluate.worst(items, decided, 5)
+    assert fps == [] and [i["title"] for i, _, _ in fns] == []
 
 
 def test_the_lexical_mode_beats_the_keyword_query(figures):
