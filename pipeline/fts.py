@@ -6,7 +6,9 @@ language are lower-cased and matched whole (no stemmer beats a wrong one). A pub
 the documents of the articles it carries and commits once: tantivy adds a segment and merges
 segments in the background, so an update costs what it adds. Readers open the last commit;
 a commit is atomic, so a search never sees half a publish. Segments are merged by `compact`,
-outside the publish, so that no publish pays for merging the whole index.
+outside the publish, so that no publish pays for merging the whole index; `ingest-warc` and
+`backfill`, which publish hundreds of times and never compact, wait for the merges their commits
+start (`Settings.search_wait_merges`).
 """
 
 from __future__ import annotations
@@ -177,10 +179,18 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
     except BaseException:
         writer.rollback()
         raise
-    # The writer is dropped without waiting for the merges its commit started: a merge can take
-    # in segments of any size, so waiting would make one publish now and then cost the whole
-    # index. Merging is `compact`'s job, outside the publish.
-    del writer
+    if settings.search_wait_merges:
+        # a long run (`Settings.long_run`): merges done as it goes, each kept
+        try:
+            writer.wait_merging_threads()
+        except (OSError, ValueError) as exc:  # the commit stands: only the merge is lost
+            raise DatabaseError(f"{index_path(settings)}: merging the search index's segments "
+                                f"failed: {exc}") from None
+    else:
+        # The writer is dropped without waiting for the merges its commit started, and with
+        # them their work: a merge can take in segments of any size, so waiting would make one
+        # publish now and then cost the whole index. Merging is `compact`'s job.
+        del writer
     return added
 
 

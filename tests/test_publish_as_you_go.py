@@ -4,16 +4,19 @@ progress, one whole snapshot at a time; the end state is the one a single publis
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
+from warcio.warcwriter import WARCWriter
 
-from pipeline import backfill, publish, store, warc_ingest
+from pipeline import backfill, fts, publish, store, warc_ingest
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
 from tests.conftest import query
 from tests.test_snapshot import lake_rows
-from tests.test_warc_ingest import PAGES, write_warc
+from tests.test_warc_ingest import PAGES, SITE, response, write_warc
 
 pytestmark = pytest.mark.usefixtures("stop_worker_pool")
 
@@ -147,3 +150,32 @@ def test_long_runs_hold_duckdb_to_the_backfill_memory_limit(warc, settings, monk
     assert len(limits) > 3 and set(limits) == {"64.0 MiB"}
     with store.open_db(capped):
         assert limits[-1] == "1.0 GiB"
+
+
+def test_a_long_run_keeps_its_search_index_merged_and_leaves_no_abandoned_merge(tmp_path, settings):
+    """Each commit of the search index can start a merge of its small segments, which a publish
+    does not wait for (`compact` merges, later). A writer dropped before its merge ends throws the
+    merge away, so a backfill, which publishes hundreds of times and never compacts, piled up one
+    or two segments a publish and, past the eighth, began merging all of them again at every
+    publish, for nothing: reading them mapped the whole index into the process. Long runs wait
+    for their merges (`Settings.long_run`): the index stays a few segments, every file in it
+    belongs to one of them."""
+    path = tmp_path / "many.warc.gz"
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        # three editions of each sample page: a load is four pages (`stages.CHUNK_PAGES`)
+        pages = sorted(p for p in (SITE / "articles").glob("*.html") if p.name != "empty.html") * 3
+        for k, page in enumerate(pages):
+            html = re.sub(rb"<title>", f"<title>Edition {k}: ".encode(), page.read_bytes(), count=1)
+            response(writer, f"https://news.example.org/2026/03/{k}/{page.stem}", html)
+    run = small(settings, "merged", rows=1)
+    summary = warc_ingest.ingest(run, [path])
+    assert summary.status == "success" and summary.counts["publishes"] >= 12
+    folder = fts.index_path(run)
+    live = {seg["segment_id"].replace("-", "") for seg in
+            json.loads((folder / "meta.json").read_text(encoding="utf-8"))["segments"]}
+    assert len(live) <= 8 < summary.counts["publishes"]
+    segment_files = {f.name.split(".")[0] for f in folder.iterdir() if re.match(r"[0-9a-f]{32}\.", f.name)}
+    assert segment_files == live
+    # one document per article: nothing lost or doubled by the merges
+    assert fts.open_index(run).searcher().num_docs == query(run.db, "SELECT count(*) FROM articles")[0][0]
