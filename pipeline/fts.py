@@ -3,8 +3,8 @@
 BM25 over title and text, with each language's own analysis: English, German, French and
 Russian words are stemmed by their language's Snowball stemmer; Ukrainian and every other
 language are lower-cased and matched whole (no stemmer beats a wrong one). A publish replaces
-the documents of the articles it carries and commits once: tantivy adds a segment and merges
-segments in the background, so an update costs what it adds. Readers open the last commit;
+the documents of the articles it carries and commits once: tantivy adds a segment (one per
+indexing thread), so an update costs what it adds. Readers open the last commit;
 a commit is atomic, so a search never sees half a publish. Segments are merged by `compact`,
 outside the publish, so that no publish pays for merging the whole index; `ingest-warc` and
 `backfill`, which publish hundreds of times and never compact, wait for the merges their commits
