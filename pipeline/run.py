@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline import dedup, fetch, heap, poll, publish, stages, staging, store, workers
+from pipeline import dedup, fetch, poll, publish, stages, staging, store, workers
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
@@ -271,13 +271,10 @@ class AsYouGo:
         self.unpublished = 0  # articles loaded since the last publish
 
     def loaded(self, articles: int) -> None:
-        """Count a load's articles; publish when N are waiting. Either way, what the load and
-        the publish freed goes back to the system (`heap.give_back`): a long run's process
-        should hold what it is working on, not what it held before."""
+        """Count a load's articles; publish when N are waiting."""
         self.unpublished += articles
         if self.unpublished >= self.settings.publish_rows:
             self.now()
-        heap.give_back()
 
     def now(self) -> None:
         self.cluster()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from warcio.warcwriter import WARCWriter
 
-from pipeline import backfill, fts, heap, publish, store, warc_ingest
+from pipeline import backfill, fts, publish, store, warc_ingest
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
 from tests.conftest import query
@@ -179,14 +179,3 @@ def test_a_long_run_keeps_its_search_index_merged_and_leaves_no_abandoned_merge(
     assert segment_files == live
     # one document per article: nothing lost or doubled by the merges
     assert fts.open_index(run).searcher().num_docs == query(run.db, "SELECT count(*) FROM articles")[0][0]
-
-
-def test_a_long_run_gives_freed_memory_back_after_every_load(warc, settings, monkeypatch):
-    """After a load, and the publish it may start, what they freed goes back to the system
-    (`heap.give_back`): a run of hours holds what it works on, not its past peaks."""
-    calls: list[int] = []
-    monkeypatch.setattr(heap, "give_back", lambda: calls.append(1) or True)
-    seen = watched(monkeypatch)
-    warc_ingest.ingest(small(settings, "trimmed"), [warc])
-    # every publish but the run's last follows a load, and every load gives back
-    assert len(calls) >= len(seen) - 1 >= 2
