@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -137,7 +136,6 @@ def main() -> None:
                     "--docs", str(args.docs), "--folder", tmp]
             child = subprocess.run(argv, check=True, capture_output=True, text=True)
             results[mode] = json.loads(child.stdout.strip().splitlines()[-1])
-            shutil.rmtree(tmp, ignore_errors=True)
         print(f"\n{mode}: the writer {'waits for' if mode == 'wait' else 'is dropped without waiting for'} "
               "its merges")
         print(f"{'publish':>7} {'docs':>8} {'s':>5} {'anon MB':>8} {'file MB':>8} {'sum MB':>7} "

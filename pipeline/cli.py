@@ -300,11 +300,11 @@ def _corrections(db: Path) -> list[dict[str, Any]]:
 def _why(ex: dict[str, Any], decision: str) -> str:
     """A decision's explanation in a line: for relevance the evidence's parts and strongest words;
     for peace its strongest words and the labelled headlines it was found most like."""
-    if ex.get("not_scored"):
-        return str(ex["not_scored"])
     def strongest(terms: dict[str, float]) -> str:
         return ", ".join(f"{k} {v:+.2f}" for k, v in list(terms.items())[:4])
 
+    if ex.get("not_scored"):
+        return str(ex["not_scored"])
     if decision == "relevant":
         parts = ", ".join(f"{k} {v:+.1f}" for k, v in ex.get("relevance_parts", {}).items())
         return f"{parts}; {strongest(ex.get('relevance_terms', {}))}"
