@@ -1,7 +1,9 @@
 """Benchmark: a backfill from WARC end to end, `newsflow ingest-warc` on 1k, 10k and 30k records.
 
 Builds gzip WARC files with warcio from the shared corpus's real pages, repeated and perturbed
-(each record has its own URL and a numbered title, so no two texts or embeddings are the same),
+(each record has its own URL, a numbered title, and its body's articles and demonstratives
+chosen at random: no two texts are the same, as in a real archive; until 5 December 2026 only the
+titles differed, and the DuckLake stored each text once, in a Parquet dictionary),
 then runs the real command in a child process per size, with a fresh database: extract ->
 classify (the default semantic classifier) -> load, batch by batch, then clustering. Samples the
 resident memory of the whole process tree (the command, the fork server, the workers) every
@@ -22,6 +24,7 @@ import argparse
 import contextlib
 import io
 import os
+import random
 import re
 import subprocess
 import sys
@@ -37,6 +40,19 @@ from warcio.warcwriter import WARCWriter
 
 NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
 TITLE = re.compile(rb"<title[^>]*>", re.IGNORECASE)
+BODY = re.compile(rb"<body", re.IGNORECASE)
+#: Small words of the corpus's languages, each drawn anew from its group in every record.
+SMALL_WORDS = ((b"the", b"a", b"this", b"that"), (b"der", b"die", b"das", b"dem", b"den"),
+               (b"und", b"oder"), (b"le", b"la", b"les"), (b"und", b"and"))
+SMALL = re.compile(rb"\b(?:" + b"|".join(w for group in SMALL_WORDS for w in group) + rb")\b")
+GROUP = {w: group for group in SMALL_WORDS for w in group}
+
+
+def vary(body: bytes, k: int) -> bytes:
+    """The page with the small words of its body drawn anew for record k (`SMALL_WORDS`)."""
+    rng = random.Random(k)
+    start = found.start() if (found := BODY.search(body)) else 0
+    return body[:start] + SMALL.sub(lambda m: rng.choice(GROUP[m.group(0)]), body[start:])
 
 
 def build_warc(path: Path, n: int, pages: list[tuple[str, bytes]]) -> None:
@@ -45,7 +61,7 @@ def build_warc(path: Path, n: int, pages: list[tuple[str, bytes]]) -> None:
         for k in range(n):
             name, body = pages[k % len(pages)]
             edition = f"Edition {k}: ".encode()
-            body = TITLE.sub(lambda m, e=edition: m.group(0) + e, body, count=1)
+            body = vary(TITLE.sub(lambda m, e=edition: m.group(0) + e, body, count=1), k)
             url = f"https://corpus{k % 40}.example.org/{k}/{name}"
             headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
             writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),

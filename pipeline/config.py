@@ -68,6 +68,12 @@ class Settings(BaseModel):
         description="DuckDB's memory limit in ingest-warc and backfill, which run for hours beside "
                     "the extraction workers: DuckDB keeps every block a load reads up to its limit, "
                     "so a lower one keeps the process from growing with the store")
+    duckdb_threads: int = Field(
+        0, ge=0, description="DuckDB's threads in the pipeline's connections (0 = one per CPU)")
+    backfill_duckdb_threads: int = Field(
+        1, ge=0, description="DuckDB's threads in ingest-warc and backfill, whose extraction workers "
+                             "already take every CPU: each thread writing Parquet holds a row group "
+                             "of text, and two of them did not fit the backfill's memory limit")
     search_wait_merges: bool = Field(
         False, description="whether a publish waits for the merges its search-index commit starts "
                            "(ingest-warc and backfill always do); otherwise they are dropped with "
@@ -126,15 +132,20 @@ class Settings(BaseModel):
 
     def long_run(self) -> Settings:
         """These settings for `ingest-warc` and `backfill`: DuckDB limited to
-        `backfill_duckdb_memory`, and publishes that wait for the search index's merges.
+        `backfill_duckdb_memory` and `backfill_duckdb_threads`, and publishes that wait for the
+        search index's merges.
 
         A load into a 100,000-article store kept 210 MB of the store's blocks under the 1 GB
         limit, so the process grew with the store. At 128 MB a 5,000-article load at 1M articles
         costs about 0.5-1 s more, against the minutes its pages take to extract. A run publishes
         hundreds of times and never compacts: without waiting, every commit past the eighth
         segment began a merge of all the segments piled up since, read them (mapped into this
-        process) and threw the result away with the writer (docs/performance.md)."""
-        return self.with_(duckdb_memory=self.backfill_duckdb_memory, search_wait_merges=True)
+        process) and threw the result away with the writer (docs/performance.md). Under 128 MB a
+        publish of 10,000 articles of unique 5 KB texts ran out of memory with two DuckDB threads,
+        each writing a Parquet row group of texts; with one it fits, and the extraction workers
+        have the CPUs anyway."""
+        return self.with_(duckdb_memory=self.backfill_duckdb_memory,
+                          duckdb_threads=self.backfill_duckdb_threads, search_wait_merges=True)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -29,8 +29,13 @@ from pipeline.errors import DatabaseError
 WRITER_ALIAS = "newsflow_lake"
 #: Name readers see it under (`USE newsflow`).
 READER_ALIAS = "newsflow"
-#: Rows per Parquet row group the DuckLake writes (about 45 MB of article text).
+#: Rows per Parquet row group the DuckLake writes, at most.
 LAKE_ROW_GROUP_ROWS = 8192
+#: ... and bytes: the writer holds a row group in memory, and 8,192 unique 5 KB texts are 45 MB,
+#: which with its buffers did not fit a backfill's 128 MB (`Settings.long_run`). DuckDB honours
+#: it only where insertion order is not kept, so the publishing connection does not keep it (no
+#: reader relies on the order of a table's rows).
+LAKE_ROW_GROUP_BYTES = "16MB"
 #: Snapshots kept (one per publish) past which `publish.compact` merges files and expires them.
 COMPACT_EVERY = 50
 #: How long files of replaced snapshots are kept for readers still on them.
@@ -101,6 +106,9 @@ def attach(con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: boo
             # the Parquet writer holds a whole row group in memory: at DuckDB's default
             # (122,880 rows) that is 700 MB of article text, past NEWSFLOW_DUCKDB_MEMORY
             con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size', {LAKE_ROW_GROUP_ROWS})")
+            con.execute("SET preserve_insertion_order = false")
+            con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size_bytes', "
+                        f"{store.quote_literal(LAKE_ROW_GROUP_BYTES)})")
     except duckdb.Error as exc:
         raise DatabaseError(f"{catalog(settings)}: cannot attach the analysts' DuckLake: "
                             f"{str(exc).splitlines()[0]}") from None
@@ -178,7 +186,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
         raise DatabaseError(f"{catalog(settings)}: cannot build the analysts' DuckLake: "
-                            f"{str(exc).splitlines()[0]}") from None
+                            f"{store.reason(exc, settings)}") from None
 
 
 def _create_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str]]) -> None:
@@ -236,7 +244,7 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]:
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
         raise DatabaseError(f"{catalog(settings)}: cannot publish to the analysts' DuckLake: "
-                            f"{str(exc).splitlines()[0]}") from None
+                            f"{store.reason(exc, settings)}") from None
     return bounds
 
 

@@ -59,7 +59,7 @@ def publish(settings: Settings, *, whole: bool = False) -> Published:
             # they wait in the write-ahead log for the next load's checkpoint
             store.defer_checkpoint(con, settings.db)
         except duckdb.Error as exc:
-            raise DatabaseError(f"{settings.db}: cannot publish: {str(exc).splitlines()[0]}") from None
+            raise DatabaseError(f"{settings.db}: cannot publish: {store.reason(exc, settings)}") from None
     return Published(catalog=lake.catalog(settings), articles=added if whole else len(ids), whole=whole)
 
 

@@ -241,6 +241,8 @@ def open_db(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.D
     """A connection to the configured database with every migration applied."""
     with connect(settings.db, read_only=read_only, lock_wait=settings.lock_wait) as con:
         con.execute(f"SET memory_limit = {quote_literal(settings.duckdb_memory)}")
+        if settings.duckdb_threads:
+            con.execute(f"SET threads = {settings.duckdb_threads:d}")
         # jemalloc's background threads give freed memory back to the system as the process runs;
         # without them a long backfill keeps the peak of every publish it has made (a publish of
         # 10,000 articles into a 110,000-article store: 571-580 MB against 629-672 MB)
@@ -739,3 +741,14 @@ def known_feeds(con: duckdb.DuckDBPyConnection, settings: Settings) -> set[str]:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def reason(exc: BaseException, settings: Settings) -> str:
+    """What went wrong in a statement, in one line; for running out of memory, which limit was
+    hit and the setting that raises it."""
+    line = _first_line(exc)
+    if isinstance(exc, duckdb.OutOfMemoryException) or "Out of Memory" in line:
+        line += (f" (DuckDB's memory limit here: {settings.duckdb_memory}, {settings.duckdb_threads or 'all'}"
+                 " thread(s); NEWSFLOW_DUCKDB_MEMORY raises it, NEWSFLOW_BACKFILL_DUCKDB_MEMORY for "
+                 "ingest-warc and backfill)")
+    return line

@@ -5,15 +5,21 @@ progress, one whole snapshot at a time; the end state is the one a single publis
 from __future__ import annotations
 
 import json
+import os
+import random
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from warcio.warcwriter import WARCWriter
 
-from pipeline import backfill, fts, publish, store, warc_ingest
+from pipeline import backfill, extract, fts, publish, store, warc_ingest
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
+from pipeline.lake import reader as lake_reader
+from pipeline.models import Article
+from pipeline.urls import article_id
 from tests.conftest import query
 from tests.test_snapshot import lake_rows
 from tests.test_warc_ingest import PAGES, SITE, response, write_warc
@@ -133,23 +139,25 @@ def test_a_backfill_publishes_as_it_goes_and_ends_where_one_publish_would(warc, 
     assert published(chunked) == published(once)
 
 
-def test_long_runs_hold_duckdb_to_the_backfill_memory_limit(warc, settings, monkeypatch):
+def test_long_runs_hold_duckdb_to_the_backfill_memory_limit_and_one_thread(warc, settings, monkeypatch):
     """DuckDB keeps every block a load reads, up to its memory limit, so an ingest-warc or a
-    backfill (hours of loads into a growing store) opens the store with the lower
-    NEWSFLOW_BACKFILL_DUCKDB_MEMORY; other runs keep NEWSFLOW_DUCKDB_MEMORY."""
-    limits: list[str] = []
+    backfill (hours of loads into a growing store, beside extraction workers on every CPU) opens
+    the store with the lower NEWSFLOW_BACKFILL_DUCKDB_MEMORY and NEWSFLOW_BACKFILL_DUCKDB_THREADS;
+    other runs keep NEWSFLOW_DUCKDB_MEMORY and DuckDB's threads."""
+    limits: list[tuple[str, int]] = []
     real = store.migrate
 
     def migrate_and_look(con, sql_dir):
-        limits.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        limits.append(con.execute("SELECT current_setting('memory_limit'), "
+                                  "current_setting('threads')").fetchone())
         return real(con, sql_dir)
     monkeypatch.setattr(store, "migrate", migrate_and_look)
     capped = small(settings, "capped").with_(duckdb_memory="1GiB", backfill_duckdb_memory="64MiB")
     warc_ingest.ingest(capped, [warc])
     backfill.run(capped, [], backfill.Backfill(stage="re-classify"))
-    assert len(limits) > 3 and set(limits) == {"64.0 MiB"}
+    assert len(limits) > 3 and set(limits) == {("64.0 MiB", 1)}
     with store.open_db(capped):
-        assert limits[-1] == "1.0 GiB"
+        assert limits[-1] == ("1.0 GiB", os.cpu_count())
 
 
 def test_a_long_run_keeps_its_search_index_merged_and_leaves_no_abandoned_merge(tmp_path, settings):
@@ -179,3 +187,41 @@ def test_a_long_run_keeps_its_search_index_merged_and_leaves_no_abandoned_merge(
     assert segment_files == live
     # one document per article: nothing lost or doubled by the merges
     assert fts.open_index(run).searcher().num_docs == query(run.db, "SELECT count(*) FROM articles")[0][0]
+
+
+def unique_articles(n: int, words: int) -> list[Article]:
+    """`n` articles whose texts are all different prose of `words` words (a real archive's texts
+    are: the sample pages repeated would be stored once, in a Parquet dictionary)."""
+    rng = random.Random(7)
+    vocabulary = [f"{a}{b}" for a in ("ker", "mos", "dal", "vin", "tor", "pel", "sun", "gra")
+                  for b in ("an", "ode", "ist", "ura", "en", "ik", "ova", "esh", "ul", "ey")]
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    out = []
+    for k in range(n):
+        text = " ".join(rng.choice(vocabulary) for _ in range(words)) + "."
+        url = f"https://site{k % 13}.example.org/2026/03/{k}"
+        out.append(Article(
+            article_id=article_id(url), link_id=article_id(url), url=url, link=url, final_url=url,
+            feed_id=None, source_domain=f"site{k % 13}.example.org", title=f"Report {k}", authors=(),
+            published_at=start + timedelta(minutes=k), date_source="page",
+            fetched_at=start + timedelta(minutes=k), http_status=200, content_type="text/html",
+            size_bytes=30_000, fetch_ms=1.0, language="en", site_name=None, description=None,
+            text=text, word_count=words, content_hash=extract.content_hash(text), extraction_status="ok"))
+    return out
+
+
+def test_a_long_run_publishes_unique_texts_within_its_memory_limit(settings):
+    """A DuckLake row group is held in memory while its Parquet file is written. With row groups
+    of 8,192 rows and two DuckDB threads, a publish of 10,000 real-sized (5 KB) unique texts ran
+    out of memory under a backfill's 128 MB, so every publish of a real archive failed. Row groups
+    are capped in bytes and long runs use one DuckDB thread."""
+    run = small(settings, "unique").long_run()
+    articles = unique_articles(8200, 900)
+    with store.open_db(run) as con:
+        for part in (articles[:4100], articles[4100:]):
+            store.load_batch(con, run, store.batch_tables("test", articles=part, classifications=[],
+                                                          problems=[]))
+    assert run.backfill_duckdb_memory == run.duckdb_memory == "128MB"
+    assert publish.publish(run).articles == 8200
+    with lake_reader(run) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT text) FROM articles").fetchall() == [(8200, 8200)]
