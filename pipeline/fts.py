@@ -180,7 +180,9 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
         writer.rollback()
         raise
     if settings.search_wait_merges:
-        # a long run (`Settings.long_run`): merges done as it goes, each kept
+        # a long run (`Settings.long_run`): merges done as it goes, each kept. A merge maps the
+        # files it reads into this process: what DuckDB holds from the publish is given back first
+        store.give_back_memory(con, settings)
         try:
             writer.wait_merging_threads()
         except (OSError, ValueError) as exc:  # the commit stands: only the merge is lost
