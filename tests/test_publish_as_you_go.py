@@ -225,3 +225,20 @@ def test_a_long_run_publishes_unique_texts_within_its_memory_limit(settings):
     assert publish.publish(run).articles == 8200
     with lake_reader(run) as con:
         assert con.execute("SELECT count(*), count(DISTINCT text) FROM articles").fetchall() == [(8200, 8200)]
+
+
+def test_duckdb_gives_back_the_memory_it_keeps_and_keeps_its_limit(settings):
+    """Before a long run waits for the search index's merges (which map the index's files into the
+    process), DuckDB gives back the blocks and buffers the publish left it: they would otherwise
+    stay until the connection closes, under the merge's peak."""
+    held_mb = "SELECT coalesce(sum(memory_usage_bytes), 0) / 2 ^ 20 FROM duckdb_memory()"
+    run = settings.with_(duckdb_memory="1GiB")
+    with store.open_db(run) as con:
+        con.execute("CREATE TABLE big AS SELECT i, concat_ws(' ', md5(i::VARCHAR), md5((i + 1)::VARCHAR), "
+                    "md5((i + 2)::VARCHAR), md5((i + 3)::VARCHAR)) AS s FROM range(400000) r(i)")
+        con.execute("CHECKPOINT")
+        assert con.execute("SELECT count(*) FROM big WHERE s LIKE '%ab%'").fetchone()[0] > 0
+        before = con.execute(held_mb).fetchone()[0]
+        store.give_back_memory(con, run)
+        assert before > 8 and con.execute(held_mb).fetchone()[0] < 1
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "1.0 GiB"
