@@ -34,7 +34,7 @@ _LEAD_INS = re.compile(
     r"(?:veröffentlicht|publiziert|geschrieben|verfasst) von|publié par|écrit par|"
     r"(?:publicado|escrito) por|redaktion:|text(?: und fotos?)?:?|text von|fotos?:|interview:?|"
     r"(?:ein|eine) (?:beitrag|artikel|kommentar|interview|kolumne|gastbeitrag) von|kolumne von|"
-    r"(?:blog ?)?beitrag von|artikel von|erstellt von|zum profil von|"
+    r"(?:blog ?)?beitrag ?von|artikel von|erstellt von|zum profil von|"
     r"author:?|autor(?:in|/in|\*in)?:?|kolumnist(?:in|/in|\*in)?:|auteur:?|redakteur(?:in)?:?|by|von|vom|par|por|di|door|av|af|de|"
     r"eingestellt von|from|mit)(?::?\s+|:?$)",
     re.IGNORECASE)
@@ -97,8 +97,8 @@ WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "s
                       "mercredi", "jeudi", "vendredi", "samedi", "dimanche"})
 #: A name starts with a capital unless it is a user name of one word ("uriebe") or starts with a
 #: particle ("von Roland Brockmann"); "it was already too late" is a sentence.
-PARTICLES = frozenset({"von", "van", "vom", "zu", "de", "da", "di", "del", "der", "den", "le", "la", "al",
-                       "el", "bin", "ibn", "ten", "ter", "du", "dos", "das"})
+PARTICLES = frozenset({"von", "van", "vom", "zu", "zum", "zur", "de", "da", "di", "del", "der", "den", "le",
+                       "la", "los", "las", "al", "el", "bin", "ibn", "ten", "ter", "du", "dos", "das"})
 #: Links to a profile elsewhere, printed beside the byline ("Facebook", "Twitter").
 _SOCIAL = re.compile(r"\b(?:facebook|twitter|instagram|linkedin|xing|youtube|tiktok|mastodon)\b",
                      re.IGNORECASE)
@@ -114,6 +114,10 @@ _ORGANISATION = re.compile(
     r"\.(?:de|com|at|ch|org|net|fr|uk|eu|it|es|info)\b|/[a-z]{2,3}$|"
     r"\s(?:de|com|at|ch|org|net|fr|eu|it|info)$)",
     re.IGNORECASE)
+#: Who built the site, printed where a byline goes ("Hecho en Bolivia con Drupal por Smartica",
+#: "Theme by Fuchsy designed"): the credit of a site's maker, never of an article's author.
+_SITE_CREDIT = re.compile(r"\b(?:drupal|wordpress|joomla|typo3|powered by|designed|design by|theme by|"
+                          r"webdesign|web design|hecho (?:en|con)|made with)\b", re.IGNORECASE)
 #: An acronym alone ("AFP", "NDR", "BBAW") is an organisation; case matters here ("Nils" is not).
 _ACRONYM = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ0-9-]{1,6}$")
 
@@ -123,6 +127,8 @@ def clean(byline: str | None) -> tuple[str, ...]:
     if not byline or not byline.strip():
         return ()
     text = html.unescape(html.unescape(byline))  # CMSs escape twice: "Redacci&amp;oacute;n"
+    if _SITE_CREDIT.search(text):
+        return ()
     text = text.replace("\xad", "")  # soft hyphens: "Mat&shy;thi&shy;as"
     text = re.sub(r"https?://\S+|\S+@\S+\.\w+|\(.*?\)|©|\([cC]\)", " ", text)
     text = _EDITED_BY.sub("", _DATE.sub(" ", text))
@@ -185,7 +191,7 @@ def _without_role(part: str) -> str:
 def _trim(part: str) -> str:
     """Spacing folded, stray punctuation off both ends; a final full stop stays after an
     abbreviation ("Jr.", "M.")."""
-    part = " ".join(part.split()).strip(" -–—:·|•*,")
+    part = " ".join(part.split()).strip(" -–—:·|•*,»«›‹")
     if part.endswith(".") and len(part.rsplit(" ", 1)[-1]) > 3:
         part = part.rstrip(".")
     return part.lstrip(".")

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 _ARTICLE_TYPES = ("article", "posting", "report", "story", "liveblogposting")
+#: A script's JSON inside a CDATA section, as XHTML-minded CMSs write it ("<![CDATA[ {...} ]]>",
+#: "//<![CDATA[ ... //]]>", "/*<![CDATA[*/ ... /*]]>*/").
+_CDATA = re.compile(r"^\s*(?:/\*\s*|//\s*)?<!\[CDATA\[(?:\s*\*/)?(.*?)(?:/\*\s*|//\s*)?\]\]>(?:\s*\*/)?\s*$",
+                    re.DOTALL)
 
 
 def objects(tree: Any) -> list[dict[str, Any]]:
     """Every JSON object in the page's `application/ld+json` scripts, @graph and nested main
-    entities included; scripts that are not valid JSON are passed over."""
+    entities included, a script's CDATA wrapper taken off; scripts that are not valid JSON are
+    passed over."""
     if tree is None:
         return []
     found: list[dict[str, Any]] = []
     for script in tree.xpath('//script[contains(translate(@type, "JSON", "json"), "ld+json")]'):
+        text = script.text_content() or "null"
+        text = m[1] if (m := _CDATA.match(text)) else text
         try:
-            data = json.loads(script.text_content() or "null", strict=False)
+            data = json.loads(text, strict=False)
         except ValueError:
             continue
         found.extend(_walk(data, 0))
@@ -52,3 +60,4 @@ def article(found: list[dict[str, Any]]) -> dict[str, Any] | None:
     `datePublished`."""
     return next((o for o in found if is_article(o)), None) \
         or next((o for o in found if "datePublished" in o), None)
+

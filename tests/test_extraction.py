@@ -126,6 +126,14 @@ def test_the_article_objects_authors_come_first_as_the_publisher_wrote_them():
     assert article is not None and bylines.from_jsonld(article) == ("Perry Bacon Jr.",)
 
 
+@pytest.mark.parametrize("open_, close", [("<![CDATA[", "]]>"), ("//<![CDATA[\n", "\n//]]>"),
+                                          ("/*<![CDATA[*/", "/*]]>*/")])
+def test_an_article_object_inside_a_cdata_section_is_read(open_, close):
+    data = json.dumps({"@type": "Article", "author": {"@type": "Person", "name": "Alexandre Hervaud"}})
+    html = page_html(head=f'<script type="application/ld+json">{open_}{data}{close}</script>')
+    assert fields(html).authors == ("Alexandre Hervaud",)
+
+
 def test_a_printed_byline_is_read_when_no_metadata_names_anyone():
     printed = fields(page_html(after="<p>Von Anna Meier und Jonas Roth</p>"))
     assert printed.authors == ("Anna Meier", "Jonas Roth")
@@ -168,6 +176,18 @@ def test_dates_times_and_what_is_printed_beside_a_name_are_taken_off(byline, nam
                                     "it was already too late", "Facebook", "+49 030 5683 8000 60", "V."])
 def test_labels_handles_sentences_and_numbers_are_not_names(byline):
     assert bylines.clean(byline) == ()
+
+
+@pytest.mark.parametrize("byline", ["Hecho en Bolivia con Drupal por Smartica",
+                                    "Peter Amende; Fuchsy designed", "Powered by WordPress",
+                                    "Webdesign: Muster GmbH"])
+def test_who_built_the_site_did_not_write_the_article(byline):
+    assert bylines.clean(byline) == ()
+
+
+def test_a_forum_post_s_byline_run_together_with_its_marks():
+    assert bylines.clean("Beitragvon r23 »") == ("r23",)
+    assert bylines.clean("« Jane Doe »") == ("Jane Doe",)
 
 
 @pytest.mark.parametrize("byline, names", [
