@@ -79,7 +79,9 @@ MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "jul
                     "october", "november", "december", "januar", "februar", "märz", "juni", "juli",
                     "oktober", "dezember"})
 #: "Rob Ewaschuk Edited by Betsy Beyer": who edited the piece did not write it.
-_EDITED_BY = re.compile(r"\s+(?:edited by|redigiert von|redaktion:)\s.*$", re.IGNORECASE | re.DOTALL)
+#: Only after a name: "05.02.2020 - Redaktion: Eberhard Fuhr" names its writer.
+_EDITED_BY = re.compile(r"(?<=\w)[\s.,;]*\s(?:edited by|redigiert von|redaktion:)\s.*$",
+                        re.IGNORECASE | re.DOTALL)
 #: Bylines that are not names at all: placeholders, buttons and labels printed where a name goes.
 NOT_NAMES = frozenset({
     "admin", "administrator", "follow", "name", "posted", "author", "autor", "no author", "unknown",
@@ -463,8 +465,15 @@ _OTHER_CREDITS = re.compile(r"\s+(?:illustrations?|fotos?|photos?|bilder?|grafik
                             re.IGNORECASE)
 #: Anywhere on the page, a short line that reads "Von Anna Meier", "By Jane Doe", "Autorin: Uta
 #: Staschewski" (a lead-in and two capitalised words) signs it, when nothing else does.
-_SIGNED = re.compile(r"^(?:von|by|written by|autor(?:in)?|author)\s*:?\s+(?-i:[A-ZÄÖÜ])[\w.'-]+\s+"
-                     r"(?-i:[A-ZÄÖÜ])", re.IGNORECASE)
+_SIGNED = re.compile(r"^(?:von|by|written by|autor(?:in)?|author|redaktion|herausgeber(?:in)?|"
+                     r"(?:blog ?)?beitrag von|(?:ein )?(?:artikel|text|kolumne|gastbeitrag) von)"
+                     r"\s*:?\s+(?-i:[A-ZÄÖÜ])[\w.'-]+\s+(?-i:[A-ZÄÖÜ])", re.IGNORECASE)
+#: The date (and time) a byline line may start with ("06.11.2023 13:30 von Olga", "05.02.2020 -
+#: Redaktion: Eberhard Fuhr"), where the byline follows.
+_DATED_LINE, _DATED_SIGNED = (
+    re.compile(r"^(?:(?:" + _DATE.pattern + r")\s*[,|·•/–—-]?\s*){1,2}(?=" + lead.pattern[1:] + ")",
+               re.IGNORECASE)
+    for lead in (_BYLINE_LINE, _SIGNED))
 BODY_TEXTS = 3000
 #: A byline is a short line; text nodes after the headline read for one.
 BYLINE_CHARS = 80
@@ -496,9 +505,11 @@ def from_page(tree: Any, near: tuple[str, ...] | None = None) -> tuple[str, ...]
 
 def after_headline(tree: Any) -> tuple[str, ...]:
     """The byline printed after the headline: a short line that starts with a lead-in ("By",
-    "Von", "Autor:"; a line that is only that with the line after it), or a date and a name."""
+    "Von", "Autor:"; a line that is only that with the line after it), after a date or not
+    ("06.11.2023 13:30 von Olga"), or a date and a name."""
     lines = list(islice(headline.after(tree), NEAR_HEADLINE_NODES))
     for i, line in enumerate(lines):
+        line = _DATED_LINE.sub("", line) if line[:1].isdigit() else line
         if len(line) <= BYLINE_CHARS and _BYLINE_LINE.match(line):
             if not _BYLINE_LINE.sub("", line).strip() and i + 1 < len(lines):
                 line = f"{line} {lines[i + 1]}"
@@ -518,7 +529,7 @@ _PERSON = re.compile(r"^[A-ZÄÖÜ][\w.'-]+(?:\s+(?:(?:von|van|de|der|den|la|le|
 #: A label of its own, the name in the next text ("Autor: | Jane Doe", "22. Januar 2020 // Autor: |
 #: c1ph4"); after "By" or "Von" alone the name must be a person's name as printed ("By | Jane Doe").
 _LABEL = re.compile(r"(?:^|[|/•·–—]\s*)(?:written by|published by|posted by|geschrieben von|erstellt von|"
-                    r"verfasst von|autor(?:in)?|"
+                    r"verfasst von|autor(?:in)?|herausgeber(?:in)?|"
                     r"author|auteur|text)\s*:?$|^(?:von|by)\s*:$", re.IGNORECASE)
 _BARE_LEAD_IN = re.compile(r"^(?:[|•·–—]\s*)?(?:von|by|par|por)$", re.IGNORECASE)
 #: What a licence or a picture credits: "CC BY-SA | by | Jane Doe" names who owns a work, not who wrote.
@@ -554,6 +565,8 @@ def signed(tree: Any) -> tuple[str, ...]:
             label, before = line, line
             continue
         label, before = "", line
+        line = line.lstrip("-–—|·• ")
+        line = _DATED_SIGNED.sub("", line) if line[:1].isdigit() else line
         signs = len(line) <= BYLINE_CHARS and _SIGNED.match(line)
         if signs and (names := clean(_OTHER_CREDITS.sub("", line))):
             if names_a_person(names):

@@ -141,6 +141,18 @@ def test_a_printed_byline_is_read_when_no_metadata_names_anyone():
     assert bylines.from_page(tree) == ("Oksana K.",)
 
 
+@pytest.mark.parametrize("where, printed, names", [
+    ("after", "<p>06.11.2023 13:30 von Olga</p>", ("Olga",)),  # a date, a time, then the byline
+    ("before", "<p>05.02.2020</p><p>- Redaktion: Eberhard Fuhr (Pressesprecher des EJW)</p>",
+     ("Eberhard Fuhr",)),
+    ("before", "<p>Blog Beitrag von Margarita Koreneva</p>", ("Margarita Koreneva",)),
+    ("before", "<p>Text von Christian Seiler Illustration von Markus Roost</p>", ("Christian Seiler",)),
+    ("before", "<p>Pressemitteilung</p><p>Herausgeber:</p><p>Nordex SE</p>", ("Nordex SE",)),
+])
+def test_bylines_printed_with_a_date_a_label_or_a_lead_in_of_their_own(where, printed, names):
+    assert fields(page_html(**{where: printed})).authors == names
+
+
 @pytest.mark.parametrize("byline, names", [
     ("Ben Silverman, Games Editor", ("Ben Silverman",)),
     ("Ben Silverman Games Editor", ("Ben Silverman",)),
