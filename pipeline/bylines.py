@@ -573,3 +573,53 @@ def signed(tree: Any) -> tuple[str, ...]:
                 return names
             found = found or names
     return found
+
+
+#: A line that is only a date ("10. September 2017", "05.02.2020"), printed under a signature.
+_DATE_LINE = re.compile(r"^(?:" + _DATE.pattern + r")\.?$", re.IGNORECASE)
+#: How a signature under an article is set apart: bold or italic, or set to the right.
+_EMPHASIS = frozenset({"b", "strong", "em", "i"})
+#: Words of the headings that also close articles in bold ("Weitere Informationen", "Related
+#: Articles"), which are capitalised as names are.
+HEADING_WORDS = frozenset({
+    "weitere", "mehr", "informationen", "info", "infos", "links", "quelle", "quellen", "kontakt",
+    "fazit", "hinweis", "hinweise", "anmerkung", "anmerkungen", "impressum", "datenschutz", "anzeige",
+    "werbung", "fotos", "bilder", "video", "videos", "galerie", "kommentare", "newsletter", "related",
+    "articles", "stories", "read", "more", "share", "tags", "comments", "sources", "references",
+    "contact", "footnotes", "about", "advertisement", "photos", "gallery", "subscribe", "abonnieren",
+    "teilen", "lesen", "artikel", "themen", "thema", "download", "downloads", "literatur", "notes"})
+
+
+def closing(tree: Any, text: str | None) -> tuple[str, ...]:
+    """The signature that closes an article: its text's last line, or the line above a date
+    closing it, is a name as printed (two to four capitalised words; one, when a date follows:
+    "Benni / 10. September 2017"), and the page sets it apart: in bold or italic, to the right, or
+    with that date in the same paragraph."""
+    lines = [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
+    if tree is None or len(lines) < 3:
+        return ()
+    dated = bool(_DATE_LINE.match(lines[-1]))
+    name = lines[-2] if dated else lines[-1]
+    one_word = dated and re.fullmatch(r"[A-ZÄÖÜ][a-zäöüß]{2,}", name) is not None
+    if (len(name) > 40 or not (_PERSON.match(name) or one_word) or is_organisation(name)
+            or any(word.lower() in HEADING_WORDS for word in name.split())):
+        return ()
+    for element in tree.iter("p", "div", "b", "strong", "em", "i", "font", "span"):
+        own = " ".join(element.text_content().split())
+        if own != name and not (dated and own.startswith(name) and _DATE_LINE.match(own[len(name):].strip())):
+            continue
+        if dated or _set_apart(element):
+            return clean(name)
+    return ()
+
+
+def _set_apart(element: Any) -> bool:
+    """The element or an ancestor within its paragraph is bold or italic, or set to the right."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in _EMPHASIS or (node.get("align") or "").lower() == "right" \
+                or "text-align:right" in (node.get("style") or "").replace(" ", "").lower():
+            return True
+        if node.tag in ("p", "div", "article", "section", "body"):
+            return node.tag == "p" and any(child.tag in _EMPHASIS for child in node) and \
+                " ".join((node.text or "").split()) == ""
+    return False

@@ -120,7 +120,7 @@ def page_authors(tree: HtmlElement | None, url: str | None, meta: dict[str, Any]
     trafilaturas = bylines.from_trafilatura(meta.get("author"))
     near = bylines.after_headline(tree) if tree is not None else ()
     sources = (bylines.from_jsonld(article), bylines.as_signed(near), bylines.from_meta(tree), trafilaturas)
-    printed = bylines.from_page(tree, near)
+    printed = bylines.from_page(tree, near) or bylines.closing(tree, meta.get("text"))
     names = bylines.choose(*sources, printed=printed, site=site)
     if not bylines.names_a_person(names, site):  # nobody signs: whom it credits
         credited = bylines.credited(tree, meta.get("text"))

@@ -153,6 +153,19 @@ def test_bylines_printed_with_a_date_a_label_or_a_lead_in_of_their_own(where, pr
     assert fields(page_html(**{where: printed})).authors == names
 
 
+@pytest.mark.parametrize("signature, names", [
+    ("<p><b><i>Stefan Wasmer</i></b></p>", ("Stefan Wasmer",)),
+    ('<p class="clearfix"><strong>Marina Mucha</strong></p>', ("Marina Mucha",)),
+    ('<p align="right"><em>Denis Clerc</em></p>', ("Denis Clerc",)),
+    ("<p>Benni<br>10. September 2017</p>", ("Benni",)),
+    ("<p>Stefan Wasmer</p>", ()),  # a plain last line may be anything: not set apart, not read
+    ("<p><b>Weitere Informationen</b></p>", ()),  # set apart, but no name as printed
+])
+def test_a_signature_set_apart_under_the_article_signs_it(signature, names):
+    html = page_html().replace("</article>", f"{signature}</article>")
+    assert fields(html).authors == names
+
+
 @pytest.mark.parametrize("byline, names", [
     ("Ben Silverman, Games Editor", ("Ben Silverman",)),
     ("Ben Silverman Games Editor", ("Ben Silverman",)),
