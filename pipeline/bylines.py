@@ -459,7 +459,10 @@ _BYLINE_LINE = re.compile(
     re.IGNORECASE)
 _AUTHOR_ELEMENTS = ('//body//*[@rel="author" or @itemprop="author" or contains(@class, "author")'
                     ' or contains(@class, "byline") or contains(@class, "auteur")'
-                    ' or contains(@class, "autor") or contains(@class, "contributor")]')
+                    ' or contains(@class, "autor") or contains(@class, "contributor")]'
+                    # not another story's: a teaser of it, or a slider of teasers
+                    '[not(ancestor::*[contains(@class, "teaser") or contains(@class, "slider")'
+                    ' or contains(@class, "carousel")])]')
 #: What else a byline line credits ("Text von X Illustration von Y"): cut off before it is read.
 _OTHER_CREDITS = re.compile(r"\s+(?:illustrations?|fotos?|photos?|bilder?|grafik|quelle|source)\b.*$",
                             re.IGNORECASE)

@@ -153,6 +153,14 @@ def test_bylines_printed_with_a_date_a_label_or_a_lead_in_of_their_own(where, pr
     assert fields(page_html(**{where: printed})).authors == names
 
 
+def test_the_authors_of_teasers_in_a_slider_are_not_the_article_s():
+    teasers = ('<div class="opinion-slider"><div class="slide"><span class="teaser__author">'
+               'Manfred Prisching</span></div><div class="slide"><span class="teaser__author">'
+               'Brigitte Quint</span></div></div>')
+    tree = load_html(page_html(before=teasers + '<span class="author-name">Ursula Baatz</span>'))
+    assert bylines.from_page(tree) == ("Ursula Baatz",)
+
+
 @pytest.mark.parametrize("signature, names", [
     ("<p><b><i>Stefan Wasmer</i></b></p>", ("Stefan Wasmer",)),
     ('<p class="clearfix"><strong>Marina Mucha</strong></p>', ("Marina Mucha",)),
