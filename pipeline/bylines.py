@@ -193,7 +193,7 @@ def _without_role(part: str) -> str:
 def _trim(part: str) -> str:
     """Spacing folded, stray punctuation off both ends; a final full stop stays after an
     abbreviation ("Jr.", "M.")."""
-    part = " ".join(part.split()).strip(" -–—:·|•*,»«›‹")
+    part = " ".join(part.split()).strip(" -–—:·|•*,»«›‹/")
     if part.endswith(".") and len(part.rsplit(" ", 1)[-1]) > 3:
         part = part.rstrip(".")
     return part.lstrip(".")
@@ -462,7 +462,11 @@ _AUTHOR_ELEMENTS = ('//body//*[@rel="author" or @itemprop="author" or contains(@
                     ' or contains(@class, "autor") or contains(@class, "contributor")]'
                     # not another story's: a teaser of it, or a slider of teasers
                     '[not(ancestor::*[contains(@class, "teaser") or contains(@class, "slider")'
-                    ' or contains(@class, "carousel")])]')
+                    ' or contains(@class, "carousel")])]'
+                    # nor a commenter's, unless the article's author comments (WordPress marks it)
+                    '[not(ancestor-or-self::*[not(self::body) and (contains(@class, "comment")'
+                    ' or starts-with(@id, "comment"))])'
+                    ' or ancestor-or-self::*[contains(@class, "bypostauthor")]]')
 #: What else a byline line credits ("Text von X Illustration von Y"): cut off before it is read.
 _OTHER_CREDITS = re.compile(r"\s+(?:illustrations?|fotos?|photos?|bilder?|grafik|quelle|source)\b.*$",
                             re.IGNORECASE)

@@ -161,6 +161,19 @@ def test_the_authors_of_teasers_in_a_slider_are_not_the_article_s():
     assert bylines.from_page(tree) == ("Ursula Baatz",)
 
 
+def test_commenters_are_not_the_authors_but_the_author_commenting_is():
+    comments = ('<section id="comments" class="comments-area"><ol class="comment-list">'
+                '<li class="comment"><div class="comment-author vcard">Kersti Wolnow sagt:</div>'
+                '<p>Wir leben in Zeiten</p></li>{}</ol></section>')
+    by_author = ('<li class="comment bypostauthor"><div class="comment-author vcard">Boris Kaiser</div>'
+                 '<p>Danke für die vielen Rückmeldungen zu diesem Text; ich antworte gern auf jede '
+                 'Frage.</p></li>')
+    page = page_html().replace("</article>", "</article>{}")
+    assert bylines.from_page(load_html(page.format(comments.format("")))) == ()
+    assert bylines.from_page(load_html(page.format(comments.format(by_author)))) == ("Boris Kaiser",)
+    assert bylines.clean("Rolf Buckpesch 29.07.2020 // 12:56") == ("Rolf Buckpesch",)
+
+
 @pytest.mark.parametrize("signature, names", [
     ("<p><b><i>Stefan Wasmer</i></b></p>", ("Stefan Wasmer",)),
     ('<p class="clearfix"><strong>Marina Mucha</strong></p>', ("Marina Mucha",)),
