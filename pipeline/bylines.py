@@ -466,7 +466,8 @@ _AUTHOR_ELEMENTS = ('//body//*[@rel="author" or @itemprop="author" or contains(@
                     # nor a commenter's, unless the article's author comments (WordPress marks it)
                     '[not(ancestor-or-self::*[not(self::body) and (contains(@class, "comment")'
                     ' or starts-with(@id, "comment"))])'
-                    ' or ancestor-or-self::*[contains(@class, "bypostauthor")]]')
+                    ' or ancestor-or-self::*[contains(concat(" ", normalize-space(@class), " "),'
+                    ' " comment ")][1][contains(@class, "bypostauthor")]]')
 #: What else a byline line credits ("Text von X Illustration von Y"): cut off before it is read.
 _OTHER_CREDITS = re.compile(r"\s+(?:illustrations?|fotos?|photos?|bilder?|grafik|quelle|source)\b.*$",
                             re.IGNORECASE)

@@ -171,6 +171,9 @@ def test_commenters_are_not_the_authors_but_the_author_commenting_is():
     page = page_html().replace("</article>", "</article>{}")
     assert bylines.from_page(load_html(page.format(comments.format("")))) == ()
     assert bylines.from_page(load_html(page.format(comments.format(by_author)))) == ("Boris Kaiser",)
+    reply = '<ul class="children"><li class="comment"><div class="comment-author">Maria Hm</div></li></ul>'
+    under_the_author = by_author.replace("</li>", f"{reply}</li>").replace("Boris Kaiser", "admin")
+    assert bylines.from_page(load_html(page.format(comments.format(under_the_author)))) == ()
     assert bylines.clean("Rolf Buckpesch 29.07.2020 // 12:56") == ("Rolf Buckpesch",)
 
 
