@@ -99,8 +99,8 @@ WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "s
                       "mercredi", "jeudi", "vendredi", "samedi", "dimanche"})
 #: A name starts with a capital unless it is a user name of one word ("uriebe") or starts with a
 #: particle ("von Roland Brockmann"); "it was already too late" is a sentence.
-PARTICLES = frozenset({"von", "van", "vom", "zu", "zum", "zur", "de", "da", "di", "del", "der", "den", "le",
-                       "la", "los", "las", "al", "el", "bin", "ibn", "ten", "ter", "du", "dos", "das"})
+PARTICLES = frozenset({"von", "van", "vom", "zu", "de", "da", "di", "del", "der", "den", "le", "la", "al",
+                       "el", "bin", "ibn", "ten", "ter", "du", "dos", "das"})
 #: Links to a profile elsewhere, printed beside the byline ("Facebook", "Twitter").
 _SOCIAL = re.compile(r"\b(?:facebook|twitter|instagram|linkedin|xing|youtube|tiktok|mastodon)\b",
                      re.IGNORECASE)

@@ -60,4 +60,3 @@ def article(found: list[dict[str, Any]]) -> dict[str, Any] | None:
     `datePublished`."""
     return next((o for o in found if is_article(o)), None) \
         or next((o for o in found if "datePublished" in o), None)
-
