@@ -415,7 +415,7 @@ def as_signed(names: tuple[str, ...]) -> tuple[str, ...]:
     owner, the author of a related story)."""
     if names and all(_PERSON.match(n) and not is_organisation(n) for n in names):
         return names
-    if len(names) == 1 and re.fullmatch(r"[A-ZÄÖÜ][a-zäöüß]{2,}", names[0]) and not is_organisation(names[0]):
+    if len(names) == 1 and _FIRST_NAME.fullmatch(names[0]) and not is_organisation(names[0]):
         return names
     return ()
 
@@ -531,6 +531,8 @@ def after_headline(tree: Any) -> tuple[str, ...]:
 
 #: "11.12.2019 - Amelie Loevenich": a dateline and a name after it.
 _DATED = re.compile(r"^(?:" + _DATE.pattern + r")\s*[-–—|·•]\s*(.+)$", re.IGNORECASE)
+#: One capitalised word of a name alone ("Konstantin", "Benni").
+_FIRST_NAME = re.compile(r"[A-ZÄÖÜ][a-zäöüß]{2,}")
 #: Two to four capitalised words: how a person's name is printed.
 _PERSON = re.compile(r"^[A-ZÄÖÜ][\w.'-]+(?:\s+(?:(?:von|van|de|der|den|la|le|da|di|del|dos|du|zu)\s+){0,2}"
                      r"[A-ZÄÖÜ][\w.'-]*){1,3}$")
@@ -608,7 +610,7 @@ def closing(tree: Any, text: str | None) -> tuple[str, ...]:
         return ()
     dated = bool(_DATE_LINE.match(lines[-1]))
     name = lines[-2] if dated else lines[-1]
-    one_word = dated and re.fullmatch(r"[A-ZÄÖÜ][a-zäöüß]{2,}", name) is not None
+    one_word = dated and _FIRST_NAME.fullmatch(name) is not None
     if (len(name) > 40 or not (_PERSON.match(name) or one_word) or is_organisation(name)
             or any(word.lower() in HEADING_WORDS for word in name.split())):
         return ()
