@@ -90,6 +90,15 @@ NOT_NAMES = frozenset({
     "by", "von", "veröffentlicht", "publiziert", "published", "datum", "date", "stand", "vorlesen",
     "kontaktieren", "contact", "zuletzt geändert", "last updated", "updated", "aktualisiert",
 })
+#: Words of the headings that also close articles in bold ("Weitere Informationen", "Related
+#: Articles"), which are capitalised as names are.
+HEADING_WORDS = frozenset({
+    "weitere", "mehr", "informationen", "info", "infos", "links", "quelle", "quellen", "kontakt",
+    "fazit", "hinweis", "hinweise", "anmerkung", "anmerkungen", "impressum", "datenschutz", "anzeige",
+    "werbung", "fotos", "bilder", "video", "videos", "galerie", "kommentare", "newsletter", "related",
+    "articles", "stories", "read", "more", "share", "tags", "comments", "sources", "references",
+    "contact", "footnotes", "about", "advertisement", "photos", "gallery", "subscribe", "abonnieren",
+    "teilen", "lesen", "artikel", "themen", "thema", "download", "downloads", "literatur", "notes"})
 #: "4 min", "vor 3 Stunden", "hace 3 horas": the reading time or the age printed beside the byline.
 _READING_TIME = re.compile(r"(?:^|\s)\d+\s*(?:min|mins|minutes?|minuten|sek|sec|hours?|stunden|horas?|"
                            r"days?|tagen?|días)\b", re.IGNORECASE)
@@ -589,15 +598,6 @@ def signed(tree: Any) -> tuple[str, ...]:
 _DATE_LINE = re.compile(r"^(?:" + _DATE.pattern + r")\.?$", re.IGNORECASE)
 #: How a signature under an article is set apart: bold or italic, or set to the right.
 _EMPHASIS = frozenset({"b", "strong", "em", "i"})
-#: Words of the headings that also close articles in bold ("Weitere Informationen", "Related
-#: Articles"), which are capitalised as names are.
-HEADING_WORDS = frozenset({
-    "weitere", "mehr", "informationen", "info", "infos", "links", "quelle", "quellen", "kontakt",
-    "fazit", "hinweis", "hinweise", "anmerkung", "anmerkungen", "impressum", "datenschutz", "anzeige",
-    "werbung", "fotos", "bilder", "video", "videos", "galerie", "kommentare", "newsletter", "related",
-    "articles", "stories", "read", "more", "share", "tags", "comments", "sources", "references",
-    "contact", "footnotes", "about", "advertisement", "photos", "gallery", "subscribe", "abonnieren",
-    "teilen", "lesen", "artikel", "themen", "thema", "download", "downloads", "literatur", "notes"})
 
 
 def closing(tree: Any, text: str | None) -> tuple[str, ...]:
