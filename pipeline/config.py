@@ -74,6 +74,10 @@ class Settings(BaseModel):
         1, ge=0, description="DuckDB's threads in ingest-warc and backfill, whose extraction workers "
                              "already take every CPU: each thread writing Parquet holds a row group "
                              "of text, and two of them did not fit the backfill's memory limit")
+    backfill_malloc_arenas: int = Field(
+        2, ge=0, description="glibc malloc arenas of the ingest-warc and backfill process (0 = glibc's "
+                             "default, eight per CPU): with one per thread, what each thread freed "
+                             "stayed in its own arena and the process grew publish after publish")
     search_wait_merges: bool = Field(
         False, description="whether a publish waits for the merges its search-index commit starts "
                            "(ingest-warc and backfill always do); otherwise they are dropped with "

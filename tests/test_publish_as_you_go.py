@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import random
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -242,3 +245,43 @@ def test_duckdb_gives_back_the_memory_it_keeps_and_keeps_its_limit(settings):
         store.give_back_memory(con, run)
         assert before > 8 and con.execute(held_mb).fetchone()[0] < 1
         assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "1.0 GiB"
+
+
+ARENAS_AFTER_INGEST = """
+import ctypes, sys
+from pipeline.cli import app
+libc = ctypes.CDLL(None)
+libc.malloc_stats()  # glibc: one "Arena N:" block per arena, on stderr
+print("-- the run --", file=sys.stderr, flush=True)
+app(sys.argv[1:], standalone_mode=False)
+sys.stderr.flush()
+libc.malloc_stats()
+"""
+
+
+def arenas_before_and_after_ingest(warc: Path, folder: Path, cap: str) -> tuple[int, int]:
+    """How many malloc arenas a `newsflow` process has when its command starts (the imports'
+    threads made some) and after an ingest-warc."""
+    env = {**os.environ, "NEWSFLOW_BACKFILL_MALLOC_ARENAS": cap, "NEWSFLOW_CLASSIFIER": "lexical",
+           "NEWSFLOW_STAGING_DIR": str(folder / "staging"), "NEWSFLOW_PUBLISH_ROWS": "2",
+           "NEWSFLOW_BATCH_SIZE": "2", "MALLOC_ARENA_MAX": ""}
+    done = subprocess.run([sys.executable, "-c", ARENAS_AFTER_INGEST, "ingest-warc", str(warc),
+                           "--db", str(folder / "news.duckdb")],
+                          env=env, capture_output=True, text=True, timeout=300, check=True)
+    before, after = done.stderr.split("-- the run --")
+    return tuple(len(re.findall(r"^Arena \d+:", part, re.M)) for part in (before, after))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+                    reason="glibc's malloc arenas")
+def test_a_long_run_makes_no_more_malloc_arenas(warc, tmp_path):
+    """glibc gives each allocating thread an arena of its own (up to eight per CPU), and what a
+    thread frees stays in its arena: a long run's threads (DuckDB's, the search index's, the
+    pool's feeder) each kept their own high-water mark, and the backfill's process grew publish
+    after publish. `ingest-warc` and `backfill` cap the arenas at NEWSFLOW_BACKFILL_MALLOC_ARENAS
+    (2) as they start, so their threads share the arenas there are (the imports' threads may have
+    made one or two already); 0 leaves glibc's default."""
+    before, after = arenas_before_and_after_ingest(warc, tmp_path / "default", "0")
+    assert after > max(before, 2)
+    before, after = arenas_before_and_after_ingest(warc, tmp_path / "capped", "2")
+    assert after <= max(before, 2)
