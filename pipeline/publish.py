@@ -39,8 +39,8 @@ class Published:
 def publish(settings: Settings, *, whole: bool = False) -> Published:
     """Carry the loads since the last publish to the DuckLake and the search index; `whole`
     rebuilds both from the writer (also done by itself on the first publish and after a migration).
-    With `settings.publish_apart` (long runs) it runs in a process of its own (`workers.apart`)."""
-    if not settings.publish_apart:
+    With `settings.steps_apart` (long runs) it runs in a process of its own (`workers.apart`)."""
+    if not settings.steps_apart:
         return _publish(settings, whole)
     try:
         return workers.apart(_publish, settings, whole)

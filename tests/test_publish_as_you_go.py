@@ -11,6 +11,7 @@ import random
 import re
 import subprocess
 import sys
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -291,30 +292,34 @@ def killed_publish(settings: Settings, whole: bool) -> publish.Published:
     os._exit(9)  # as the kernel's out-of-memory killer would end it
 
 
-def test_a_long_run_publishes_in_processes_that_end_with_each_publish(warc, settings, monkeypatch):
-    """What a publish allocates (the DuckLake step, the search index's indexing and merges) stayed
-    in the heaps of a process that runs for hours, fragmented, and it grew publish after publish.
-    A long run's publishes each run in a child process that ends with it; a publish that dies
-    there (killed, out of memory) is a failed publish like any other: recorded, and the run goes
-    on, and the last one fails the run. Other publishes (the daily run's) stay in their process."""
+def test_a_long_run_loads_clusters_and_publishes_in_processes_that_end_with_each_step(
+        warc, settings, monkeypatch):
+    """What the loads, clusterings and publishes allocate (DuckDB, the DuckLake step, the search
+    index's indexing and merges) stayed in the heaps of a process that runs for hours, fragmented,
+    and it grew with the run. A long run does each in a child process that ends with it; a
+    publish that dies there (killed, out of memory) is a failed publish like any other: recorded,
+    and the run goes on, and the last one fails the run. Other runs (the daily one's) keep their
+    steps in their process."""
     assert workers.apart(os.getpid) != os.getpid()
     with pytest.raises(ChildProcessError, match="died"):
         workers.apart(os._exit, 3)
     parent = os.getpid()
-    publishers: list[int] = []
+    steps: list[tuple[str, int]] = []
     real = workers.apart
 
     def apart_and_look(fn, *args, **kwargs):
-        publishers.append(real(os.getpid))
+        steps.append((fn.__name__, real(os.getpid)))
         return real(fn, *args, **kwargs)
     monkeypatch.setattr(workers, "apart", apart_and_look)
     run = small(settings, "apart")
     summary = warc_ingest.ingest(run, [warc])
-    assert summary.status == "success" and summary.counts["publishes"] == len(publishers) > 1
-    assert parent not in publishers
+    done = Counter(name for name, _ in steps)
+    assert summary.status == "success" and summary.counts["publishes"] == done["_publish"] > 1
+    assert done["_load"] >= summary.counts["publishes"] - 1 and done["_cluster"] >= 1  # and the last publish
+    assert parent not in {pid for _, pid in steps}
     with publish.read(run) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == ARTICLES
-    assert not settings.publish_apart and run.long_run().publish_apart
+    assert not settings.steps_apart and run.long_run().steps_apart
     monkeypatch.setattr(publish, "_publish", killed_publish)
     with pytest.raises(DatabaseError, match="died"):  # the last publish, which the run ends on
         warc_ingest.ingest(run, [warc])
