@@ -78,11 +78,6 @@ class Settings(BaseModel):
         2, ge=0, description="glibc malloc arenas of the ingest-warc and backfill process (0 = glibc's "
                              "default, eight per CPU): with one per thread, what each thread freed "
                              "stayed in its own arena and the process grew publish after publish")
-    steps_apart: bool = Field(
-        False, description="whether each load, clustering and publish runs in a process of its own "
-                           "that ends with it (ingest-warc and backfill always do): what DuckDB and "
-                           "the search index allocate goes with it, not kept by a process that runs "
-                           "for hours")
     search_wait_merges: bool = Field(
         False, description="whether a publish waits for the merges its search-index commit starts "
                            "(ingest-warc and backfill always do); otherwise they are dropped with "
@@ -142,8 +137,7 @@ class Settings(BaseModel):
     def long_run(self) -> Settings:
         """These settings for `ingest-warc` and `backfill`: DuckDB limited to
         `backfill_duckdb_memory` and `backfill_duckdb_threads`, and publishes that wait for the
-        search index's merges; loads, clusterings and publishes each in a
-        process of its own.
+        search index's merges.
 
         A load into a 100,000-article store kept 210 MB of the store's blocks under the 1 GB
         limit, so the process grew with the store. At 128 MB a 5,000-article load at 1M articles
@@ -153,13 +147,9 @@ class Settings(BaseModel):
         process) and threw the result away with the writer (docs/performance.md). Under 128 MB a
         publish of 10,000 articles of unique 5 KB texts ran out of memory with two DuckDB threads,
         each writing a Parquet row group of texts; with one it fits, and the extraction workers
-        have the CPUs anyway. What the loads, clusterings and publishes allocated (DuckDB, the
-        DuckLake step, the search index's indexing and merges) stayed in the process's heaps,
-        fragmented, and the process grew with the run: each in a process that ends with it, it
-        goes (`steps_apart`)."""
+        have the CPUs anyway."""
         return self.with_(duckdb_memory=self.backfill_duckdb_memory,
-                          duckdb_threads=self.backfill_duckdb_threads, search_wait_merges=True,
-                          steps_apart=True)
+                          duckdb_threads=self.backfill_duckdb_threads, search_wait_merges=True)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import fts, lake, store, workers
+from pipeline import fts, lake, store
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
 
@@ -38,17 +38,7 @@ class Published:
 
 def publish(settings: Settings, *, whole: bool = False) -> Published:
     """Carry the loads since the last publish to the DuckLake and the search index; `whole`
-    rebuilds both from the writer (also done by itself on the first publish and after a migration).
-    With `settings.steps_apart` (long runs) it runs in a process of its own (`workers.apart`)."""
-    if not settings.steps_apart:
-        return _publish(settings, whole)
-    try:
-        return workers.apart(_publish, settings, whole)
-    except ChildProcessError as exc:
-        raise DatabaseError(f"{settings.db}: cannot publish: {exc}") from None
-
-
-def _publish(settings: Settings, whole: bool) -> Published:
+    rebuilds both from the writer (also done by itself on the first publish and after a migration)."""
     with store.open_db(settings) as con:
         try:
             lake.attach(con, settings, read_only=False)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pyarrow as pa
 
@@ -26,8 +26,6 @@ from pipeline.models import FeedPoll, Page, PageTask, Problem
 from pipeline.progress import Quiet, Reporter
 from pipeline.sources import FeedSource
 from pipeline.urls import stable_id
-
-R = TypeVar("R")
 
 
 @dataclass
@@ -175,23 +173,8 @@ def worked_to_batch(settings: Settings, worked: stages.Worked, run_id: str, clas
 
 
 def load_step(settings: Settings, batch: BatchResult) -> None:
-    """Load a batch's tables; with `settings.steps_apart` (long runs) in a process of its own."""
-    if settings.steps_apart:
-        _apart("load", _load, settings, batch.tables)
-    else:
-        _load(settings, batch.tables)
-
-
-def _load(settings: Settings, tables: dict[str, pa.Table]) -> None:
     with store.open_db(settings) as con:
-        store.load_batch(con, settings, tables)
-
-
-def _apart(step: str, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
-    try:
-        return workers.apart(fn, *args, **kwargs)
-    except ChildProcessError as exc:
-        raise DatabaseError(f"{args[0].db}: cannot {step}: {exc}") from None
+        store.load_batch(con, settings, batch.tables)
 
 
 # -- batches between processes (Airflow tasks) ---------------------------------------------------
@@ -259,15 +242,7 @@ def cluster_step(settings: Settings, *, since: datetime | None = None,
     """Story clusters of the articles published in [since, until) (all when open). The texts new
     to clustering or changed since are clustered and joined to the clusters the rest of the
     window has (`dedup.Clusters`), so the step holds what is new, not the window; `full`
-    recomputes the whole window. Returns how many articles and stories the window holds. With
-    `settings.steps_apart` (long runs) it runs in a process of its own."""
-    if settings.steps_apart:
-        return _apart("cluster", _cluster, settings, since, until, full)
-    return _cluster(settings, since, until, full)
-
-
-def _cluster(settings: Settings, since: datetime | None, until: datetime | None,
-             full: bool) -> dict[str, int]:
+    recomputes the whole window. Returns how many articles and stories the window holds."""
     with store.open_db(settings) as con:
         store.cluster_scope(con, settings, since, until, full=full)
         clusters = dedup.Clusters([dedup.Text(*row) for row in store.cluster_fresh(con, settings)])

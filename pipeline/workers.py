@@ -92,23 +92,6 @@ def stream(fn: Callable[[T], R], items: Iterable[T], *, workers: int, ahead: int
         yield result(*pending.popleft())
 
 
-def apart(fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
-    """`fn(*args, **kwargs)` in a process of its own that ends with it, from the fork server: what
-    it allocates, and the heap it leaves fragmented, go with that process instead of staying in
-    this one for hours. Its result and its exceptions come back here. Where no child can start
-    (a daemonic process, a pool worker) it runs in this process; a child that dies (killed, out
-    of memory) raises `ChildProcessError`."""
-    if _in_worker or multiprocessing.current_process().daemon:
-        return fn(*args, **kwargs)
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["pipeline.extract"])
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_mark_worker) as child:
-        try:
-            return child.submit(fn, *args, **kwargs).result()
-        except BrokenProcessPool as exc:
-            raise ChildProcessError(f"the process running {fn.__qualname__} died: {exc}") from None
-
-
 def unavailable() -> str | None:
     """Why this process works in-process (None when a pool can start or runs)."""
     return _unavailable

@@ -11,14 +11,13 @@ import random
 import re
 import subprocess
 import sys
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from warcio.warcwriter import WARCWriter
 
-from pipeline import backfill, extract, fts, publish, store, warc_ingest, workers
+from pipeline import backfill, extract, fts, publish, store, warc_ingest
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
 from pipeline.lake import reader as lake_reader
@@ -286,42 +285,3 @@ def test_a_long_run_makes_no_more_malloc_arenas(warc, tmp_path):
     assert after > max(before, 2)
     before, after = arenas_before_and_after_ingest(warc, tmp_path / "capped", "2")
     assert after <= max(before, 2)
-
-
-def killed_publish(settings: Settings, whole: bool) -> publish.Published:
-    os._exit(9)  # as the kernel's out-of-memory killer would end it
-
-
-def test_a_long_run_loads_clusters_and_publishes_in_processes_that_end_with_each_step(
-        warc, settings, monkeypatch):
-    """What the loads, clusterings and publishes allocate (DuckDB, the DuckLake step, the search
-    index's indexing and merges) stayed in the heaps of a process that runs for hours, fragmented,
-    and it grew with the run. A long run does each in a child process that ends with it; a
-    publish that dies there (killed, out of memory) is a failed publish like any other: recorded,
-    and the run goes on, and the last one fails the run. Other runs (the daily one's) keep their
-    steps in their process."""
-    assert workers.apart(os.getpid) != os.getpid()
-    with pytest.raises(ChildProcessError, match="died"):
-        workers.apart(os._exit, 3)
-    parent = os.getpid()
-    steps: list[tuple[str, int]] = []
-    real = workers.apart
-
-    def apart_and_look(fn, *args, **kwargs):
-        steps.append((fn.__name__, real(os.getpid)))
-        return real(fn, *args, **kwargs)
-    monkeypatch.setattr(workers, "apart", apart_and_look)
-    run = small(settings, "apart")
-    summary = warc_ingest.ingest(run, [warc])
-    done = Counter(name for name, _ in steps)
-    assert summary.status == "success" and summary.counts["publishes"] == done["_publish"] > 1
-    assert done["_load"] >= summary.counts["publishes"] - 1 and done["_cluster"] >= 1  # and the last publish
-    assert parent not in {pid for _, pid in steps}
-    with publish.read(run) as con:
-        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == ARTICLES
-    assert not settings.steps_apart and run.long_run().steps_apart
-    monkeypatch.setattr(publish, "_publish", killed_publish)
-    with pytest.raises(DatabaseError, match="died"):  # the last publish, which the run ends on
-        warc_ingest.ingest(run, [warc])
-    assert query(run.db, "SELECT count(*) FROM errors WHERE error_class = 'publish_failed' "
-                         "AND message LIKE '%died%'")[0][0] > 0
