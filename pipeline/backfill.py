@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 from warcio.exceptions import ArchiveLoadFailed as ArchiveLoadException
 
-from pipeline import archive, fetch, malloc, progress, publish, store
+from pipeline import archive, fetch, progress, publish, store
 from pipeline import run as chain
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
@@ -228,8 +228,7 @@ def run(settings: Settings, feeds: Sequence[FeedSource], backfill: Backfill, *,
     loaded (`chain.AsYouGo`), so readers see a long backfill progress; the window is
     re-clustered once, at the end, and the last publish carries the clusters that changed. A dry
     run only counts (`selected`)."""
-    settings = settings.long_run()  # DuckDB's cache bounded: the store grows, this process not
-    malloc.cap_arenas(settings.backfill_malloc_arenas)  # before DuckDB and the pool start threads
+    settings = chain.long_run(settings)  # DuckDB and malloc bounded: the store grows, this process not
     classifier = classifier or default_classifier(settings.classifier)
     reporter = reporter or chain.Quiet()
     summary = chain.RunSummary(run_id=chain.new_run_id(trigger))

@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline import dedup, fetch, poll, publish, stages, staging, store, workers
+from pipeline import dedup, fetch, malloc, poll, publish, stages, staging, store, workers
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
@@ -57,6 +57,14 @@ class RunSummary:
     def add_seconds(self, seconds: dict[str, float]) -> None:
         for stage, secs in seconds.items():
             self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + secs
+
+
+def long_run(settings: Settings) -> Settings:
+    """How `ingest-warc` and `backfill` start: their settings (`Settings.long_run`), and this
+    process's malloc arenas capped (`malloc.cap_arenas`) before DuckDB and the pool start threads."""
+    settings = settings.long_run()
+    malloc.cap_arenas(settings.backfill_malloc_arenas)
+    return settings
 
 
 def new_run_id(trigger: str) -> str:

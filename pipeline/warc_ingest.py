@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
-from pipeline import malloc, progress, publish, stages, store, workers
+from pipeline import progress, publish, stages, store, workers
 from pipeline import run as chain
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
@@ -133,8 +133,7 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise ConfigError(f"ingest-warc: no such file: {', '.join(missing)}")
-    settings = settings.long_run()  # DuckDB's cache bounded: the store grows, this process not
-    malloc.cap_arenas(settings.backfill_malloc_arenas)  # before DuckDB and the pool start threads
+    settings = chain.long_run(settings)  # DuckDB and malloc bounded: the store grows, this process not
     classifier = classifier or default_classifier(settings.classifier)
     reporter = reporter or chain.Quiet()
     trigger = "warc:" + ",".join(p.name for p in paths)
