@@ -14,9 +14,9 @@ much file pages mapped in (the search index's files, which tantivy maps, and the
 kernel can drop them, but RSS counts them). A publish's spike lasts a second or two, so the
 samples can miss its top by tens of MB: the main process's kernel high-water mark (`VmHWM`, read
 at every sample) is printed beside them, and it misses nothing but the last 0.2 s before the
-command exits (added 6 December 2026; earlier figures are sampled). `--timeline DIR` writes the samples every 2 s
-(seconds, MB of the main process, MB of its children, phase, the main process's anonymous and
-file MB) to DIR/rss-<records>.tsv as the run goes. Not a test.
+command exits (added 6 December 2026; earlier figures are sampled). `--timeline DIR` writes the
+samples every 2 s (seconds, MB of the main process, MB of its children, phase, the main
+process's anonymous and file MB) to DIR/rss-<records>.tsv as the run goes. Not a test.
 
     .venv/bin/python bench/backfill_bench.py [--sizes 1000,10000,30000] [--corpus 600] [--timeline DIR]
 """
