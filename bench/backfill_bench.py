@@ -119,7 +119,8 @@ def watch(proc: subprocess.Popen[str], warc: Path, start: float,
         opened = opened or reading
         # the kernel's high-water mark of the main process's RSS: exact, where the samples can miss
         # a spike of a second or two (read while the process lives, so up to the last sample)
-        peak["main_hwm"] = max(peak["main_hwm"], high_water(proc.pid))
+        with contextlib.suppress(OSError):  # gone since the sample above
+            peak["main_hwm"] = max(peak["main_hwm"], machine.peak_rss_mb(proc.pid) * 2**20)
         now = time.perf_counter() - start
         if rss[0] > peak["main"]:
             peak["main_peak_at"] = now
@@ -141,18 +142,6 @@ def watch(proc: subprocess.Popen[str], warc: Path, start: float,
     if out:
         out.close()
     return peak, streaming_ended
-
-
-def high_water(pid: int) -> float:
-    """The process's peak RSS so far (`VmHWM`), in bytes; 0 once it has gone."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
 
 
 def main() -> None:

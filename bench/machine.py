@@ -63,15 +63,16 @@ def write(name: str, data: dict[str, Any]) -> Path:
     return path
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory in MB since it started its program (VmHWM). Not
-    getrusage's ru_maxrss: Linux carries that over exec, so a child started by `spawn` or
-    `subprocess` reports at least what its parent held when it forked (a bench whose parent held
-    2 GB saw every child "peak" at 2 GB)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """A process's peak resident memory in MB since it started its program (VmHWM; this
+    process's by default). Not getrusage's ru_maxrss: Linux carries that over exec, so a child
+    started by `spawn` or `subprocess` reports at least what its parent held when it forked (a
+    bench whose parent held 2 GB saw every child "peak" at 2 GB). OSError once it has gone."""
+    status = Path(f"/proc/{pid}/status")
+    for line in status.read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
-    raise OSError("no VmHWM in /proc/self/status")
+    raise OSError(f"no VmHWM in {status}")
 
 
 def table(rows: list[dict[str, Any]], columns: list[str]) -> None:
