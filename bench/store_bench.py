@@ -1,7 +1,8 @@
 """Benchmark: what one load costs readers' store at 100k, 300k and 1M articles, and what readers get.
 
-The database grows through the real load path (`store.load_batch`: articles with about 5.6 KB of
-prose-like text, a decision and eight subtopic scores each) and is published. At each size it
+The database grows through the real load path (`store.save_polls`, a feed entry for each article,
+and `store.load_batch`: articles with about 5.6 KB of prose-like text, a decision and eight
+subtopic scores each) and is published. At each size it
 then measures, each in a process of its own so that its peak memory is its own:
 
 - load + publish: a load of --load new articles (5,000) and the publish that makes them
@@ -9,6 +10,9 @@ then measures, each in a process of its own so that its peak memory is its own:
   median seconds (every run in `load_publish_runs_s`) and the highest peak RSS. One run alone
   swung by a second or more with what the machine did beside it (the index's merges after the
   publish that ends the growing, for one);
+- a daily run (`daily_s`): the polls, which list the --load new articles and --seen stored ones
+  again (a feed lists again most of what it listed the day before), the load and the publish,
+  --repeat times: the median seconds and the articles the publish carried;
 - search: three-word queries, top 10 with snippets, p95 over --queries of them;
 - reports: `SELECT *` of every report_* view fetched as Arrow, the slowest;
 - a reader process counting articles and decisions in a loop during ten loads and publishes:
@@ -56,11 +60,13 @@ import machine  # noqa: E402
 from pipeline import fts, publish, store  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.evaluate import load_items  # noqa: E402
-from pipeline.models import Article, Classification  # noqa: E402
+from pipeline.models import Article, Classification, Entry, FeedPoll  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 from pipeline.urls import article_id  # noqa: E402
 
 TEXT_WORDS = 900  # about 5.6 KB
+SUMMARY = "What a feed says of its item: a sentence or two, here about a hundred and twenty characters long."
+
 GROW = 5000
 #: A report view still running after this long is stopped (and reported at this time).
 REPORT_CAP_S = 60.0
@@ -123,9 +129,25 @@ def batch(prose: Prose, first: int, n: int, subtopics: list[str]) -> dict[str, A
     return store.batch_tables("bench", articles=items, classifications=decisions, problems=[])
 
 
+def polls(tables: dict[str, Any], seen: list[tuple[str, str, str]], at: datetime) -> list[FeedPoll]:
+    """The polls that listed a batch's articles, one feed a site, and saw `seen` (article id, URL,
+    title) again: every poll of a real feed lists again most of what it listed the day before."""
+    rows = tables["articles"].select(["article_id", "url", "title"]).to_pylist()
+    items = [(r["article_id"], r["url"], r["title"]) for r in rows] + list(seen)
+    feeds: dict[str, list[Entry]] = {}
+    for aid, url, title in items:
+        feed = "feed-" + url.split("//")[1].split(".")[0]
+        feeds.setdefault(feed, []).append(Entry(feed, url, url, aid, title, SUMMARY, at))
+    return [FeedPoll(f"{feed}-{at:%Y%m%d%H%M%S%f}", feed, f"https://{feed}.example.org/rss", at, "ok", 200,
+                     "application/rss+xml", 80.0, tuple(entries)) for feed, entries in feeds.items()]
+
+
 def grow(settings: Settings, prose: Prose, first: int, n: int, subtopics: list[str]) -> None:
+    tables = batch(prose, first, n, subtopics)
     with store.open_db(settings) as con:
-        store.load_batch(con, settings, batch(prose, first, n, subtopics))
+        at = tables["articles"]["fetched_at"][0].as_py()
+        store.save_polls(con, settings, "bench", polls(tables, [], at))
+        store.load_batch(con, settings, tables)
 
 
 # -- measurements, each in its own process -----------------------------------------------------
@@ -143,6 +165,24 @@ def measure_load(settings: Settings, first: int, n: int, out: Any) -> None:
     loaded = time.perf_counter() - started
     publish.publish(settings)
     out.put({"load_s": loaded, "load_publish_s": time.perf_counter() - started, "peak_rss_mb": _peak_mb()})
+
+
+def measure_daily(settings: Settings, first: int, n: int, seen: int, out: Any) -> None:
+    """A daily run's steps: the polls, which list the n new articles and `seen` stored ones again,
+    the load of the new ones, and the publish."""
+    prose, subtopics = Prose(first), load_taxonomy().subtopic_ids
+    tables = batch(prose, first, n, subtopics)
+    with store.open_db(settings, read_only=True) as con:
+        again = con.execute(f"SELECT article_id, url, title FROM articles USING SAMPLE {seen} ROWS "
+                            f"(reservoir, {first})").fetchall()
+    started = time.perf_counter()
+    with store.open_db(settings) as con:
+        store.save_polls(con, settings, "daily", polls(tables, again, datetime.now(UTC)))
+        store.load_batch(con, settings, tables)
+    published = time.perf_counter()
+    carried = publish.publish(settings).articles
+    out.put({"daily_s": time.perf_counter() - started, "daily_publish_s": time.perf_counter() - published,
+             "daily_carried": carried, "daily_peak_rss_mb": _peak_mb()})
 
 
 def publish_all(settings: Settings, out: Any) -> None:
@@ -229,6 +269,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
     parser.add_argument("--load", type=int, default=5000, help="articles in the measured load")
     parser.add_argument("--repeat", type=int, default=3, help="measured loads (the median is reported)")
+    parser.add_argument("--seen", type=int, default=2000,
+                        help="stored articles a daily run's polls list again (daily_s)")
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--reader-loads", type=int, default=10)
     parser.add_argument("--dir", type=Path, help="where to build (default: a temporary folder); a database "
@@ -270,6 +312,15 @@ def main() -> None:
                         "load_publish_s": float(np.median([r["load_publish_s"] for r in runs])),
                         "load_publish_runs_s": [round(r["load_publish_s"], 2) for r in runs],
                         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)})
+            daily = []
+            for _ in range(args.repeat):
+                daily.append(in_process(measure_daily, settings, loaded, args.load, args.seen))
+                loaded += args.load
+            row.update({"daily_s": float(np.median([r["daily_s"] for r in daily])),
+                        "daily_publish_s": float(np.median([r["daily_publish_s"] for r in daily])),
+                        "daily_runs_s": [round(r["daily_s"], 2) for r in daily],
+                        "daily_carried": daily[0]["daily_carried"],
+                        "daily_peak_rss_mb": max(r["daily_peak_rss_mb"] for r in daily)})
             row.update(in_process(measure_reads, settings, args.queries))
             ctx = mp.get_context("spawn")
             stop, out = ctx.Event(), ctx.Queue()
@@ -300,8 +351,8 @@ def main() -> None:
     finally:
         if not args.dir:
             shutil.rmtree(base, ignore_errors=True)
-    machine.table(results, ["articles", "load_publish_s", "peak_rss_mb", "search_p95_ms", "report_max_s",
-                            "disk_mb", "text_mb", "reader_errors", "reader_whole_loads"])
+    machine.table(results, ["articles", "load_publish_s", "daily_s", "peak_rss_mb", "search_p95_ms",
+                            "report_max_s", "disk_mb", "text_mb", "reader_errors", "reader_whole_loads"])
     machine.write("store", {"machine": info, "sizes": results})
     print(json.dumps({"sizes": results}))
 

@@ -313,9 +313,18 @@ def _load(con: duckdb.DuckDBPyConnection, settings: Settings,
 
 #: Staged tables whose keys a publish must carry: (kind, key column); see migration 011. A cluster
 #: row that changed is carried alone: re-clustering moves articles already published (a new copy
-#: becomes its story's representative), and their other rows stay as they are.
+#: becomes its story's representative), and their other rows stay as they are. So is a feed
+#: entry (`entry_keys`): every poll sees again the items its feeds still list.
 PUBLISHED_KEYS: dict[str, tuple[str, str]] = {"polls": ("poll", "poll_id"),
-                                              "clusters": ("cluster", "article_id")}
+                                              "clusters": ("cluster", "article_id"),
+                                              "entries": ("entry", "entry_key")}
+
+
+def entry_keys(entries: pa.Table) -> pa.Array:
+    """The publish keys of feed entries: feed id and guid joined by a unit separator (chr(31), as
+    sql/publish/entry_rows.sql joins them). A feed id never holds one (`sources.FeedId`), so
+    each key names one entry whatever its guid holds."""
+    return pc.binary_join_element_wise(entries["feed_id"], entries["guid"], "\x1f").combine_chunks()
 
 #: Staged tables whose load can move articles between the cells of `weekly_terms` (a week, on
 #: topic or not; migration 015): new texts and dates, decisions, feed names (an article's source).
@@ -329,6 +338,8 @@ def _pending(staged: dict[str, pa.Table], fresh: pa.Array | None = None) -> pa.T
                        "fresh": pa.array([], pa.bool_())})]
     for name, table in staged.items():
         kind, column = PUBLISHED_KEYS.get(name, ("article", "article_id"))
+        if kind == "entry" and len(table):
+            table = table.append_column(column, entry_keys(table))
         if column in table.column_names and len(table):
             keys = pc.unique(table[column].combine_chunks()).drop_null().cast(pa.string())
             new = (pc.is_in(keys, value_set=fresh) if kind == "article" and fresh is not None

@@ -20,6 +20,7 @@ import pytest
 
 from pipeline import fts, lake, publish, store
 from pipeline.config import Settings
+from pipeline.models import Entry, FeedPoll
 
 BATCHES = 5
 PER_BATCH = 3000
@@ -202,6 +203,66 @@ def test_a_new_representative_carries_the_cluster_rows_alone(tmp_path: Path, mon
         mine = con.execute("SELECT article_id, cluster_id, is_representative FROM story_clusters ORDER BY 1")
         assert lake_con.execute("SELECT article_id, cluster_id, is_representative FROM story_clusters "
                                 "ORDER BY 1").fetchall() == mine.fetchall()
+
+
+def _poll(seen_at: datetime, entries: list[tuple[str, str]]) -> FeedPoll:
+    """A poll of one feed that lists (guid, article number) items, as the poll stage records it."""
+    items = tuple(Entry("synthetic", guid, f"http://127.0.0.1/a/{n}", f"{n:016x}", f"Article {n}",
+                        None, seen_at) for guid, n in entries)
+    return FeedPoll(f"poll-{seen_at:%d%H%M}", "synthetic", "http://127.0.0.1/feed.xml", seen_at, "ok",
+                    200, "application/rss+xml", 10.0, items)
+
+
+def test_a_poll_that_sees_its_items_again_carries_their_entries_alone(tmp_path: Path, monkeypatch):
+    """Every poll sees again the items its feeds still list: the publish after it replaces those
+    entries' rows (their last_seen_at moved) and leaves the articles they link to, their texts,
+    decisions and search documents, alone. An entry whose link now names another article keeps
+    one row, under the new article."""
+    settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
+    first, again = datetime(2026, 3, 1, 6, tzinfo=UTC), datetime(2026, 3, 2, 6, tzinfo=UTC)
+    with store.open_db(settings) as con:
+        store.save_polls(con, settings, "poll-1", [_poll(first, [(f"g{i}", i) for i in range(6)])])
+        store.load_batch(con, settings, synthetic_batch(0, 7))
+    assert publish.publish(settings).articles == 7
+    with store.open_db(settings) as con:  # the same items, and g5 now links to article 6
+        store.save_polls(con, settings, "poll-2",
+                         [_poll(again, [(f"g{i}", i) for i in range(5)] + [("g5", 6)])])
+        kinds = con.execute("SELECT kind, count(*) FROM publish_pending GROUP BY ALL ORDER BY 1").fetchall()
+        assert kinds == [("entry", 6), ("poll", 1)]
+    statements: list[str] = []
+    sql = store.sql
+    monkeypatch.setattr(store, "sql", lambda s, name: statements.append(name) or sql(s, name))
+    assert publish.publish(settings).articles == 0  # no article, no search document carried
+    assert "publish/entry_rows" in statements
+    assert not {"publish/article_rows", "publish/article_delete", "publish/search_docs"} & set(statements)
+    with publish.read(settings) as con:
+        rows = con.execute("SELECT guid, article_id, first_seen_at, last_seen_at FROM entries "
+                           "ORDER BY guid").fetchall()
+        assert [(g, a) for g, a, _, _ in rows] == [(f"g{i}", f"{6 if i == 5 else i:016x}")
+                                                   for i in range(6)]
+        assert {(f, s) for _, _, f, s in rows} == {(first, again)}
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (7,)
+    assert publish.publish(settings).articles == 0  # nothing noted since: nothing carried
+
+
+def test_migration_022_carries_the_entries_an_older_poll_noted_as_articles(tmp_path: Path):
+    """Before migration 022 a poll noted the articles its entries link to: keys still waiting from
+    such a poll are carried as their entries, so no entry it saw is left out of the DuckLake."""
+    settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
+    day = datetime(2026, 3, 1, 6, tzinfo=UTC)
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(0, 3))
+    publish.publish(settings)
+    with store.open_db(settings) as con:  # an older poll: its entries noted under their articles
+        store.save_polls(con, settings, "poll-1", [_poll(day, [(f"g{i}", i) for i in range(3)])])
+        con.execute("DELETE FROM publish_pending WHERE kind = 'entry'")
+        con.execute("INSERT INTO publish_pending (kind, key) SELECT 'article', article_id FROM entries")
+        con.execute("DELETE FROM schema_migrations WHERE version = 22")
+    with store.open_db(settings) as con:
+        assert con.execute("SELECT count(*) FROM publish_pending WHERE kind = 'entry'").fetchone() == (3,)
+    publish.publish(settings)
+    with publish.read(settings) as con:
+        assert con.execute("SELECT guid FROM entries ORDER BY 1").fetchall() == [("g0",), ("g1",), ("g2",)]
 
 
 def lake_rows(settings: Settings) -> dict[str, tuple[int, int]]:
