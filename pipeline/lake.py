@@ -135,8 +135,8 @@ def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]:
-    """The writer's tables and how a publish carries each: 'article', 'cluster', 'entry', 'poll',
-    'week' or 'whole' (sql/publish/tables.sql)."""
+    """The writer's tables and how a publish carries each: 'article', 'cluster', 'entry', 'error',
+    'poll', 'week' or 'whole' (sql/publish/tables.sql)."""
     return dict(con.execute(store.sql(settings, "publish/tables")).fetchall())
 
 
@@ -219,7 +219,8 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]:
     Rows are deleted only for articles the DuckLake may hold: a delete scans the ids of a whole
     table, and a load of new articles has nothing to delete. Tables keyed by week (the weekly
     term counts) have the weeks the loads recounted replaced, story_clusters the rows that
-    re-clustering changed and entries the entries the polls saw, in the same snapshot. Returns
+    re-clustering changed, entries the entries the polls saw and errors the errors the loads
+    wrote or closed, in the same snapshot. Returns
     where the fresh articles' rows start in each article table it read (`store.fresh_rows`), for
     the search index to read them there too."""
     kinds = tables(con, settings)
@@ -232,10 +233,11 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]:
         for name, kind in kinds.items():
             if kind == "article" and stale:
                 con.execute(store.sql(settings, "publish/article_delete").format(table=name))
-            if kind in ("article", "week", "cluster", "entry") and kind not in carried:
+            if kind != "whole" and kind not in carried:
                 continue
             statement = {"article": "article_rows", "cluster": "cluster_rows", "entry": "entry_rows",
-                         "poll": "poll_rows", "week": "week_rows", "whole": "whole_table"}[kind]
+                         "error": "error_rows", "poll": "poll_rows", "week": "week_rows",
+                         "whole": "whole_table"}[kind]
             # where the fresh articles' rows start: only worth reading when articles are carried
             fresh = "false"
             if kind == "article" and "article" in carried:

@@ -313,18 +313,25 @@ def _load(con: duckdb.DuckDBPyConnection, settings: Settings,
 
 #: Staged tables whose keys a publish must carry: (kind, key column); see migration 011. A cluster
 #: row that changed is carried alone: re-clustering moves articles already published (a new copy
-#: becomes its story's representative), and their other rows stay as they are. So is a feed
-#: entry (`entry_keys`): every poll sees again the items its feeds still list.
+#: becomes its story's representative), and their other rows stay as they are. So are a feed
+#: entry (every poll sees again the items its feeds still list) and an error (the ledger grows
+#: with every page that ever failed; it was copied whole by every publish), keyed by two columns
+#: (`JOINED_KEYS`). The errors a load resolves are noted by sql/load/resolve_errors.sql.
 PUBLISHED_KEYS: dict[str, tuple[str, str]] = {"polls": ("poll", "poll_id"),
                                               "clusters": ("cluster", "article_id"),
-                                              "entries": ("entry", "entry_key")}
+                                              "entries": ("entry", "entry_key"),
+                                              "errors": ("error", "error_key")}
+#: The two columns a key of these kinds joins (`joined_keys`).
+JOINED_KEYS = {"entry": ("feed_id", "guid"), "error": ("stage", "target")}
 
 
-def entry_keys(entries: pa.Table) -> pa.Array:
-    """The publish keys of feed entries: feed id and guid joined by a unit separator (chr(31), as
-    sql/publish/entry_rows.sql joins them). A feed id never holds one (`sources.FeedId`), so
-    each key names one entry whatever its guid holds."""
-    return pc.binary_join_element_wise(entries["feed_id"], entries["guid"], "\x1f").combine_chunks()
+def joined_keys(table: pa.Table, kind: str) -> pa.Array:
+    """The publish keys of rows keyed by two columns (`JOINED_KEYS`): both joined by a unit
+    separator (chr(31), as sql/publish/entry_rows.sql and error_rows.sql join them). The first
+    never holds one (a feed id, `sources.FeedId`; a stage name), so each key names one row
+    whatever the second (a guid, a URL) holds."""
+    first, second = JOINED_KEYS[kind]
+    return pc.binary_join_element_wise(table[first], table[second], "\x1f").combine_chunks()
 
 #: Staged tables whose load can move articles between the cells of `weekly_terms` (a week, on
 #: topic or not; migration 015): new texts and dates, decisions, feed names (an article's source).
@@ -338,8 +345,8 @@ def _pending(staged: dict[str, pa.Table], fresh: pa.Array | None = None) -> pa.T
                        "fresh": pa.array([], pa.bool_())})]
     for name, table in staged.items():
         kind, column = PUBLISHED_KEYS.get(name, ("article", "article_id"))
-        if kind == "entry" and len(table):
-            table = table.append_column(column, entry_keys(table))
+        if kind in JOINED_KEYS and len(table):
+            table = table.append_column(column, joined_keys(table, kind))
         if column in table.column_names and len(table):
             keys = pc.unique(table[column].combine_chunks()).drop_null().cast(pa.string())
             new = (pc.is_in(keys, value_set=fresh) if kind == "article" and fresh is not None

@@ -20,7 +20,7 @@ import pytest
 
 from pipeline import fts, lake, publish, store
 from pipeline.config import Settings
-from pipeline.models import Entry, FeedPoll
+from pipeline.models import Entry, FeedPoll, Problem
 
 BATCHES = 5
 PER_BATCH = 3000
@@ -213,22 +213,38 @@ def _poll(seen_at: datetime, entries: list[tuple[str, str]]) -> FeedPoll:
                     200, "application/rss+xml", 10.0, items)
 
 
+FAILING_FEED = "http://127.0.0.1/failing.xml"
+
+
+def _failed_poll(at: datetime, ok: bool = False) -> FeedPoll:
+    """A poll of a second feed: failed (HTTP 500), or, with `ok`, answered at last."""
+    problem = None if ok else Problem("poll", FAILING_FEED, "http_5xx", "HTTP 500 Internal Server Error",
+                                      "failing")
+    return FeedPoll(f"failing-{at:%d%H%M}", "failing", FAILING_FEED, at, "ok" if ok else "failed",
+                    200 if ok else 500, "application/rss+xml", 10.0, problem=problem)
+
+
 def test_a_poll_that_sees_its_items_again_carries_their_entries_alone(tmp_path: Path, monkeypatch):
     """Every poll sees again the items its feeds still list: the publish after it replaces those
     entries' rows (their last_seen_at moved) and leaves the articles they link to, their texts,
     decisions and search documents, alone. An entry whose link now names another article keeps
-    one row, under the new article."""
+    one row, under the new article. A feed that failed and answers at last carries its error's
+    row, closed, and no other row of the ledger."""
     settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
     first, again = datetime(2026, 3, 1, 6, tzinfo=UTC), datetime(2026, 3, 2, 6, tzinfo=UTC)
     with store.open_db(settings) as con:
-        store.save_polls(con, settings, "poll-1", [_poll(first, [(f"g{i}", i) for i in range(6)])])
+        store.save_polls(con, settings, "poll-1", [_poll(first, [(f"g{i}", i) for i in range(6)]),
+                                                   _failed_poll(first)])
         store.load_batch(con, settings, synthetic_batch(0, 7))
     assert publish.publish(settings).articles == 7
+    with publish.read(settings) as con:
+        assert con.execute("SELECT target, resolved_at FROM errors").fetchall() == [(FAILING_FEED, None)]
     with store.open_db(settings) as con:  # the same items, and g5 now links to article 6
         store.save_polls(con, settings, "poll-2",
-                         [_poll(again, [(f"g{i}", i) for i in range(5)] + [("g5", 6)])])
+                         [_poll(again, [(f"g{i}", i) for i in range(5)] + [("g5", 6)]),
+                          _failed_poll(again, ok=True)])
         kinds = con.execute("SELECT kind, count(*) FROM publish_pending GROUP BY ALL ORDER BY 1").fetchall()
-        assert kinds == [("entry", 6), ("poll", 1)]
+        assert kinds == [("entry", 6), ("error", 1), ("poll", 2)]
     statements: list[str] = []
     sql = store.sql
     monkeypatch.setattr(store, "sql", lambda s, name: statements.append(name) or sql(s, name))
@@ -242,27 +258,34 @@ def test_a_poll_that_sees_its_items_again_carries_their_entries_alone(tmp_path: 
                                                    for i in range(6)]
         assert {(f, s) for _, _, f, s in rows} == {(first, again)}
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (7,)
+        closed = con.execute("SELECT target, resolved_at IS NOT NULL FROM errors").fetchall()
+        assert closed == [(FAILING_FEED, True)]
     assert publish.publish(settings).articles == 0  # nothing noted since: nothing carried
 
 
-def test_migration_022_carries_the_entries_an_older_poll_noted_as_articles(tmp_path: Path):
-    """Before migration 022 a poll noted the articles its entries link to: keys still waiting from
-    such a poll are carried as their entries, so no entry it saw is left out of the DuckLake."""
+def test_migration_022_carries_what_an_older_version_left_by_the_new_keys(tmp_path: Path):
+    """Before migration 022 a poll noted the articles its entries link to, and every publish copied
+    the error ledger whole: keys still waiting from such a poll are carried as their entries, and
+    the ledger once whole, so no entry or error is left out of the DuckLake."""
     settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
     day = datetime(2026, 3, 1, 6, tzinfo=UTC)
     with store.open_db(settings) as con:
         store.load_batch(con, settings, synthetic_batch(0, 3))
     publish.publish(settings)
-    with store.open_db(settings) as con:  # an older poll: its entries noted under their articles
-        store.save_polls(con, settings, "poll-1", [_poll(day, [(f"g{i}", i) for i in range(3)])])
-        con.execute("DELETE FROM publish_pending WHERE kind = 'entry'")
+    with store.open_db(settings) as con:  # an older poll: entries noted under their articles, no error key
+        store.save_polls(con, settings, "poll-1", [_poll(day, [(f"g{i}", i) for i in range(3)]),
+                                                   _failed_poll(day)])
+        con.execute("DELETE FROM publish_pending WHERE kind IN ('entry', 'error')")
         con.execute("INSERT INTO publish_pending (kind, key) SELECT 'article', article_id FROM entries")
         con.execute("DELETE FROM schema_migrations WHERE version = 22")
     with store.open_db(settings) as con:
-        assert con.execute("SELECT count(*) FROM publish_pending WHERE kind = 'entry'").fetchone() == (3,)
+        kinds = con.execute("SELECT kind, count(*) FROM publish_pending WHERE kind IN ('entry', 'error') "
+                            "GROUP BY ALL ORDER BY 1").fetchall()
+        assert kinds == [("entry", 3), ("error", 1)]
     publish.publish(settings)
     with publish.read(settings) as con:
         assert con.execute("SELECT guid FROM entries ORDER BY 1").fetchall() == [("g0",), ("g1",), ("g2",)]
+        assert con.execute("SELECT stage, target FROM errors").fetchall() == [("poll", FAILING_FEED)]
 
 
 def lake_rows(settings: Settings) -> dict[str, tuple[int, int]]:
