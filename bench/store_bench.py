@@ -57,7 +57,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import machine  # noqa: E402
 
-from pipeline import fts, publish, store  # noqa: E402
+from pipeline import fts, publish, run, store  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.evaluate import load_items  # noqa: E402
 from pipeline.models import Article, Classification, Entry, FeedPoll  # noqa: E402
@@ -176,8 +176,8 @@ def measure_daily(settings: Settings, first: int, n: int, seen: int, out: Any) -
         again = con.execute(f"SELECT article_id, url, title FROM articles USING SAMPLE {seen} ROWS "
                             f"(reservoir, {first})").fetchall()
     started = time.perf_counter()
+    run.record_polls(settings, "daily", polls(tables, again, datetime.now(UTC)))  # the poll step's
     with store.open_db(settings) as con:
-        store.save_polls(con, settings, "daily", polls(tables, again, datetime.now(UTC)))
         store.load_batch(con, settings, tables)
     published = time.perf_counter()
     carried = publish.publish(settings).articles

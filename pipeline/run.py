@@ -94,13 +94,22 @@ def poll_step(settings: Settings, feeds: Sequence[FeedSource], run_id: str,
     reporter.start("poll", len(enabled))
     with store.open_db(settings) as con:
         states = store.feed_states(con, settings)
+        store.defer_checkpoint(con, settings.db)
     states = {k: replace(v, next_poll_at=None) if k in changed else v
               for k, v in states.items()}
     polls = poll.poll_feeds(enabled, settings, run_id=run_id, states=states,
                             on_done=lambda _p: reporter.advance("poll"))
+    return polls, record_polls(settings, run_id, polls)
+
+
+def record_polls(settings: Settings, run_id: str, polls: Sequence[FeedPoll]) -> int:
+    """Record polls and their entries; returns how many entries were new. A poll writes a few
+    rows (entries, polls, feed states): they wait in the write-ahead log for the next load's
+    checkpoint, which costs the whole store's metadata (`store.defer_checkpoint`)."""
     with store.open_db(settings) as con:
         new = store.save_polls(con, settings, run_id, polls)
-    return polls, new
+        store.defer_checkpoint(con, settings.db)
+    return new
 
 
 def poll_counts(polls: Sequence[FeedPoll], new: int) -> dict[str, int]:
