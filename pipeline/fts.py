@@ -119,6 +119,12 @@ def outdated(settings: Settings) -> bool:
     return False
 
 
+def current(settings: Settings) -> bool:
+    """Whether an index is there with this version's fields: a publish that carries no article
+    can leave it as it is."""
+    return (index_path(settings) / "meta.json").exists() and not outdated(settings)
+
+
 def pack(text: str) -> bytes:
     """A text as the index keeps it: its length in bytes (4 bytes, little-endian), then zstd."""
     raw = text.encode("utf-8")

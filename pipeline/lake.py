@@ -220,9 +220,9 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]:
     table, and a load of new articles has nothing to delete. Tables keyed by week (the weekly
     term counts) have the weeks the loads recounted replaced, story_clusters the rows that
     re-clustering changed, entries the entries the polls saw and errors the errors the loads
-    wrote or closed, in the same snapshot. Returns
-    where the fresh articles' rows start in each article table it read (`store.fresh_rows`), for
-    the search index to read them there too."""
+    wrote or closed, in the same snapshot; a kind with no key is not touched. Returns where the
+    fresh articles' rows start in each article table it read (`store.fresh_rows`), for the
+    search index to read them there too."""
     kinds = tables(con, settings)
     bounds: dict[str, str] = {}
     carried = {kind: (keys, held) for kind, keys, held in

@@ -53,10 +53,8 @@ def publish(settings: Settings, *, whole: bool = False) -> Published:
                 lake.rebuild(con, settings)
             else:
                 fresh = lake.apply(con, settings)
-            # a publish that carries no article (a poll's entries, say) leaves the index as it is
-            added = 0
-            if whole or ids or not fts.index_path(settings).joinpath("meta.json").exists() \
-                    or fts.outdated(settings):
+            added = 0  # a publish that carries no article (a poll's entries, say) leaves the index
+            if whole or ids or not fts.current(settings):
                 added = fts.update(con, settings, ids, everything=whole, fresh=fresh)
             con.execute(store.sql(settings, "publish/drain"))
             # what a publish wrote to the writer (the keys it carried, how far it got) is a few rows:

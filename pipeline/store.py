@@ -333,6 +333,7 @@ def joined_keys(table: pa.Table, kind: str) -> pa.Array:
     first, second = JOINED_KEYS[kind]
     return pc.binary_join_element_wise(table[first], table[second], "\x1f").combine_chunks()
 
+
 #: Staged tables whose load can move articles between the cells of `weekly_terms` (a week, on
 #: topic or not; migration 015): new texts and dates, decisions, feed names (an article's source).
 COUNTED_TABLES = frozenset({"articles", "classifications", "feeds"})
