@@ -311,27 +311,29 @@ def _load(con: duckdb.DuckDBPyConnection, settings: Settings,
             con.unregister(f"staging_{name}")
 
 
-#: Staged tables whose keys a publish must carry: (kind, key column); see migration 011. A cluster
-#: row that changed is carried alone: re-clustering moves articles already published (a new copy
-#: becomes its story's representative), and their other rows stay as they are. So are a feed
-#: entry (every poll sees again the items its feeds still list) and an error (the ledger grows
-#: with every page that ever failed; it was copied whole by every publish), keyed by two columns
-#: (`JOINED_KEYS`). The errors a load resolves are noted by sql/load/resolve_errors.sql.
-PUBLISHED_KEYS: dict[str, tuple[str, str]] = {"polls": ("poll", "poll_id"),
-                                              "clusters": ("cluster", "article_id"),
-                                              "entries": ("entry", "entry_key"),
-                                              "errors": ("error", "error_key")}
-#: The two columns a key of these kinds joins (`joined_keys`).
-JOINED_KEYS = {"entry": ("feed_id", "guid"), "error": ("stage", "target")}
+#: Staged tables whose keys a publish must carry: (kind, key columns); see migration 011; any other
+#: staged table with an `article_id` carries its articles. A cluster row that changed is carried
+#: alone: re-clustering moves articles already published (a new copy becomes its story's
+#: representative), and their other rows stay as they are. So are a feed entry (every poll sees
+#: again the items its feeds still list) and an error (the ledger grows with every page that ever
+#: failed; it was copied whole by every publish), keyed by two columns (`publish_keys`). The
+#: errors a load resolves are noted by sql/load/resolve_errors.sql.
+PUBLISHED_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "polls": ("poll", ("poll_id",)), "clusters": ("cluster", ("article_id",)),
+    "entries": ("entry", ("feed_id", "guid")), "errors": ("error", ("stage", "target"))}
+ARTICLE_KEYS = ("article", ("article_id",))
 
 
-def joined_keys(table: pa.Table, kind: str) -> pa.Array:
-    """The publish keys of rows keyed by two columns (`JOINED_KEYS`): both joined by a unit
-    separator (chr(31), as sql/publish/entry_rows.sql and error_rows.sql join them). The first
-    never holds one (a feed id, `sources.FeedId`; a stage name), so each key names one row
-    whatever the second (a guid, a URL) holds."""
-    first, second = JOINED_KEYS[kind]
-    return pc.binary_join_element_wise(table[first], table[second], "\x1f").combine_chunks()
+def publish_keys(table: pa.Table, columns: tuple[str, ...]) -> pa.Array | None:
+    """The publish keys of a staged table's rows (None when it lacks the key columns): its key
+    column, or two joined by a unit separator (chr(31), as sql/publish/entry_rows.sql and
+    error_rows.sql join them). The first of two never holds one (a feed id, `sources.FeedId`; a
+    stage name), so each key names one row whatever the second (a guid, a URL) holds."""
+    if not set(columns) <= set(table.column_names):
+        return None
+    if len(columns) == 1:
+        return table[columns[0]].combine_chunks()
+    return pc.binary_join_element_wise(*(table[c] for c in columns), "\x1f").combine_chunks()
 
 
 #: Staged tables whose load can move articles between the cells of `weekly_terms` (a week, on
@@ -345,11 +347,10 @@ def _pending(staged: dict[str, pa.Table], fresh: pa.Array | None = None) -> pa.T
     parts = [pa.table({"kind": pa.array([], pa.string()), "key": pa.array([], pa.string()),
                        "fresh": pa.array([], pa.bool_())})]
     for name, table in staged.items():
-        kind, column = PUBLISHED_KEYS.get(name, ("article", "article_id"))
-        if kind in JOINED_KEYS and len(table):
-            table = table.append_column(column, joined_keys(table, kind))
-        if column in table.column_names and len(table):
-            keys = pc.unique(table[column].combine_chunks()).drop_null().cast(pa.string())
+        kind, columns = PUBLISHED_KEYS.get(name, ARTICLE_KEYS)
+        values = publish_keys(table, columns) if len(table) else None
+        if values is not None:
+            keys = pc.unique(values).drop_null().cast(pa.string())
             new = (pc.is_in(keys, value_set=fresh) if kind == "article" and fresh is not None
                    else pa.array([False] * len(keys), pa.bool_()))
             parts.append(pa.table({"kind": pa.array([kind] * len(keys), pa.string()),

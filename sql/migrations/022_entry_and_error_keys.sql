@@ -1,6 +1,6 @@
 -- lake: unchanged (what the writer notes for the next publish; the DuckLake's tables stay as they are)
 -- 022_entry_and_error_keys: a publish carries feed entries and the error ledger by keys of their
--- own ('entry': feed id and guid; 'error': stage and target; joined by chr(31), store.joined_keys):
+-- own ('entry': feed id and guid; 'error': stage and target; joined by chr(31), store.publish_keys):
 -- - a poll noted the articles its entries link to, which made every publish after a poll carry
 --   those articles whole, texts and search documents included;
 -- - the error ledger, which keeps every page that ever failed, was copied whole by every publish.

@@ -1,5 +1,5 @@
 -- Replace, in the DuckLake, the feed entries a poll saw ({table} is filled in from the writer's
--- catalog, never from input), keyed by feed and guid (store.joined_keys). A poll sees again every
+-- catalog, never from input), keyed by feed and guid (store.publish_keys). A poll sees again every
 -- item its feeds still list and moves their last_seen_at: only these rows move, not the texts,
 -- decisions and search documents of the articles they link to (until 6 December 2026 the
 -- entries' article ids were carried, and every daily publish read every stored text again).
