@@ -117,14 +117,14 @@ def attach(con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: boo
 @contextmanager
 def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection that reads the published DuckLake, with its tables and views as the default
-    schema (`SELECT * FROM report_articles` works as on the writer's file)."""
+    schema (`SELECT * FROM report_source_volume` works as on the writer's file)."""
     if not exists(settings):
         raise DatabaseError(f"{catalog(settings)}: no snapshot published yet "
                             "(run 'newsflow run' or 'newsflow publish')")
     con = duckdb.connect()
     try:
         store.session(con)
-        # a notebook fetching report_articles whole as Arrow or pandas passes 2 GB of text past
+        # a notebook fetching the articles' texts as Arrow or pandas passes 2 GB of text past
         # about 400,000 articles: large string buffers hold it (measured at 1M)
         con.execute("SET arrow_large_buffer_size = true")
         attach(con, settings, read_only=True)
@@ -143,30 +143,48 @@ def tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]
 #: The first line of a migration that changes none of the DuckLake's tables or views (it only
 #: drops the writer's keys, say): it does not make the DuckLake stale.
 LAKE_UNCHANGED = "-- lake: unchanged"
+#: The first line of a migration that changes views alone: the next publish recreates the
+#: DuckLake's views in the snapshot it makes, and copies no table whole.
+LAKE_VIEWS = "-- lake: views"
 
 
 def lake_unchanged(settings: Settings) -> list[str]:
     """The migrations that leave what the DuckLake holds as it was (`LAKE_UNCHANGED`)."""
+    return _marked(settings, LAKE_UNCHANGED)
+
+
+def _marked(settings: Settings, marker: str) -> list[str]:
     return [path.stem for path in store.migration_files(settings.sql_dir)
-            if path.read_text(encoding="utf-8").startswith(LAKE_UNCHANGED)]
+            if path.read_text(encoding="utf-8").startswith(marker)]
 
 
-def stale(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
-    """Whether the DuckLake must be built whole: it is new, or the writer's schema moved on (by a
-    migration that changes the DuckLake's tables or views)."""
-    unchanged = {"unchanged": lake_unchanged(settings)}
-    mine = con.execute(store.sql(settings, "publish/version").format(db="main"), unchanged).fetchone()
+def _behind(con: duckdb.DuckDBPyConnection, settings: Settings, uncounted: list[str]) -> bool:
+    """Whether the DuckLake's copy of the schema is behind the writer's, the migrations
+    `uncounted` aside (True when the DuckLake has none yet)."""
+    query = store.sql(settings, "publish/version")
+    mine = con.execute(query.format(db="main"), {"unchanged": uncounted}).fetchone()
     try:
-        theirs = con.execute(store.sql(settings, "publish/version").format(db=WRITER_ALIAS),
-                             unchanged).fetchone()
+        theirs = con.execute(query.format(db=WRITER_ALIAS), {"unchanged": uncounted}).fetchone()
     except duckdb.CatalogException:
         return True
     return mine != theirs
 
 
+def stale(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
+    """Whether the DuckLake must be built whole: it is new, or the writer's schema moved on (by a
+    migration that changes the DuckLake's tables)."""
+    return _behind(con, settings, _marked(settings, LAKE_UNCHANGED) + _marked(settings, LAKE_VIEWS))
+
+
+def views_stale(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
+    """Whether a migration changed the writer's views since the DuckLake's last snapshot (its
+    tables being as they were: see `stale`)."""
+    return _behind(con, settings, _marked(settings, LAKE_UNCHANGED))
+
+
 def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Build the DuckLake whole from the writer (the first publish, and after a migration): every
-    table copied and every view recreated, in one transaction."""
+    """Build the DuckLake whole from the writer (the first publish, and after a migration of the
+    tables): every table copied and every view recreated, in one transaction."""
     kinds = tables(con, settings)
     views = con.execute(store.sql(settings, "publish/views")).fetchall()
     con.execute("BEGIN")
@@ -175,13 +193,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             con.execute(f"DROP {kind} {WRITER_ALIAS}.{name}")
         for name in kinds:
             con.execute(f"CREATE TABLE {WRITER_ALIAS}.{name} AS SELECT * FROM main.{name}")
-        home = con.execute("SELECT current_database()").fetchone()
-        con.execute(f"USE {WRITER_ALIAS}")
-        try:
-            _create_views(con, views)
-        finally:
-            # quoted: a database named by its file's stem may hold a '-' (bench-10000.duckdb)
-            con.execute(f"USE {store.quote_ident(home[0]) if home else 'memory'}")
+        _create_views(con, views)
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
@@ -190,18 +202,25 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 
 
 def _create_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str]]) -> None:
-    """Create the views, each after those it reads (retrying those whose inputs are missing)."""
-    waiting = list(views)
-    while waiting:
-        failed = []
-        for name, text in waiting:
-            try:
-                con.execute(text)
-            except duckdb.CatalogException:
-                failed.append((name, text))
-        if len(failed) == len(waiting):
-            raise DatabaseError(f"cannot recreate the views {[n for n, _ in failed]} in the DuckLake")
-        waiting = failed
+    """Create the writer's views in the DuckLake, each after those it reads (retrying those
+    whose inputs are missing)."""
+    home = con.execute("SELECT current_database()").fetchone()
+    con.execute(f"USE {WRITER_ALIAS}")
+    try:
+        waiting = list(views)
+        while waiting:
+            failed = []
+            for name, text in waiting:
+                try:
+                    con.execute(text)
+                except duckdb.CatalogException:
+                    failed.append((name, text))
+            if len(failed) == len(waiting):
+                raise DatabaseError(f"cannot recreate the views {[n for n, _ in failed]} in the DuckLake")
+            waiting = failed
+    finally:
+        # quoted: a database named by its file's stem may hold a '-' (bench-10000.duckdb)
+        con.execute(f"USE {store.quote_ident(home[0]) if home else 'memory'}")
 
 
 def through(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
@@ -214,8 +233,9 @@ def through(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     return int(row[0]) if row else -1
 
 
-def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]:
-    """Carry what `publishing` holds into the DuckLake, in one transaction (one new snapshot).
+def apply(con: duckdb.DuckDBPyConnection, settings: Settings, *, views: bool = False) -> dict[str, str]:
+    """Carry what `publishing` holds into the DuckLake, in one transaction (one new snapshot);
+    `views`: recreate every view there too, in the same snapshot (a migration changed them).
     Rows are deleted only for articles the DuckLake may hold: a delete scans the ids of a whole
     table, and a load of new articles has nothing to delete. Tables keyed by week (the weekly
     term counts) have the weeks the loads recounted replaced, story_clusters the rows that
@@ -243,6 +263,11 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]:
             if kind == "article" and "article" in carried:
                 fresh = bounds[name] = store.fresh_rows(con, settings, name)
             con.execute(store.sql(settings, f"publish/{statement}").format(table=name, fresh=fresh))
+        if views:
+            for kind, name in con.execute(store.sql(settings, "publish/lake_objects")).fetchall():
+                if kind == "VIEW":
+                    con.execute(f"DROP VIEW {WRITER_ALIAS}.{name}")
+            _create_views(con, con.execute(store.sql(settings, "publish/views")).fetchall())
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")

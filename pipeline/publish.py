@@ -6,7 +6,8 @@ publish, holding the writer's lock so no load runs meanwhile:
 
 1. takes the keys noted in `publish_pending` by the loads since the last publish;
 2. replaces their rows in the DuckLake in one transaction: one new snapshot, which readers see
-   whole or not at all (the first publish, and the first after a migration, build it whole);
+   whole or not at all (the first publish, and the first after a migration of the tables, build
+   it whole; a migration of views alone has them recreated in the same snapshot);
    articles no publish has carried yet are only added (`fresh`, migration 014);
 3. replaces their documents in the search index and commits it;
 4. removes the keys it carried. A publish cut short is simply done again by the next one: every
@@ -38,11 +39,13 @@ class Published:
 
 def publish(settings: Settings, *, whole: bool = False) -> Published:
     """Carry the loads since the last publish to the DuckLake and the search index; `whole`
-    rebuilds both from the writer (also done by itself on the first publish and after a migration)."""
+    rebuilds both from the writer (also done by itself on the first publish and after a
+    migration of the tables)."""
     with store.open_db(settings) as con:
         try:
             lake.attach(con, settings, read_only=False)
             whole = whole or lake.stale(con, settings)
+            views = not whole and lake.views_stale(con, settings)
             through = -1 if whole else lake.through(con, settings)
             con.execute(store.sql(settings, "publish/publishing"), {"through": through})
             con.execute(store.sql(settings, "publish/through"), {"through": through})
@@ -52,7 +55,7 @@ def publish(settings: Settings, *, whole: bool = False) -> Published:
             if whole:
                 lake.rebuild(con, settings)
             else:
-                fresh = lake.apply(con, settings)
+                fresh = lake.apply(con, settings, views=views)
             added = 0  # a publish that carries no article (a poll's entries, say) leaves the index
             if whole or ids or not fts.current(settings):
                 added = fts.update(con, settings, ids, everything=whole, fresh=fresh)

@@ -408,6 +408,35 @@ def test_a_migration_that_leaves_the_ducklake_as_it_was_does_not_rebuild_it(tmp_
         assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (newest,)
 
 
+def test_a_migration_of_views_alone_recreates_them_with_the_next_load_and_copies_no_table(tmp_path: Path):
+    # migration 023 changes report_articles (its word count in place of its text) and no table: a
+    # store published before it carries on with the next publish, the views recreated in the
+    # snapshot that publish makes, instead of copying every table and rebuilding the index
+    settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(0, 10))
+    publish.publish(settings)
+    with store.open_db(settings) as con:  # the DuckLake as a publish before 023 left it
+        lake.attach(con, settings, read_only=False)
+        con.execute(f"USE {lake.WRITER_ALIAS}")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 23")
+        con.execute("CREATE OR REPLACE VIEW report_articles AS SELECT article_id, title, text FROM articles")
+        con.execute("USE news")
+    with publish.read(settings) as con:
+        assert "text" in {c[0] for c in con.execute("DESCRIBE report_articles").fetchall()}
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(10, 5))
+    done = publish.publish(settings)
+    assert not done.whole and done.articles == 5
+    with publish.read(settings) as con:
+        columns = [c[0] for c in con.execute("DESCRIBE report_articles").fetchall()]
+        assert "text" not in columns and "word_count" in columns
+        assert con.execute("SELECT count(*), count(word_count) FROM report_articles").fetchone() == (15, 15)
+        assert con.execute("SELECT sum(articles) FROM report_source_volume").fetchone() == (15,)
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] >= 23
+    assert not publish.publish(settings).whole  # and the next publish finds the DuckLake current
+
+
 def test_a_reader_looping_through_the_rebuild_after_a_migration_sees_whole_loads(tmp_path: Path):
     # the first publish after a migration drops and recreates every table and view of the
     # DuckLake; a reader that keeps querying meanwhile sees the old snapshot or the new one
@@ -486,8 +515,9 @@ def test_the_search_documents_agree_with_report_articles(sample_db, tmp_path: Pa
         con.execute("CREATE TEMP TABLE publishing AS SELECT 'article' AS kind, article_id AS key, "
                     "hash(article_id) % 2 = 0 AS fresh FROM articles")
         docs = search_docs(con, settings)
-        view = con.execute("SELECT article_id, title, text, language, published, on_topic, primary_topic, "
-                           "source, final_url FROM report_articles").fetchall()
+        view = con.execute("SELECT r.article_id, r.title, a.text, r.language, r.published, r.on_topic, "
+                           "r.primary_topic, r.source, r.final_url "
+                           "FROM report_articles r JOIN articles a USING (article_id)").fetchall()
         # only the articles loaded last, all fresh: decisions and scores are read from where they start
         con.execute("CREATE OR REPLACE TEMP TABLE publishing AS SELECT 'article' AS kind, article_id AS key, "
                     "true AS fresh FROM articles WHERE rowid >= (SELECT count(*) // 2 FROM articles)")
