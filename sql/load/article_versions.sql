@@ -4,6 +4,8 @@
 -- one, just after it): the same text loaded again adds nothing, however records arrive.
 -- The version's text stays NULL while it is current (articles.text holds it; supersede_versions.sql
 -- moves it here when it is replaced); an observation older than the current one keeps its text here.
+-- Stored rows are read for staging_known alone, the batch's articles the writer holds already
+-- (pipeline.store.known): a join of new ones with a whole table reads every stored id for nothing.
 INSERT INTO article_versions BY NAME
 SELECT
     s.article_id,
@@ -13,14 +15,15 @@ SELECT
     s.word_count,
     d.diff_words
 FROM (SELECT * FROM staging_articles WHERE content_hash IS NOT NULL) s  -- one row per article
-LEFT JOIN articles a USING (article_id)
+LEFT JOIN (SELECT article_id, fetched_at FROM articles
+           WHERE article_id IN (SELECT article_id FROM staging_known)) a USING (article_id)
 LEFT JOIN (
     SELECT w.article_id, max(w.version) AS latest,
            arg_max(w.content_hash, w.fetched_at) FILTER (WHERE w.fetched_at <= t.fetched_at) AS before_hash,
            arg_min(w.content_hash, w.fetched_at) FILTER (WHERE w.fetched_at > t.fetched_at) AS after_hash,
            bool_or(w.content_hash = t.content_hash AND w.fetched_at = t.fetched_at) AS observed
     FROM article_versions w
-    JOIN staging_articles t USING (article_id)  -- only the batch's rows
+    JOIN staging_known t USING (article_id)  -- only the batch's rows the writer holds
     GROUP BY w.article_id) v USING (article_id)
 LEFT JOIN staging_diffs d USING (article_id)
 WHERE NOT coalesce(v.observed, false)

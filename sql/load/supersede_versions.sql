@@ -2,6 +2,8 @@
 -- own version row (which held none while it was current): no text is lost, none stored twice.
 -- As in changed_texts.sql, the replaced articles are found on the narrow columns and only their
 -- texts are read.
+-- staging_known is the batch's articles the writer holds already (pipeline.store.known): a
+-- join of new ones with a whole table reads every stored id to find nothing.
 UPDATE article_versions v SET text = a.text
 FROM (
     SELECT article_id, content_hash, text
@@ -9,7 +11,7 @@ FROM (
     WHERE text IS NOT NULL AND article_id IN (
         SELECT a.article_id
         FROM articles a
-        JOIN staging_articles s USING (article_id)  -- one row per article
+        JOIN staging_known s USING (article_id)  -- one row per article
         WHERE a.content_hash IS DISTINCT FROM s.content_hash
           AND s.fetched_at >= a.fetched_at)  -- an older observation replaces nothing
 ) a

@@ -2,7 +2,7 @@
 -- counted in before it (weekly_terms_before.sql) and are counted in now, from article_terms;
 -- reflag them and the four weeks after each, whose flags read them; note those weeks for the next
 -- publish, which replaces them in the DuckLake in the same snapshot as the articles (migration 015).
-INSERT INTO recount SELECT * FROM pending_story_weeks();  -- their weeks now, on the story
+INSERT INTO recount SELECT * FROM pending_story_weeks(false);  -- their weeks now, on the story
 CREATE OR REPLACE TEMP TABLE reflag AS
 SELECT DISTINCT CAST(week + 7 * CAST(k AS INTEGER) AS DATE) AS week FROM recount, range(5) AS r(k);
 

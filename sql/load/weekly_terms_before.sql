@@ -10,13 +10,19 @@
 -- store on every load (+104-121 MB of the backfill's peak at 110,000 articles, 276 weeks recounted
 -- for 5 that hold on-topic articles; docs/performance.md).
 -- weekly_terms.sql asks the same after the load's statements.
-CREATE OR REPLACE TEMP MACRO pending_story_weeks() AS TABLE
+-- Before the load only the articles the writer held count (a new one is in no week), and the
+-- decisions are read for the load's articles alone: both joins read every stored id otherwise.
+CREATE OR REPLACE TEMP MACRO pending_story_weeks(held) AS TABLE
+WITH pending AS (
+    SELECT key AS article_id FROM staging_pending WHERE kind = 'article' AND NOT (held AND fresh)
+)
 SELECT DISTINCT t.week
 FROM article_terms t
 JOIN current_classifications c USING (article_id)
-WHERE t.article_id IN (SELECT key FROM staging_pending WHERE kind = 'article')
+WHERE t.article_id IN (SELECT article_id FROM pending)
+  AND c.article_id IN (SELECT article_id FROM pending)
   AND t.week IS NOT NULL AND c.relevant;
-CREATE OR REPLACE TEMP TABLE recount AS SELECT * FROM pending_story_weeks();
+CREATE OR REPLACE TEMP TABLE recount AS SELECT * FROM pending_story_weeks(true);
 CREATE OR REPLACE TEMP TABLE counted_version AS
 SELECT classifier_version FROM classifications ORDER BY classified_at DESC LIMIT 1;
 CREATE OR REPLACE TEMP TABLE counted_feeds AS
