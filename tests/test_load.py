@@ -293,3 +293,33 @@ def test_migration_017_keeps_every_score_and_drops_the_key(settings):
         keys = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'article_topics' "
                            "AND constraint_type = 'PRIMARY KEY'").fetchone()
     assert keys == (0,) and scores(settings) == before
+
+
+def at(article: Article, url: str) -> Article:
+    """The same fetch of another page."""
+    moved = {"url": url, "link": url, "final_url": url,
+             "article_id": article_id(url), "link_id": article_id(url)}
+    return Article(**{**{f: getattr(article, f) for f in Article.__slots__}, **moved})
+
+
+def test_one_batch_of_new_and_known_articles_and_two_captures_of_a_new_one_keeps_each_right(settings):
+    # a load joins only the articles the writer holds with its stored rows (store.known): a new
+    # article captured twice in the batch is written by its older capture first, then held
+    other = "https://news.example.org/2026/03/02/ceasefire-monitors"
+    load(settings, fetched(TEXTS["first"], 0))
+    batch = [fetched(TEXTS["second"], 3),  # the stored article, its text changed
+             at(fetched(TEXTS["second"], 2), other), at(fetched(TEXTS["first"], 1), other)]  # new, twice
+    for _ in range(2):  # and the same batch again changes nothing
+        with store.open_db(settings) as con:
+            store.load_batch(con, settings, store.batch_tables(
+                "test", articles=batch, classifications=[decided("v1", {"talks": 0.7})], problems=[]))
+    assert query(settings.db, "SELECT url, text, first_seen_at FROM articles ORDER BY url") == [
+        (URL, TEXTS["second"], T0), (other, TEXTS["second"], T0 + timedelta(hours=1))]
+    assert query(settings.db, "SELECT a.url, v.version, v.text IS NULL FROM article_versions v "
+                              "JOIN articles a USING (article_id) ORDER BY 1, 2") == [
+        (URL, 1, False), (URL, 2, True), (other, 1, False), (other, 2, True)]
+    terms = dict(query(settings.db, "SELECT a.url, t.terms FROM article_terms t "
+                                    "JOIN articles a USING (article_id)"))
+    assert set(terms) == {URL, other} and terms[URL] == terms[other]  # both hold the second text's terms
+    assert query(settings.db, "SELECT count(*) FROM classifications") == [(1,)]
+    assert duplicate_ids(settings.db) == []
