@@ -148,14 +148,18 @@ LAKE_UNCHANGED = "-- lake: unchanged"
 LAKE_VIEWS = "-- lake: views"
 
 
-def lake_unchanged(settings: Settings) -> list[str]:
-    """The migrations that leave what the DuckLake holds as it was (`LAKE_UNCHANGED`)."""
-    return _marked(settings, LAKE_UNCHANGED)
-
-
-def _marked(settings: Settings, marker: str) -> list[str]:
-    return [path.stem for path in store.migration_files(settings.sql_dir)
-            if path.read_text(encoding="utf-8").startswith(marker)]
+def behind(con: duckdb.DuckDBPyConnection, settings: Settings) -> str | None:
+    """How far the DuckLake's copy of the schema is behind the writer's: 'tables' when it must be
+    built whole (it is new, or a migration changed the tables), 'views' when only migrations of
+    views came since its last snapshot (`LAKE_VIEWS`), None when it is current. Migrations marked
+    `LAKE_UNCHANGED` are not counted."""
+    firsts = {path.stem: path.read_text(encoding="utf-8").partition("\n")[0]
+              for path in store.migration_files(settings.sql_dir)}
+    unchanged = [name for name, line in firsts.items() if line.startswith(LAKE_UNCHANGED)]
+    views = [name for name, line in firsts.items() if line.startswith(LAKE_VIEWS)]
+    if _behind(con, settings, unchanged + views):
+        return "tables"
+    return "views" if _behind(con, settings, unchanged) else None
 
 
 def _behind(con: duckdb.DuckDBPyConnection, settings: Settings, uncounted: list[str]) -> bool:
@@ -168,18 +172,6 @@ def _behind(con: duckdb.DuckDBPyConnection, settings: Settings, uncounted: list[
     except duckdb.CatalogException:
         return True
     return mine != theirs
-
-
-def stale(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
-    """Whether the DuckLake must be built whole: it is new, or the writer's schema moved on (by a
-    migration that changes the DuckLake's tables)."""
-    return _behind(con, settings, _marked(settings, LAKE_UNCHANGED) + _marked(settings, LAKE_VIEWS))
-
-
-def views_stale(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
-    """Whether a migration changed the writer's views since the DuckLake's last snapshot (its
-    tables being as they were: see `stale`)."""
-    return _behind(con, settings, _marked(settings, LAKE_UNCHANGED))
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:

@@ -44,8 +44,9 @@ def publish(settings: Settings, *, whole: bool = False) -> Published:
     with store.open_db(settings) as con:
         try:
             lake.attach(con, settings, read_only=False)
-            whole = whole or lake.stale(con, settings)
-            views = not whole and lake.views_stale(con, settings)
+            schema = lake.behind(con, settings)
+            whole = whole or schema == "tables"
+            views = not whole and schema == "views"
             through = -1 if whole else lake.through(con, settings)
             con.execute(store.sql(settings, "publish/publishing"), {"through": through})
             con.execute(store.sql(settings, "publish/through"), {"through": through})
