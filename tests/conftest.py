@@ -35,6 +35,7 @@ os.environ["NEWSFLOW_ALLOW_HOSTS"] = "127.0.0.1"  # every test server is local: 
 os.environ["NEWSFLOW_PER_HOST_DELAY"] = "0"  # one local host serves everything: no politeness wait
 os.environ["NEWSFLOW_ARCHIVE_DIR"] = tempfile.mkdtemp(prefix="newsflow-archive-")
 
+from pipeline import store  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.sample.server import FEEDS, serve  # noqa: E402
 from pipeline.sample.server import sample_feeds as _sample_feeds  # noqa: E402
@@ -94,6 +95,22 @@ def duplicate_ids(db: Path) -> list[tuple]:
     """The keys stored twice in the database (the project's check, sql/checks/duplicate_ids.sql)."""
     check = Path(__file__).resolve().parent.parent / "sql" / "checks" / "duplicate_ids.sql"
     return query(db, check.read_text(encoding="utf-8"))
+
+
+def unkeyed_by_migrations(settings: Settings, keys: dict[str, str], versions: tuple[int, ...]) -> bool:
+    """Give the tables of `keys` ({table: key columns}) their primary keys back and forget the
+    migrations `versions`, as a database migrated before them held the tables; then open it, which
+    applies them again. Whether the keys were there before and gone after."""
+    keyed = "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+    with store.open_db(settings) as con:
+        for table, key in keys.items():
+            con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({key})")
+        con.execute("DELETE FROM schema_migrations WHERE list_contains($v, version)", {"v": list(versions)})
+    before = {r[0] for r in query(settings.db, keyed)}
+    with store.open_db(settings):
+        pass
+    after = {r[0] for r in query(settings.db, keyed)}
+    return before >= set(keys) and after.isdisjoint(keys)
 
 
 def counts(db: Path) -> dict[str, int]:

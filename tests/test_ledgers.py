@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from pipeline import store
 from pipeline.models import Entry, FeedPoll, Problem
-from tests.conftest import duplicate_ids, query
+from tests.conftest import duplicate_ids, query, unkeyed_by_migrations
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 FAILING = "http://127.0.0.1/failing.xml"
@@ -87,15 +87,7 @@ def test_migration_024_keeps_every_row_and_drops_the_ledgers_keys(settings):
                  f"FROM duckdb_columns() WHERE table_name IN {tuple(LEDGERS)} "
                  "ORDER BY table_name, column_index")
     columns = query(settings.db, described)
-    with store.open_db(settings) as con:  # as a database migrated up to 023 holds the tables
-        for table, key in LEDGERS.items():
-            con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({key})")
-        con.execute("DELETE FROM schema_migrations WHERE version = 24")
-    keys = "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
-    assert {r[0] for r in query(settings.db, keys)} >= set(LEDGERS)
-    with store.open_db(settings):
-        pass
-    assert {r[0] for r in query(settings.db, keys)}.isdisjoint(LEDGERS)
+    assert unkeyed_by_migrations(settings, LEDGERS, (24,))
     assert {t: query(settings.db, f"SELECT * FROM {t} ORDER BY ALL") for t in LEDGERS} == kept
     assert query(settings.db, described) == columns  # names, types, NOT NULL and defaults
     with store.open_db(settings) as con:  # polls go on

@@ -10,7 +10,7 @@ import pytest
 from pipeline import extract, store
 from pipeline.models import Article, Classification
 from pipeline.urls import article_id
-from tests.conftest import duplicate_ids, query
+from tests.conftest import duplicate_ids, query, unkeyed_by_migrations
 
 URL = "https://news.example.org/2026/03/01/grain-corridor"
 T0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
@@ -214,15 +214,7 @@ def test_migrations_018_and_019_keep_every_row_and_drop_the_keys(settings):
     load_decided(settings, fetched(TEXTS["first"], 0), decided("v1", {"talks": 0.9}))
     load_decided(settings, fetched(TEXTS["second"], 1), decided("v1", {"talks": 0.8}))
     kept = {t: query(settings.db, f"SELECT * FROM {t} ORDER BY ALL") for t in KEYED}
-    with store.open_db(settings) as con:  # as a database migrated up to 017 holds the tables
-        for table, key in KEYED.items():
-            con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({key})")
-        con.execute("DELETE FROM schema_migrations WHERE version IN (18, 19)")
-    keys = "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
-    assert {r[0] for r in query(settings.db, keys)} >= set(KEYED)
-    with store.open_db(settings):
-        pass
-    assert {r[0] for r in query(settings.db, keys)}.isdisjoint(KEYED)
+    assert unkeyed_by_migrations(settings, KEYED, (18, 19))
     assert {t: query(settings.db, f"SELECT * FROM {t} ORDER BY ALL") for t in KEYED} == kept
     load_decided(settings, fetched(TEXTS["first"], 2), decided("v1", {"talks": 0.7}))  # loads go on
     assert query(settings.db, "SELECT count(*) FROM articles") == [(1,)]
