@@ -1,6 +1,7 @@
-"""The ledgers every poll and run writes a few rows to (feed_polls, feed_state, errors,
-pipeline_runs): one row per key, and as many row groups as their rows need, however many
-sessions wrote them (migration 024)."""
+"""The ledgers every poll, run, correction and reprocessing request writes a few rows to
+(feed_polls, feed_state, errors, pipeline_runs, on_topic_weeks, labels, reprocess_requests): one
+row per key, and as many row groups as their rows need, however many sessions wrote them
+(migration 024)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pipeline import store
 from pipeline.models import Entry, FeedPoll, Problem
 from tests.conftest import duplicate_ids, query, unkeyed_by_migrations
+from tests.test_load import fetched, load
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 FAILING = "http://127.0.0.1/failing.xml"
 LEDGERS = {"feed_polls": "poll_id", "feed_state": "feed_id", "errors": "stage, target",
-           "pipeline_runs": "run_id", "on_topic_weeks": "week"}
+           "pipeline_runs": "run_id", "on_topic_weeks": "week", "labels": "article_id, labelled_at",
+           "reprocess_requests": "request_id"}
 
 
 def polls(at: datetime, n: int) -> list[FeedPoll]:
@@ -57,6 +60,30 @@ def test_runs_in_sessions_of_their_own_keep_each_ledger_in_one_row_group(setting
     assert query(settings.db, "SELECT count(*), count(*) FILTER (status = 'success') FROM pipeline_runs") \
         == [(24, 24)]
     assert query(settings.db, "SELECT count(*) FROM entries") == [(25,)]
+    assert duplicate_ids(settings.db) == []
+
+
+def test_corrections_and_requests_one_a_session_keep_one_row_group(settings):
+    """An analyst corrects articles one `newsflow label` at a time; ops ask for reprocessing from
+    the UI, a request at a time, and ask again for the same window."""
+    story = fetched("Ships left Odesa at dawn under escort. " * 12, 0)
+    load(settings, story)
+    for n in range(12):
+        with store.open_db(settings) as con:
+            assert store.save_label(con, settings, story.article_id, relevant=n % 2 == 0, peace=None,
+                                    by="analyst")
+            store.add_request(con, settings, request_id=f"request-{n % 6}", requested_by="ops",
+                              stage="re-classify", since=T0, until=None, feed_ids=["answering"])
+            if n % 2:
+                store.defer_checkpoint(con, settings.db)
+    with store.open_db(settings) as con:
+        con.execute("CHECKPOINT")
+    assert {t: row_groups(settings.db, t) for t in ("labels", "reprocess_requests")} \
+        == {"labels": 1, "reprocess_requests": 1}
+    assert query(settings.db, "SELECT count(*) FROM labels") == [(12,)]
+    assert query(settings.db, "SELECT relevant FROM current_labels") == [(False,)]  # the newest wins
+    assert query(settings.db, "SELECT count(*), count(*) FILTER (status = 'open') FROM reprocess_requests") \
+        == [(6, 6)]
     assert duplicate_ids(settings.db) == []
 
 

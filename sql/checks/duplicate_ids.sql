@@ -1,8 +1,8 @@
 -- No id twice: one row per article, per URL, per URL id, per (article, version), per
 -- (article, classifier version) decision and per (article, topic, classifier version) score; one
 -- signature, one set of terms and one cluster per article; one entry per (feed, guid); one poll per
--- poll id, one state per feed, one ledger row per (stage, target), one run per run id and one count
--- per week. The tables have no keys (migrations 017-019, 024): the loads keep these promises,
+-- poll id, one state per feed, one ledger row per (stage, target), one run per run id, one count
+-- per week, one correction per (article, time) and one request per request id. The tables have no keys (migrations 017-019, 024): the loads keep these promises,
 -- and this check says if one broke.
 SELECT 'articles.article_id' AS what, article_id AS id, count(*) AS n
 FROM articles GROUP BY article_id HAVING count(*) > 1
@@ -36,4 +36,9 @@ SELECT 'errors', stage || ' / ' || target, count(*) FROM errors GROUP BY stage, 
 UNION ALL
 SELECT 'pipeline_runs', run_id, count(*) FROM pipeline_runs GROUP BY run_id HAVING count(*) > 1
 UNION ALL
-SELECT 'on_topic_weeks', week::VARCHAR, count(*) FROM on_topic_weeks GROUP BY week HAVING count(*) > 1;
+SELECT 'on_topic_weeks', week::VARCHAR, count(*) FROM on_topic_weeks GROUP BY week HAVING count(*) > 1
+UNION ALL
+SELECT 'labels', article_id || ' / ' || labelled_at::VARCHAR, count(*)
+FROM labels GROUP BY article_id, labelled_at HAVING count(*) > 1
+UNION ALL
+SELECT 'reprocess_requests', request_id, count(*) FROM reprocess_requests GROUP BY request_id HAVING count(*) > 1;

@@ -1,8 +1,9 @@
 -- lake: unchanged (the DuckLake's copies never had keys; its tables and views stay as they are)
--- 024_ledgers_unkeyed: the tables every poll, run or load writes a few rows to lose their primary
--- keys, as the per-article tables did (migrations 017-019). In DuckDB 1.4, rows appended to a
+-- 024_ledgers_unkeyed: the tables every poll, run, load, correction or reprocessing request writes
+-- a few rows to lose their primary keys, as the per-article tables did (migrations 017-019). In DuckDB 1.4, rows appended to a
 -- table with a key after a checkpoint start a new row group rather than filling the last one:
--- feed_polls gained a row group at every poll and pipeline_runs at every run, so a year of hourly
+-- feed_polls gained a row group at every poll, pipeline_runs at every run and labels at every
+-- `newsflow label`, so a year of hourly
 -- polls would leave 8,760 row groups of a hundred rows each, which every scan and checkpoint
 -- walks. A store grown by 240 loads held feed_polls and feed_state in 198 row groups each and
 -- on_topic_weeks in 239 (docs/performance.md). Without the key the appends fill the last row
@@ -58,3 +59,20 @@ CREATE TABLE on_topic_weeks_unkeyed (
 INSERT INTO on_topic_weeks_unkeyed SELECT * FROM on_topic_weeks;
 DROP TABLE on_topic_weeks;
 ALTER TABLE on_topic_weeks_unkeyed RENAME TO on_topic_weeks;
+
+CREATE TABLE labels_unkeyed (
+    article_id VARCHAR NOT NULL, relevant BOOLEAN NOT NULL, peace BOOLEAN,
+    labelled_by VARCHAR NOT NULL, labelled_at TIMESTAMPTZ NOT NULL, note VARCHAR
+);
+INSERT INTO labels_unkeyed SELECT * FROM labels;
+DROP TABLE labels;
+ALTER TABLE labels_unkeyed RENAME TO labels;
+
+CREATE TABLE reprocess_requests_unkeyed (
+    request_id VARCHAR NOT NULL, requested_by VARCHAR NOT NULL, stage VARCHAR NOT NULL,
+    since TIMESTAMPTZ, "until" TIMESTAMPTZ, feed_ids VARCHAR[], requested_at TIMESTAMPTZ NOT NULL,
+    status VARCHAR NOT NULL, done_by VARCHAR, done_at TIMESTAMPTZ, articles INTEGER
+);
+INSERT INTO reprocess_requests_unkeyed SELECT * FROM reprocess_requests;
+DROP TABLE reprocess_requests;
+ALTER TABLE reprocess_requests_unkeyed RENAME TO reprocess_requests;
