@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+import struct
+import time
+import urllib.request
+
 import pytest
 
 from pipeline import run as chain
+from pipeline.sample.server import serve
 from tests.conftest import counts, duplicate_ids, query
 
 SEEDS = [f"seed-{i}.html" for i in range(1, 6)]
@@ -108,3 +114,19 @@ def test_the_run_is_recorded_with_counts_and_time_per_stage(first_run, settings)
                json_keys(stage_seconds) FROM pipeline_runs""")[0]
     assert row[:6] == ("test", "success", 4, 3, first_run.counts["articles_new"], 7)
     assert set(row[6]) >= {"poll", "fetch", "extract", "classify", "load"}
+
+
+def test_a_client_that_hangs_up_on_the_sample_server_prints_nothing(capfd):
+    """The fetcher gives up on the slow feed and closes pooled connections: `make demo` showed
+    socketserver's traceback for each such reset in the middle of its output."""
+    with serve() as base:
+        host, port = base.removeprefix("http://").split(":")
+        for _ in range(3):
+            sock = socket.create_connection((host, int(port)))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()  # a reset, before any request
+        time.sleep(0.5)  # the handler threads read the reset
+        with urllib.request.urlopen(f"{base}/feeds/europe.atom", timeout=5) as reply:
+            assert reply.status == 200
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err

@@ -11,6 +11,7 @@ replaced by the server's own address, and a few routes that misbehave on purpose
 from __future__ import annotations
 
 import mimetypes
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -91,6 +92,14 @@ class _Server(ThreadingHTTPServer):
     base: str
     site: Path
     stopping: threading.Event
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (the fetcher giving up on the slow feed, a pooled connection
+        closed) is no error of the sample's: socketserver would print its traceback into the
+        demo's output. Anything else is still printed."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
 
 #: The port the sample is served on when it is free: the same address on every run keeps the
