@@ -49,7 +49,14 @@ class Stack:
         self.triggerer.enter_context(running([["triggerer"]], self.env, self.logs / name))
 
     def get(self, path: str, **params: Any) -> Any:
-        resp = httpx.get(f"{self.base}/api/v2{path}", params=params, timeout=10)
+        # Airflow 3.3.2 answers 500 for asset events while a run one created is queued, its
+        # start_date still NULL (apache/airflow#71360, fixed by #71379 after 3.3.2): the moment
+        # passes once the scheduler starts the run, so a 500 is asked again for half a minute
+        for _ in range(30):
+            resp = httpx.get(f"{self.base}/api/v2{path}", params=params, timeout=10)
+            if resp.status_code != 500:
+                break
+            time.sleep(1.0)
         resp.raise_for_status()
         return resp.json()
 
@@ -57,17 +64,8 @@ class Stack:
         return self.get(f"/dags/{dag_id}/dagRuns", order_by="run_after", limit=100)["dag_runs"]
 
     def watcher_events(self) -> list[dict[str, Any]]:
-        # Airflow 3.3.2 answers 500 while a run an event created is queued, its start_date still
-        # NULL (apache/airflow#71360, fixed by #71379 after 3.3.2): the moment passes once the
-        # scheduler starts the run, so ask again for up to half a minute
-        for _ in range(30):
-            resp = httpx.get(f"{self.base}/api/v2/assets/events", timeout=10,
-                             params={"name_pattern": "newsflow_entries", "limit": 100})
-            if resp.status_code != 500:
-                break
-            time.sleep(1.0)
-        resp.raise_for_status()
-        return [e for e in resp.json()["asset_events"] if (e.get("extra") or {}).get("from_trigger")]
+        events = self.get("/assets/events", name_pattern="newsflow_entries", limit=100)["asset_events"]
+        return [e for e in events if (e.get("extra") or {}).get("from_trigger")]
 
     def state(self, feed: str) -> Any:
         asset = self.get("/assets", name_pattern="newsflow_entries")["assets"][0]["id"]

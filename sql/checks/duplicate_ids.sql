@@ -2,8 +2,9 @@
 -- (article, classifier version) decision and per (article, topic, classifier version) score; one
 -- signature, one set of terms and one cluster per article; one entry per (feed, guid); one poll per
 -- poll id, one state per feed, one ledger row per (stage, target), one run per run id, one count
--- per week, one correction per (article, time) and one request per request id. The tables have no keys (migrations 017-019, 024): the loads keep these promises,
--- and this check says if one broke.
+-- per week, one correction per (article, time) and one request per request id. The tables have
+-- no keys (migrations 017-019, 024): the loads keep these promises, and this check says if one
+-- broke.
 SELECT 'articles.article_id' AS what, article_id AS id, count(*) AS n
 FROM articles GROUP BY article_id HAVING count(*) > 1
 UNION ALL
