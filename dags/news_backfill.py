@@ -88,8 +88,7 @@ def news_backfill() -> None:
     @task(outlets=[ARTICLES])
     def finish(run: str, loaded: dict[str, Any] | None, clustered: dict[str, int] | None) -> dict[str, Any]:
         selected = get_current_context()["ti"].xcom_pull(task_ids="plan", key="selected")
-        return finish_run(run, {"plan": {} if selected is not None else None, "cluster": clustered},
-                          loaded, {"selected": selected or 0}, announce=ARTICLES)
+        return finish_run(run, {"cluster": clustered}, loaded, {"selected": selected or 0}, announce=ARTICLES)
 
     run = begin()
     batches = plan(run)

@@ -17,7 +17,7 @@ An event's `extra` (or a manual run's conf) may ask for reprocessing as well:
 | task | what it does |
 |---|---|
 | `begin` | records the run in `pipeline_runs` |
-| `plan` | waits out active ingest runs; polls watched feeds; cuts pages and requests into batches |
+| `plan` | waits out active ingest runs; polls the feeds the watcher saw change (every feed if Airflow cannot list its events); cuts pages and requests into batches |
 | `process` | one mapped task per batch: fetch (or read stored pages), extract, classify → staging Parquet |
 | `load` | the single writer (pool `newsflow_db`): loads every staged batch, each in one transaction |
 | `cluster` | groups near-duplicates into stories over the recent window |
@@ -67,8 +67,14 @@ def news_process() -> None:
         asks = [dict(e.extra or {}) for evs in events.values() for e in evs]
         # watcher events held while the previous run was active but after this run's trigger time
         # are not in its triggering events (Airflow keeps the first queued time): take their feeds
-        held = context["inlet_events"][ENTRIES].after(context["dag_run"].run_after.isoformat())
-        asks += [extra for e in held if intervals.watched_feeds([extra := dict(e.extra or {})])]
+        since = context["dag_run"].run_after.isoformat()
+        try:
+            held = [dict(e.extra or {}) for e in context["inlet_events"][ENTRIES].after(since)]
+        except Exception as exc:  # e.g. apache/airflow#71360: a run they started is still queued
+            log.warning("could not read the newsflow_entries events since %s (%s); polling every "
+                        "watched feed instead", since, exc)
+            held = [intervals.every_watched_feed(cfg)]
+        asks += [extra for extra in held if intervals.watched_feeds([extra])]
         return planned(intervals.plan_processing(cfg, run, [*asks, context["dag_run"].conf or {}]))
 
     @task(outlets=[ARTICLES])

@@ -154,7 +154,7 @@ def load(run: str) -> dict[str, Any]:
     from pipeline import run as chain
 
     loaded = chain.load_staged(settings(), run)
-    planned = get_current_context()["ti"].xcom_pull(task_ids="plan", key="planned") or 0
+    planned = get_current_context()["ti"].xcom_pull(task_ids="plan", key="planned")  # None: plan failed
     return {"counts": dict(loaded.counts), "stage_seconds": loaded.stage_seconds,
             "batches": loaded.counts.get("batches", 0), "planned": planned}
 
@@ -191,7 +191,9 @@ def finish_run(run: str, parts: dict[str, dict[str, Any] | None], loaded: dict[s
     summary.split_topics()
     summary.stage_seconds = (loaded or {}).get("stage_seconds", {})
     failed = [name for name, part in parts.items() if part is None]
-    if loaded is not None and loaded.get("batches", 0) < loaded.get("planned", 0):
+    if loaded is not None and loaded.get("planned", 0) is None:
+        failed.insert(0, "plan")
+    elif loaded is not None and loaded.get("batches", 0) < loaded.get("planned", 0):
         failed.append(f"{loaded['planned'] - loaded['batches']} of {loaded['planned']} batches")
     summary.status = "failed" if failed else "success"
     if failed:

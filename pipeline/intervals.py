@@ -64,6 +64,15 @@ def watched_feeds(asks: list[dict[str, Any]]) -> list[str]:
     return sorted(feeds)
 
 
+def every_watched_feed(settings: Settings) -> dict[str, Any]:
+    """What a processing run asks when it cannot read the watcher events held for it (Airflow 3.3.2
+    cannot list an asset's events while a run one of them started is queued, apache/airflow#71360):
+    a watcher event naming every enabled feed, so no held feed waits for the next daily poll. Each
+    poll is a conditional GET; a feed with nothing new costs a 304."""
+    feeds = {f.id: 0 for f in load_feeds(settings.feeds_file) if f.enabled}
+    return {"payload": {"source": WATCHER, "feeds": feeds}}
+
+
 def plan_processing(settings: Settings, run_id: str, asks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Plan a processing run: poll the feeds the watcher saw change, queue the reprocessing that
     events or conf ask for, then cut the pages still to fetch and every queued request into

@@ -5,6 +5,7 @@ and news_backfill from its trigger form."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -208,6 +209,17 @@ def test_news_backfill_rejects_an_unknown_source_and_records_why(bag, loaded_env
     assert "task plan failed" in error and "unknown source(s): no-such-feed" in error
 
 
+def test_a_news_process_run_whose_plan_fails_is_failed_and_says_why(bag, loaded_env):
+    # the tasks after plan run all the same (load keeps what other batches staged), but the run
+    # is not green: its plan never ran to the end
+    ask = {"since": "2026-03-01", "until": "2026-03-05", "stage": "re-fetch", "sources": ["no-such-feed"]}
+    assert bag.dags["news_process"].test(run_conf=ask).state == "failed"
+    status, error = query(loaded_env.db, """
+        SELECT status, error FROM pipeline_runs WHERE trigger = 'airflow:news_process'""")[0]
+    assert status == "failed"
+    assert "task plan failed" in error and "unknown source(s): no-such-feed" in error
+
+
 def test_settings_come_from_the_newsflow_settings_variable(bag, loaded_env, tmp_path):
     # a Variable (`airflow variables set newsflow_settings '{"db": ...}'`) overrides the environment
     from airflow.models.variable import Variable
@@ -345,3 +357,42 @@ def test_news_report_publishes_checks_and_writes_the_report_and_fails_loudly_on_
 
     failed = {r.name for r in checks.run_checks(loaded_env) if not r.ok}
     assert failed == {"article_without_source", "scores_in_range"}
+
+
+def test_a_run_plans_and_polls_every_feed_when_airflow_cannot_list_the_events_held_for_it(bag, newsflow_env):
+    """Airflow 3.3.2 cannot list an asset's events while one of them started a run that is still
+    queued, its start_date NULL (apache/airflow#71360): `plan`'s read of the newsflow_entries
+    events held for it fails. The run goes on and polls every feed, so no held feed waits."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import sync_bag_to_db
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+    from airflow.utils.types import DagRunType
+    from sqlalchemy import delete, select
+
+    from pipeline.sources import load_feeds
+
+    DagBundlesManager().sync_bundles_to_db()
+    sync_bag_to_db(bag, "dags-folder", None)
+    later = pendulum.now("UTC").add(hours=1)
+    watcher = {"from_trigger": True, "payload": {"source": "newsflow_watcher", "feeds": {"ghost": 1}}}
+    with create_session() as session:
+        asset = session.scalar(select(AssetModel).where(AssetModel.uri == "newsflow://duckdb/entries"))
+        event = AssetEvent(asset_id=asset.id, extra=watcher, timestamp=later)
+        queued = DagRun(dag_id="news_process", run_id="queued_by_the_watcher", run_after=later,
+                        state=DagRunState.QUEUED, run_type=DagRunType.ASSET_TRIGGERED)
+        queued.consumed_asset_events.append(event)
+        session.add_all([event, queued])
+    try:
+        run = bag.dags["news_process"].test()
+    finally:
+        with create_session() as session:
+            session.execute(delete(DagRun).where(DagRun.run_id == "queued_by_the_watcher"))
+            session.execute(delete(AssetEvent).where(AssetEvent.timestamp == later))
+    assert run.state == "success"
+    db = newsflow_env.db
+    polled = {r[0] for r in query(db, "SELECT DISTINCT feed_id FROM feed_polls")}
+    assert polled == {f.id for f in load_feeds(os.environ["NEWSFLOW_FEEDS_FILE"]) if f.enabled}
+    assert query(db, "SELECT count(*) FROM current_classifications WHERE relevant")[0][0] == 7
