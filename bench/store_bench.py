@@ -208,8 +208,11 @@ def measure_reads(settings: Settings, queries: int, out: Any) -> None:
             fts.search(con, settings, query, limit=10)
             times.append((time.perf_counter() - t0) * 1000)
         reports = {}
+        # report_articles is a table in the DuckLake, the others views
         views = [r[0] for r in con.execute(
             "SELECT view_name FROM duckdb_views() WHERE view_name LIKE 'report_%' "
+            "AND database_name = current_database() UNION ALL "
+            "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'report_%' "
             "AND database_name = current_database() ORDER BY 1").fetchall()]
         con.execute(f"SET memory_limit = '{READER_MEMORY}'")
         for view in views:

@@ -17,7 +17,7 @@ An event's `extra` (or a manual run's conf) may ask for reprocessing as well:
 | task | what it does |
 |---|---|
 | `begin` | records the run in `pipeline_runs` |
-| `plan` | waits out active ingest runs; polls the feeds the watcher saw change (every feed if Airflow cannot list its events); cuts pages and requests into batches |
+| `plan` | waits out ingest runs; polls the feeds the watcher saw change; cuts pages and requests in batches |
 | `process` | one mapped task per batch: fetch (or read stored pages), extract, classify → staging Parquet |
 | `load` | the single writer (pool `newsflow_db`): loads every staged batch, each in one transaction |
 | `cluster` | groups near-duplicates into stories over the recent window |

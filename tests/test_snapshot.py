@@ -420,7 +420,8 @@ def test_a_migration_of_views_alone_recreates_them_with_the_next_load_and_copies
         lake.attach(con, settings, read_only=False)
         con.execute(f"USE {lake.WRITER_ALIAS}")
         con.execute("DELETE FROM schema_migrations WHERE version >= 23")
-        con.execute("CREATE OR REPLACE VIEW report_articles AS SELECT article_id, title, text FROM articles")
+        con.execute("DROP TABLE report_articles")  # a view there until 6 December 2026
+        con.execute("CREATE VIEW report_articles AS SELECT article_id, title, text FROM articles")
         con.execute("USE news")
     with publish.read(settings) as con:
         assert "text" in {c[0] for c in con.execute("DESCRIBE report_articles").fetchall()}
@@ -559,3 +560,64 @@ def test_a_publish_reads_new_articles_from_where_the_load_appended_them(settings
     assert len(texts) == 9 and texts["a-0"].endswith("Updated at noon.") and topics == (9,)
     with publish.read(settings) as con:
         assert "a-0" in {h.title for h in fts.search(con, settings, "updated at noon")}
+
+
+def test_the_published_report_articles_table_keeps_the_rows_of_the_writers_view(sample_db, tmp_path: Path,
+                                                                               monkeypatch):
+    """The DuckLake holds report_articles as a table (the view joins four tables: 3-4 s to read at
+    a million articles). Each publish writes the rows of what it carries, and builds it whole when
+    a change reaches articles it does not carry: a newer classifier version, a renamed feed."""
+    settings = sample_db.with_(db=tmp_path / "copy.duckdb")
+    shutil.copyfile(sample_db.db, settings.db)
+    built, sql = [], store.sql
+    monkeypatch.setattr(store, "sql", lambda s, name: built.append(name) or sql(s, name))
+
+    def published(*, whole: bool) -> list[tuple]:
+        built.clear()
+        publish.publish(settings)
+        assert ("publish/report_rows" not in built) == whole
+        with store.open_db(settings) as con:
+            view = con.execute("SELECT * FROM report_articles ORDER BY article_id").fetchall()
+        with publish.read(settings) as con:
+            kind = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'report_articles' "
+                               "AND database_name = 'newsflow'").fetchone()
+            table = con.execute("SELECT * FROM report_articles ORDER BY article_id").fetchall()
+            sources = con.execute("SELECT sum(articles), sum(on_topic) FROM report_source_volume").fetchone()
+        assert kind == (1,) and table == view
+        assert sources == (len(view), sum(r[11] for r in view))
+        return view
+
+    first = published(whole=True)
+    with store.open_db(settings) as con:  # two corrections, each way
+        on, off = (con.execute(f"SELECT article_id FROM report_articles WHERE {w} LIMIT 1").fetchone()[0]
+                   for w in ("on_topic", "NOT on_topic"))
+        assert store.save_label(con, settings, on, relevant=False, peace=None, by="ana")
+        assert store.save_label(con, settings, off, relevant=True, peace=False, by="ana")
+    corrected = {r[0]: r[11] for r in published(whole=False)}
+    assert (corrected[on], corrected[off]) == (False, True)
+    with store.open_db(settings) as con:  # new articles, then some of them again
+        store.load_batch(con, settings, synthetic_batch(0, 6))
+    assert len(published(whole=False)) == len(first) + 6
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(3, 6))
+    assert len(published(whole=False)) == len(first) + 9
+    with store.open_db(settings) as con:  # a newer classifier decides two articles: the rest fall off
+        con.execute("""INSERT INTO classifications BY NAME
+            SELECT * REPLACE ('test-v2' AS classifier_version, now() AS classified_at)
+            FROM classifications WHERE article_id IN (?, ?)""", [on, off])
+        con.execute("INSERT INTO publish_pending (kind, key) VALUES ('article', ?), ('article', ?)",
+                    [on, off])
+    newer = published(whole=True)
+    assert {r[0] for r in newer if r[11]} == {off}  # the correction still wins
+    assert all(r[12] is None for r in newer if r[0] not in (on, off))
+    with store.open_db(settings) as con:  # a renamed feed: its articles' source
+        feed = con.execute("SELECT feed_id FROM report_articles WHERE feed_id <> 'synthetic' "
+                           "LIMIT 1").fetchone()[0]
+        con.execute("UPDATE articles SET site_name = NULL WHERE feed_id = ?", [feed])
+        con.execute("INSERT INTO publish_pending (kind, key) SELECT 'article', article_id FROM articles "
+                    "WHERE feed_id = ?", [feed])
+    published(whole=False)
+    with store.open_db(settings) as con:
+        con.execute("UPDATE feeds SET name = 'Renamed' WHERE feed_id = ?", [feed])
+    renamed = published(whole=True)
+    assert {r[6] for r in renamed if r[4] == feed} == {"Renamed"}
