@@ -621,3 +621,29 @@ def test_the_published_report_articles_table_keeps_the_rows_of_the_writers_view(
         con.execute("UPDATE feeds SET name = 'Renamed' WHERE feed_id = ?", [feed])
     renamed = published(whole=True)
     assert {r[6] for r in renamed if r[4] == feed} == {"Renamed"}
+
+
+def test_a_ducklake_that_holds_report_articles_as_a_view_gets_the_table_with_the_next_publish(tmp_path: Path):
+    # published before 6 December 2026, the DuckLake held the writer's view itself
+    settings = Settings(db=tmp_path / "news.duckdb", staging_dir=tmp_path / "staging")
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(0, 10))
+    publish.publish(settings)
+    with store.open_db(settings) as con:
+        (view,) = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'report_articles' "
+                              "AND database_name = current_database()").fetchone()
+        lake.attach(con, settings, read_only=False)
+        con.execute(f"USE {lake.WRITER_ALIAS}")
+        con.execute("DROP TABLE report_articles")
+        con.execute(view)
+        con.execute("USE news")
+    with store.open_db(settings) as con:
+        store.load_batch(con, settings, synthetic_batch(10, 5))
+    done = publish.publish(settings)
+    assert not done.whole and done.articles == 5
+    with publish.read(settings) as con:
+        kind = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'report_articles' "
+                           "AND database_name = 'newsflow'").fetchone()
+        assert kind == (1,)
+        assert con.execute("SELECT count(*) FROM report_articles").fetchone() == (15,)
+        assert con.execute("SELECT sum(articles) FROM report_source_volume").fetchone() == (15,)
