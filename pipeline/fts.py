@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 import tantivy
 
-from pipeline import store
+from pipeline import lake, store
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError, NewsflowError
 
@@ -161,8 +161,11 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
            everything: bool = False, fresh: Mapping[str, str] | None = None) -> int:
     """Replace the documents of `article_ids` (of every article when `everything`) with the
     writer's current rows, reading them in rounds, and commit once; returns documents added.
-    `fresh`: where the fresh articles' rows start in the article tables, if already known
-    (`lake.apply`). An index an older version built (`outdated`) is rebuilt whole."""
+    What a hit shows comes from the carried articles' report rows, which `lake.carry_report`
+    left in `carried_report` (from the writer's view when `everything`). `fresh`: where the fresh
+    articles' rows start in the article tables, if already known (`lake.apply`). An index an
+    older version built (`outdated`) is rebuilt whole."""
+    article_ids = list(article_ids)
     everything = everything or outdated(settings)
     if everything:
         shutil.rmtree(index_path(settings), ignore_errors=True)
@@ -172,15 +175,8 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
     try:
         for article_id in ([] if everything else article_ids):
             writer.delete_documents_by_term("article_id", article_id)
-        where = ({"fresh": "false", "decided": "true", "topics": "true"} if everything
-                 else scopes(con, settings, fresh or {}))
-        # streamed a round at a time: the whole result would hold every carried text at once
-        batches = con.execute(store.sql(settings, "publish/search_docs").format(
-            all=str(everything).lower(), **where)).fetch_record_batch(ROUND)
-        for batch in batches:
-            for row in batch.to_pylist():
-                writer.add_document(document(row))
-            added += batch.num_rows
+        if everything or article_ids:
+            added = _add(con, settings, writer, everything, fresh or {})
         writer.commit()
     except BaseException:
         writer.rollback()
@@ -202,18 +198,28 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
     return added
 
 
-def scopes(con: duckdb.DuckDBPyConnection, settings: Settings, known: Mapping[str, str]) -> dict[str, str]:
-    """Where sql/publish/search_docs.sql reads the carried articles' rows: the fresh ones' texts
-    from where they start (`store.fresh_rows`); their decisions and subtopic scores the same way
-    when every carried article is fresh, else anywhere. Reading the scores by id alone scans
-    every article's eight rows (0.6-1.0 s of a publish at 1.2M articles, docs/performance.md)."""
-    def bound(table: str) -> str:
-        return known.get(table) or store.fresh_rows(con, settings, table)
-    held = any(kind == "article" and held for kind, _, held in
-               con.execute(store.sql(settings, "publish/carried_kinds")).fetchall())
-    return {"fresh": bound("articles"),
-            "decided": "true" if held else bound("classifications"),
-            "topics": "true" if held else bound("article_topics")}
+def _add(con: duckdb.DuckDBPyConnection, settings: Settings, writer: tantivy.IndexWriter,
+         everything: bool, fresh: Mapping[str, str]) -> int:
+    """Add the documents of sql/publish/search_docs.sql, streamed a round at a time (the whole
+    result would hold every carried text at once)."""
+    where = {"all": "true", "fresh": "false", "report": f"main.{lake.REPORT}"} if everything else {
+        "all": "false", "report": "carried_report",
+        "fresh": fresh.get("articles") or store.fresh_rows(con, settings, "articles")}
+    # The texts must stream past the report rows, which the join holds. DuckDB's choice of the
+    # side to hold goes by its estimates, and it would hold every text of a whole rebuild
+    # (a narrower side than the view's, by those estimates) in memory.
+    con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+    added = 0
+    try:
+        batches = con.execute(store.sql(settings, "publish/search_docs").format(**where)
+                              ).fetch_record_batch(ROUND)
+        for batch in batches:
+            for row in batch.to_pylist():
+                writer.add_document(document(row))
+            added += batch.num_rows
+    finally:
+        con.execute("RESET disabled_optimizers")
+    return added
 
 
 def segments(settings: Settings) -> int:

@@ -15,7 +15,7 @@ and writers on several machines, with the Parquet folder on storage they all rea
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,8 +37,9 @@ LAKE_ROW_GROUP_ROWS = 8192
 #: reader relies on the order of a table's rows).
 LAKE_ROW_GROUP_BYTES = "16MB"
 #: The writer's view that the DuckLake holds as a table with the same rows, kept by each publish
-#: for the articles it carries (sql/publish/report_rows.sql): the base of the report views joins
-#: four tables, and as a view it took 3-4 s to read at a million articles, as a table about 1 s.
+#: for the articles it carries (`carry_report`, sql/publish/report_rows.sql): the base of the
+#: report views joins four tables, and as a view it took 3-4 s to read at a million articles, as
+#: a table about 1 s.
 REPORT = "report_articles"
 #: Snapshots kept (one per publish) past which `publish.compact` merges files and expires them.
 COMPACT_EVERY = 50
@@ -198,6 +199,16 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
                             f"{store.reason(exc, settings)}") from None
 
 
+def carry_report(con: duckdb.DuckDBPyConnection, settings: Settings, bounds: Mapping[str, str]) -> None:
+    """Fill the connection's temporary `carried_report` table with the `REPORT` rows of the
+    articles `publishing` carries (sql/publish/carried_report.sql), reading the fresh ones' rows
+    where `bounds` says they start (`store.fresh_rows`, by table). The DuckLake's table gets
+    them, and so do the search documents (sql/publish/search_docs.sql)."""
+    read = ("articles", "classifications", "article_topics")
+    con.execute(store.sql(settings, "publish/carried_report").format(
+        **{name: bounds.get(name) or store.fresh_rows(con, settings, name) for name in read}))
+
+
 def _build_report(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Build the DuckLake's `REPORT` table whole from the writer's view (replacing what the
     DuckLake holds under its name: the table, or the view a DuckLake older than it held)."""
@@ -248,7 +259,8 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings, *, views: bool = F
     re-clustering changed, entries the entries the polls saw and errors the errors the loads
     wrote or closed, in the same snapshot; a kind with no key is not touched. The `REPORT` table
     gets the carried articles' rows (built whole instead after a migration of views, a newer
-    classifier version or a change to the feeds). Returns where the
+    classifier version or a change to the feeds); `carried_report` is left for the search
+    index (`carry_report`). Returns where the
     fresh articles' rows start in each article table it read (`store.fresh_rows`), for the
     search index to read them there too."""
     kinds = tables(con, settings)
@@ -278,14 +290,14 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings, *, views: bool = F
             for kind, name in con.execute(store.sql(settings, "publish/lake_objects")).fetchall():
                 if kind == "VIEW":
                     con.execute(f"DROP VIEW {WRITER_ALIAS}.{name}")
+        if "article" in carried:
+            carry_report(con, settings, bounds)
         if report_whole:
             _build_report(con, settings)
         elif "article" in carried:
             if stale:
                 con.execute(store.sql(settings, "publish/report_delete"))
-            read = ("articles", "classifications", "article_topics")
-            con.execute(store.sql(settings, "publish/report_rows").format(
-                **{name: bounds.get(name, "false") for name in read}))
+            con.execute(store.sql(settings, "publish/report_rows"))
         if views:
             views_now = con.execute(store.sql(settings, "publish/views")).fetchall()
             _create_views(con, [(name, text) for name, text in views_now if name != REPORT])

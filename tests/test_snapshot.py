@@ -519,23 +519,26 @@ def test_the_search_documents_agree_with_report_articles(sample_db, tmp_path: Pa
         view = con.execute("SELECT r.article_id, r.title, a.text, r.language, r.published, r.on_topic, "
                            "r.primary_topic, r.source, r.final_url "
                            "FROM report_articles r JOIN articles a USING (article_id)").fetchall()
-        # only the articles loaded last, all fresh: decisions and scores are read from where they start
+        # only the articles loaded last, all fresh: their decisions and scores are read from where
+        # they start, not by id
         con.execute("CREATE OR REPLACE TEMP TABLE publishing AS SELECT 'article' AS kind, article_id AS key, "
                     "true AS fresh FROM articles WHERE rowid >= (SELECT count(*) // 2 FROM articles)")
         last = {key for (key,) in con.execute("SELECT key FROM publishing").fetchall()}
-        scopes = fts.scopes(con, settings, {})
+        bounds = [store.fresh_rows(con, settings, t) for t in ("classifications", "article_topics")]
         recent = search_docs(con, settings)
     assert sorted(docs) == sorted(view)
     assert len(docs) >= 10 and (off, True) in {(d[0], d[5]) for d in docs}
-    assert scopes["decided"].startswith("rowid >= ") and scopes["topics"].startswith("rowid >= ")
+    assert all(bound.startswith("rowid >= ") for bound in bounds)
     assert len(recent) >= 5 and sorted(recent) == sorted(v for v in view if v[0] in last)
     assert any(d[6] for d in recent)  # their primary subtopics were found
 
 
 def search_docs(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[tuple]:
-    """What the publish reads for the search index, for the articles in `publishing`."""
+    """What the publish reads for the search index, for the articles in `publishing`: their
+    report rows first (`lake.carry_report`), then their texts joined to them."""
+    lake.carry_report(con, settings, {})
     return con.execute(store.sql(settings, "publish/search_docs").format(
-        all="false", **fts.scopes(con, settings, {}))).fetchall()
+        all="false", report="carried_report", fresh=store.fresh_rows(con, settings, "articles"))).fetchall()
 
 
 def test_a_publish_reads_new_articles_from_where_the_load_appended_them(settings):
