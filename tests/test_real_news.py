@@ -48,6 +48,16 @@ def test_every_test_headline_was_labelled_twice_and_disagreements_adjudicated():
         assert not disagree or (r["adjudicated"]["note"] and r["confidence"] == "low")
 
 
+def test_the_same_headline_carries_one_label_in_the_test_split():
+    """Outlets run the same wire headline: read twice, it must not be judged twice differently."""
+    labels: dict[str, set[tuple[bool, bool]]] = {}
+    for r in labelled.headlines("test"):
+        words = re.sub(r"\W+", " ", r["title"].lower().replace("\u2019", "'")).strip()
+        labels.setdefault(words, set()).add((r["relevant"], r["peace"]))
+    assert sum(len(seen) > 1 for seen in labels.values()) == 0
+    assert len(labels) < len(labelled.headlines("test"))  # there are such copies
+
+
 def test_the_real_pages_are_labelled():
     pages = [json.loads(line) for line in labelled.PAGES_FILE.read_text(encoding="utf-8").splitlines()]
     assert len(pages) >= 1000
