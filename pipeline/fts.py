@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -200,26 +201,42 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
 
 def _add(con: duckdb.DuckDBPyConnection, settings: Settings, writer: tantivy.IndexWriter,
          everything: bool, fresh: Mapping[str, str]) -> int:
-    """Add the documents of sql/publish/search_docs.sql, streamed a round at a time (the whole
-    result would hold every carried text at once)."""
-    where = {"all": "true", "fresh": "false", "report": f"main.{lake.REPORT}"} if everything else {
-        "all": "false", "report": "carried_report",
-        "fresh": fresh.get("articles") or store.fresh_rows(con, settings, "articles")}
-    # The texts must stream past the report rows, which the join holds. DuckDB's choice of the
-    # side to hold goes by its estimates, and it would hold every text of a whole rebuild
-    # (a narrower side than the view's, by those estimates) in memory.
-    con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+    """Add the documents of `documents`, streamed a round at a time (the whole result would hold
+    every carried text at once)."""
     added = 0
-    try:
-        batches = con.execute(store.sql(settings, "publish/search_docs").format(**where)
-                              ).fetch_record_batch(ROUND)
+    with streamed(con):
+        batches = con.execute(documents(con, settings, everything, fresh)).fetch_record_batch(ROUND)
         for batch in batches:
             for row in batch.to_pylist():
                 writer.add_document(document(row))
             added += batch.num_rows
+    return added
+
+
+def documents(con: duckdb.DuckDBPyConnection, settings: Settings, everything: bool,
+              fresh: Mapping[str, str]) -> str:
+    """The query of the search documents (sql/publish/search_docs.sql): of the articles
+    `publishing` carries, their report rows in `carried_report` (`lake.carry_report`); of every
+    article when `everything`, from the writer's view. `fresh`: where the fresh articles' rows
+    start, if known. Run it `streamed`."""
+    where = {"all": "true", "fresh": "false", "report": f"main.{lake.REPORT}"} if everything else {
+        "all": "false", "report": "carried_report",
+        "fresh": fresh.get("articles") or store.fresh_rows(con, settings, "articles")}
+    return store.sql(settings, "publish/search_docs").format(**where)
+
+
+@contextmanager
+def streamed(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Queries run here hold the right side of each LEFT JOIN in memory and stream the left
+    (for `documents`: the report rows held, the texts streaming past). Otherwise DuckDB holds
+    whichever side its estimates make smaller, and for `documents` that is the texts: every
+    text of a whole rebuild in memory (180k articles: 1,894 MB against 814 MB,
+    docs/performance.md)."""
+    con.execute("SET disabled_optimizers = 'build_side_probe_side'")
+    try:
+        yield
     finally:
         con.execute("RESET disabled_optimizers")
-    return added
 
 
 def segments(settings: Settings) -> int:

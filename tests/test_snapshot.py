@@ -537,8 +537,35 @@ def search_docs(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[tupl
     """What the publish reads for the search index, for the articles in `publishing`: their
     report rows first (`lake.carry_report`), then their texts joined to them."""
     lake.carry_report(con, settings, {})
-    return con.execute(store.sql(settings, "publish/search_docs").format(
-        all="false", report="carried_report", fresh=store.fresh_rows(con, settings, "articles"))).fetchall()
+    with fts.streamed(con):
+        return con.execute(fts.documents(con, settings, False, {})).fetchall()
+
+
+def test_a_whole_rebuild_of_the_index_streams_the_texts_past_the_report_rows(sample_db, tmp_path: Path):
+    """Rebuilding the index reads every text: the join to the report rows must hold those rows
+    and let the texts stream by, or a million articles' texts would sit in memory at once."""
+    settings = sample_db.with_(db=tmp_path / "copy.duckdb")
+    shutil.copyfile(sample_db.db, settings.db)
+    with store.open_db(settings) as con:
+        con.execute("CREATE TEMP TABLE publishing (kind VARCHAR, key VARCHAR, fresh BOOLEAN)")
+        with fts.streamed(con):
+            plan = json.loads(con.execute("EXPLAIN (FORMAT json) " + fts.documents(
+                con, settings, True, {})).fetchone()[1])
+        assert len(con.execute(fts.documents(con, settings, True, {})).fetchall()) >= 10
+
+    def joins(node: dict) -> Iterator[dict]:
+        if node.get("name") == "HASH_JOIN":
+            yield node
+        for child in node.get("children", []):
+            yield from joins(child)
+
+    def reads_texts(node: dict) -> bool:
+        return '"text"' in json.dumps(node.get("extra_info", {}).get("Projections", [])) or any(
+            reads_texts(child) for child in node.get("children", []))
+
+    texts_join = next(j for j in joins(plan[0]) if reads_texts(j))
+    streamed, held = texts_join["children"]
+    assert reads_texts(streamed) and not reads_texts(held)
 
 
 def test_a_publish_reads_new_articles_from_where_the_load_appended_them(settings):
