@@ -15,7 +15,7 @@ WITH chosen AS (  -- {all}: every article; else the fresh ones read from where t
     WHERE NOT {all} AND extraction_status = 'ok' AND article_id IN (SELECT key FROM publishing WHERE kind = 'article' AND NOT fresh)
 )
 SELECT
-    r.article_id,
+    a.article_id,  -- from the texts side: a document always carries the id it is deleted by
     r.title,
     a.text,
     r.language,
