@@ -19,12 +19,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 import tantivy
+import zstandard
 
 from pipeline import lake, store
 from pipeline.config import Settings
@@ -49,11 +50,20 @@ WRITER_THREADS = 2
 MAX_SEGMENTS = 24
 #: Documents fetched from the database per round while indexing.
 ROUND = 2000
-#: How a hit's text is kept for its snippet: zstd at level 1, one text at a time, in a stored
-#: bytes field. tantivy's own document store (LZ4 in the PyPI build, which lacks its zstd
-#: feature) kept the synthetic 5 KB texts of bench/store_bench.py at 77 % of their size, zstd
-#: at 57 %; at 150 MB/s, 5,000 such texts cost 0.2 s (docs/performance.md).
-BODY = pa.Codec("zstd", compression_level=1)
+#: How a hit's text is kept for its snippet: one zstd frame per text, in a stored bytes field,
+#: compressed with a dictionary trained on the store's own texts once it has enough of them.
+#: tantivy's own document store (LZ4 in the PyPI build, which lacks its zstd feature) kept the
+#: synthetic 5 KB texts of bench/store_bench.py at 77 % of their size, zstd alone at 57 %, zstd
+#: with a 512 KB dictionary at 38 % (docs/performance.md, 6 December 2026, seventh session).
+BODY_LEVEL = 3
+#: The dictionary: its file in the index's folder, its size, and the texts it is trained on (the
+#: writer's first usable ones). A store with fewer texts packs without one until it has them.
+DICTIONARY = "texts.zdict"
+DICTIONARY_BYTES = 512_000
+DICTIONARY_TEXTS = 2000
+DICTIONARY_MIN_TEXTS = 1000
+#: The first byte of a packed text: zstd alone, or zstd with the index's dictionary.
+PLAIN, WITH_DICTIONARY = b"\x00", b"\x01"
 
 
 class SearchError(NewsflowError):
@@ -70,9 +80,9 @@ def schema() -> tantivy.Schema:
     for name in ANALYZERS:
         builder.add_text_field(f"title_{name}", tokenizer_name=f"newsflow_{name}")
         builder.add_text_field(f"text_{name}", tokenizer_name=f"newsflow_{name}")
-    # a hit's snippet comes from the text kept in the index (`pack`), not from the DuckLake,
+    # a hit's snippet comes from the text kept in the index (`Packer`), not from the DuckLake,
     # whose Parquet cannot fetch ten texts by id without a scan
-    builder.add_bytes_field("body", stored=True, indexed=False)
+    builder.add_bytes_field("text_zstd", stored=True, indexed=False)
     builder.add_date_field("published", stored=True, indexed=True, fast=True)
     builder.add_boolean_field("on_topic", stored=True, indexed=True)
     builder.add_text_field("topic", stored=True, tokenizer_name="raw")
@@ -126,27 +136,86 @@ def current(settings: Settings) -> bool:
     return (index_path(settings) / "meta.json").exists() and not outdated(settings)
 
 
-def pack(text: str) -> bytes:
-    """A text as the index keeps it: its length in bytes (4 bytes, little-endian), then zstd."""
-    raw = text.encode("utf-8")
-    return len(raw).to_bytes(4, "little") + BODY.compress(raw, asbytes=True)
+def dictionary_path(settings: Settings) -> Path:
+    return index_path(settings) / DICTIONARY
 
 
-def unpack(body: bytes | None) -> str:
-    if not body:
-        return ""
-    size = int.from_bytes(body[:4], "little")
-    return BODY.decompress(body[4:], decompressed_size=size, asbytes=True).decode("utf-8")
+def dictionary(settings: Settings) -> zstandard.ZstdCompressionDict | None:
+    """The index's dictionary for texts, if it has one; written once, before any text packed with
+    it, and kept until the index is rebuilt whole."""
+    path = dictionary_path(settings)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return _read_dictionary(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-def document(row: dict[str, Any]) -> tantivy.Document:
+@lru_cache(maxsize=4)
+def _read_dictionary(path: str, _mtime: int, _size: int) -> zstandard.ZstdCompressionDict:
+    return zstandard.ZstdCompressionDict(Path(path).read_bytes())
+
+
+def train_dictionary(con: duckdb.DuckDBPyConnection,
+                     settings: Settings) -> zstandard.ZstdCompressionDict | None:
+    """Train the index's dictionary on the writer's first usable texts and write it beside the
+    index; None while the writer has fewer than `DICTIONARY_MIN_TEXTS` of them."""
+    texts = [row[0].encode("utf-8") for row in con.execute(
+        store.sql(settings, "publish/dictionary_texts"), {"limit": DICTIONARY_TEXTS}).fetchall()]
+    if len(texts) < DICTIONARY_MIN_TEXTS:
+        return None
+    try:
+        trained = zstandard.train_dictionary(
+            min(DICTIONARY_BYTES, sum(map(len, texts)) // 10), texts)
+    except zstandard.ZstdError:  # texts too alike or too short to learn from: packed without one
+        return None
+    path = dictionary_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_suffix(".part")
+    part.write_bytes(trained.as_bytes())
+    part.replace(path)  # whole or absent: a reader never meets half a dictionary
+    return trained
+
+
+class Packer:
+    """Packs texts as the index keeps them: a first byte saying how (`PLAIN` or
+    `WITH_DICTIONARY`), then one zstd frame. Not shared between threads."""
+
+    def __init__(self, trained: zstandard.ZstdCompressionDict | None = None) -> None:
+        self.tag = PLAIN if trained is None else WITH_DICTIONARY
+        self.compressor = zstandard.ZstdCompressor(level=BODY_LEVEL, dict_data=trained)
+
+    def __call__(self, text: str) -> bytes:
+        return self.tag + self.compressor.compress(text.encode("utf-8"))
+
+
+class Unpacker:
+    """Reads what a `Packer` packed, with the index's dictionary where a text was packed with it."""
+
+    def __init__(self, trained: zstandard.ZstdCompressionDict | None = None) -> None:
+        self.plain = zstandard.ZstdDecompressor()
+        self.trained = None if trained is None else zstandard.ZstdDecompressor(dict_data=trained)
+
+    def __call__(self, body: bytes | None) -> str:
+        if not body:
+            return ""
+        tag, frame = body[:1], body[1:]
+        if tag == PLAIN:
+            return self.plain.decompress(frame).decode("utf-8")
+        if tag == WITH_DICTIONARY and self.trained is not None:
+            return self.trained.decompress(frame).decode("utf-8")
+        raise DatabaseError("a text in the search index was packed with a dictionary it does not "
+                            f"have ({DICTIONARY} missing): rebuild it with 'newsflow publish --whole'")
+
+
+def document(row: dict[str, Any], pack: Packer) -> tantivy.Document:
     lang = (row["language"] or "").split("-")[0].lower()
     name = lang if lang in STEMMERS else "plain"
     doc = tantivy.Document()
     doc.add_text("article_id", row["article_id"])
     doc.add_text(f"title_{name}", row["title"] or "")
     doc.add_text(f"text_{name}", row["text"] or "")
-    doc.add_bytes("body", pack(row["text"] or ""))
+    doc.add_bytes("text_zstd", pack(row["text"] or ""))
     if row["published"] is not None:
         doc.add_date("published", row["published"])
     doc.add_boolean("on_topic", bool(row["on_topic"]))
@@ -165,19 +234,23 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
     What a hit shows comes from the carried articles' report rows, which `lake.carry_report`
     left in `carried_report` (from the writer's view when `everything`). `fresh`: where the fresh
     articles' rows start in the article tables, if already known (`lake.apply`). An index an
-    older version built (`outdated`) is rebuilt whole."""
+    older version built (`outdated`) is rebuilt whole. The texts are packed with the index's
+    dictionary, trained first if the index has none and the writer has enough texts by now."""
     article_ids = list(article_ids)
     everything = everything or outdated(settings)
     if everything:
         shutil.rmtree(index_path(settings), ignore_errors=True)
     index = open_index(settings, create=True)
+    trained = dictionary(settings)
+    if trained is None and (everything or article_ids):
+        trained = train_dictionary(con, settings)
     writer = index.writer(WRITER_HEAP, WRITER_THREADS)
     added = 0
     try:
         for article_id in ([] if everything else article_ids):
             writer.delete_documents_by_term("article_id", article_id)
         if everything or article_ids:
-            added = _add(con, settings, writer, everything, fresh or {})
+            added = _add(con, settings, writer, everything, fresh or {}, Packer(trained))
         writer.commit()
     except BaseException:
         writer.rollback()
@@ -200,7 +273,7 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
 
 
 def _add(con: duckdb.DuckDBPyConnection, settings: Settings, writer: tantivy.IndexWriter,
-         everything: bool, fresh: Mapping[str, str]) -> int:
+         everything: bool, fresh: Mapping[str, str], pack: Packer) -> int:
     """Add the documents of `documents`, streamed a round at a time (the whole result would hold
     every carried text at once)."""
     added = 0
@@ -208,7 +281,7 @@ def _add(con: duckdb.DuckDBPyConnection, settings: Settings, writer: tantivy.Ind
         batches = con.execute(documents(con, settings, everything, fresh)).fetch_record_batch(ROUND)
         for batch in batches:
             for row in batch.to_pylist():
-                writer.add_document(document(row))
+                writer.add_document(document(row, pack))
             added += batch.num_rows
     return added
 
@@ -293,15 +366,12 @@ def search(con: duckdb.DuckDBPyConnection, settings: Settings, query: str, *,
     searcher = index.searcher()
     found = searcher.search(tantivy.Query.boolean_query(must), limit)
     docs = [(score, searcher.doc(address)) for score, address in found.hits]
+    unpack = Unpacker(dictionary(settings))
     return [Hit(score=score, article_id=doc["article_id"][0], published=_first(doc, "published"),
                 source=_first(doc, "source"), on_topic=bool(_first(doc, "on_topic")),
                 topic=_first(doc, "topic"), title=_first(doc, "title"), url=_first(doc, "url"),
-                snippet=snippet(_text(doc), query))
+                snippet=snippet(unpack(doc.get_first("text_zstd")), query))
             for score, doc in docs]
-
-
-def _text(doc: tantivy.Document) -> str:
-    return unpack(doc.get_first("body"))
 
 
 def _first(doc: tantivy.Document, name: str) -> Any:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import tantivy
+import zstandard
 from typer.testing import CliRunner
 
 from pipeline import fts, publish
 from pipeline.cli import app
 from pipeline.errors import DatabaseError
+
+HEADLINES = Path(__file__).parent.parent / "pipeline" / "topics" / "eval" / "real-headlines.jsonl"
 
 # a phrase from each seed text (/work/shared/seeds), and the sample page that carries the seed
 SEED_PHRASES = [
@@ -83,10 +88,72 @@ def test_a_snippet_is_cut_around_the_query_words(text, query, expected):
     assert fts.snippet(text, query).startswith(expected)
 
 
+def real_texts(count: int, per_text: int = 12) -> list[str]:
+    """Texts of `per_text` real headlines each, from the labelled set (real news, varied)."""
+    lines = (HEADLINES.read_text(encoding="utf-8").splitlines())[: count * per_text]
+    titles = [json.loads(line)["title"] for line in lines]
+    return [". ".join(titles[i:i + per_text]) + "." for i in range(0, len(titles), per_text)]
+
+
 def test_a_hit_shows_its_text_as_loaded_though_the_index_keeps_it_compressed():
     text = "Kyiv — Переговоры в Женеве продолжились; « négociations » 😀 " * 40
-    assert fts.unpack(fts.pack(text)) == text and fts.unpack(None) == "" and fts.unpack(fts.pack("")) == ""
-    assert len(fts.pack(text)) < len(text.encode()) / 4  # a repeated text packs small
+    plain = fts.Packer()
+    assert fts.Unpacker()(plain(text)) == text and fts.Unpacker()(None) == ""
+    assert fts.Unpacker()(plain("")) == ""
+    assert len(plain(text)) < len(text.encode()) / 4  # a repeated text packs small
+
+
+def test_texts_packed_with_a_dictionary_of_the_stores_own_texts_take_less_room_and_read_back():
+    texts = real_texts(400)
+    trained = zstandard.train_dictionary(64_000, [t.encode() for t in texts[:300]])
+    plain, packed = fts.Packer(), fts.Packer(trained)
+    unseen = texts[300:]
+    assert all(fts.Unpacker(trained)(packed(t)) == t for t in unseen)
+    assert all(fts.Unpacker(trained)(plain(t)) == t for t in unseen)  # packed before it existed
+    with_it = sum(len(packed(t)) for t in unseen)
+    without = sum(len(plain(t)) for t in unseen)
+    assert with_it < 0.9 * without, (with_it, without)
+    with pytest.raises(DatabaseError, match="texts.zdict missing"):
+        fts.Unpacker()(packed(unseen[0]))
+
+
+def test_the_index_trains_its_dictionary_once_the_store_has_enough_texts(settings, monkeypatch):
+    """Texts published before the store had enough to learn from stay packed without the
+    dictionary and are still shown; those after it are packed with it; a whole rebuild packs
+    every text with a dictionary trained afresh."""
+    from tests.test_terms import fetched, load
+
+    monkeypatch.setattr(fts, "DICTIONARY_MIN_TEXTS", 100)
+    texts = real_texts(220)
+    load(settings, *[fetched(t, n=n) for n, t in enumerate(texts[:60])], decide=True)
+    publish.publish(settings)
+    assert fts.dictionary(settings) is None
+
+    load(settings, *[fetched(t, n=n) for n, t in enumerate(texts[60:], start=60)], decide=True)
+    publish.publish(settings)
+    path = fts.dictionary_path(settings)
+    trained = path.read_bytes()
+    assert fts.dictionary(settings) is not None
+
+    def tags() -> dict[str, bytes]:
+        searcher = fts.open_index(settings).searcher()
+        found = searcher.search(tantivy.Query.all_query(), 1000)
+        return {(doc := searcher.doc(address))["article_id"][0]: doc.get_first("text_zstd")[:1]
+                for _score, address in found.hits}
+
+    before = tags()
+    assert {before[f"{n:016x}"] for n in range(60)} == {fts.PLAIN}
+    assert {before[f"{n:016x}"] for n in range(60, 220)} == {fts.WITH_DICTIONARY}
+    for n in (5, 150):  # one of each: the hit shows its own text
+        words = " ".join(texts[n].split()[20:26])
+        with publish.read(settings) as con:
+            hits = fts.search(con, settings, f'"{words}"', limit=3)  # a phrase of its text
+        assert hits[0].article_id == f"{n:016x}"
+        assert words in hits[0].snippet
+
+    publish.publish(settings, whole=True)
+    assert set(tags().values()) == {fts.WITH_DICTIONARY}
+    assert path.read_bytes() == trained  # trained on the same first texts of the writer
 
 
 def test_an_index_an_older_version_built_is_rebuilt_by_the_next_publish(settings):
