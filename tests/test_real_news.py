@@ -48,14 +48,16 @@ def test_every_test_headline_was_labelled_twice_and_disagreements_adjudicated():
         assert not disagree or (r["adjudicated"]["note"] and r["confidence"] == "low")
 
 
-def test_the_same_headline_carries_one_label_in_the_test_split():
-    """Outlets run the same wire headline: read twice, it must not be judged twice differently."""
+@pytest.mark.parametrize("split", ["train", "dev", "test"])
+def test_the_same_headline_carries_one_label(split):
+    """Outlets run the same wire headline: read twice, it must not be judged twice differently
+    (taught one way and another, or scored against either)."""
     labels: dict[str, set[tuple[bool, bool]]] = {}
-    for r in labelled.headlines("test"):
+    for r in labelled.headlines(split):
         words = re.sub(r"\W+", " ", r["title"].lower().replace("\u2019", "'")).strip()
         labels.setdefault(words, set()).add((r["relevant"], r["peace"]))
-    assert sum(len(seen) > 1 for seen in labels.values()) == 0
-    assert len(labels) < len(labelled.headlines("test"))  # there are such copies
+    assert [words for words, seen in labels.items() if len(seen) > 1] == []
+    assert len(labels) < len(labelled.headlines(split))  # there are such copies
 
 
 def test_the_real_pages_are_labelled():
