@@ -190,11 +190,14 @@ class Packer:
 
 
 class Unpacker:
-    """Reads what a `Packer` packed, with the index's dictionary where a text was packed with it."""
+    """Reads what a `Packer` packed, with the index's dictionary where a text was packed with it
+    (`where`: the dictionary's file, named when it is missing)."""
 
-    def __init__(self, trained: zstandard.ZstdCompressionDict | None = None) -> None:
+    def __init__(self, trained: zstandard.ZstdCompressionDict | None = None,
+                 where: Path = Path(DICTIONARY)) -> None:
         self.plain = zstandard.ZstdDecompressor()
         self.trained = None if trained is None else zstandard.ZstdDecompressor(dict_data=trained)
+        self.where = where
 
     def __call__(self, body: bytes | None) -> str:
         if not body:
@@ -204,8 +207,8 @@ class Unpacker:
             return self.plain.decompress(frame).decode("utf-8")
         if tag == WITH_DICTIONARY and self.trained is not None:
             return self.trained.decompress(frame).decode("utf-8")
-        raise DatabaseError("a text in the search index was packed with a dictionary it does not "
-                            f"have ({DICTIONARY} missing): rebuild it with 'newsflow publish --whole'")
+        raise DatabaseError(f"{self.where}: missing, and the search index's texts were packed with "
+                            "it: rebuild the index with 'newsflow publish --whole'")
 
 
 def document(row: dict[str, Any], pack: Packer) -> tantivy.Document:
@@ -366,7 +369,7 @@ def search(con: duckdb.DuckDBPyConnection, settings: Settings, query: str, *,
     searcher = index.searcher()
     found = searcher.search(tantivy.Query.boolean_query(must), limit)
     docs = [(score, searcher.doc(address)) for score, address in found.hits]
-    unpack = Unpacker(dictionary(settings))
+    unpack = Unpacker(dictionary(settings), dictionary_path(settings))
     return [Hit(score=score, article_id=doc["article_id"][0], published=_first(doc, "published"),
                 source=_first(doc, "source"), on_topic=bool(_first(doc, "on_topic")),
                 topic=_first(doc, "topic"), title=_first(doc, "title"), url=_first(doc, "url"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,7 +114,7 @@ def test_texts_packed_with_a_dictionary_of_the_stores_own_texts_take_less_room_a
     with_it = sum(len(packed(t)) for t in unseen)
     without = sum(len(plain(t)) for t in unseen)
     assert with_it < 0.9 * without, (with_it, without)
-    with pytest.raises(DatabaseError, match="texts.zdict missing"):
+    with pytest.raises(DatabaseError, match="texts.zdict: missing"):
         fts.Unpacker()(packed(unseen[0]))
 
 
@@ -154,6 +155,10 @@ def test_the_index_trains_its_dictionary_once_the_store_has_enough_texts(setting
     publish.publish(settings, whole=True)
     assert set(tags().values()) == {fts.WITH_DICTIONARY}
     assert path.read_bytes() == trained  # trained on the same first texts of the writer
+
+    path.unlink()  # lost: a search says which file and what to do
+    with publish.read(settings) as con, pytest.raises(DatabaseError, match=re.escape(f"{path}: missing")):
+        fts.search(con, settings, f'"{words}"')
 
 
 def test_an_index_an_older_version_built_is_rebuilt_by_the_next_publish(settings):
