@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import duckdb
 import tantivy
@@ -203,12 +203,17 @@ class Unpacker:
         if not body:
             return ""
         tag, frame = body[:1], body[1:]
-        if tag == PLAIN:
-            return self.plain.decompress(frame).decode("utf-8")
-        if tag == WITH_DICTIONARY and self.trained is not None:
-            return self.trained.decompress(frame).decode("utf-8")
-        raise DatabaseError(f"{self.where}: missing, and the search index's texts were packed with "
-                            "it: rebuild the index with 'newsflow publish --whole'")
+        reader = self.plain if tag == PLAIN else self.trained
+        if reader is None:
+            self._rebuild("missing, and the search index's texts were packed with it")
+        try:
+            return reader.decompress(frame).decode("utf-8")
+        except zstandard.ZstdError as exc:  # a dictionary other than the one they were packed with
+            self._rebuild(f"the search index's texts do not read with it ({exc})")
+
+    def _rebuild(self, why: str) -> NoReturn:
+        raise DatabaseError(f"{self.where}: {why}: delete {self.where.parent} and run "
+                            "'newsflow publish', which rebuilds the index whole")
 
 
 def document(row: dict[str, Any], pack: Packer) -> tantivy.Document:
@@ -237,10 +242,11 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
     What a hit shows comes from the carried articles' report rows, which `lake.carry_report`
     left in `carried_report` (from the writer's view when `everything`). `fresh`: where the fresh
     articles' rows start in the article tables, if already known (`lake.apply`). An index an
-    older version built (`outdated`) is rebuilt whole. The texts are packed with the index's
-    dictionary, trained first if the index has none and the writer has enough texts by now."""
+    older version built (`outdated`), or none at all (lost, or moved by NEWSFLOW_SEARCH_INDEX),
+    is rebuilt whole. The texts are packed with the index's dictionary, trained first if the index
+    has none and the writer has enough texts by now."""
     article_ids = list(article_ids)
-    everything = everything or outdated(settings)
+    everything = everything or outdated(settings) or not (index_path(settings) / "meta.json").exists()
     if everything:
         shutil.rmtree(index_path(settings), ignore_errors=True)
     index = open_index(settings, create=True)

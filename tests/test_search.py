@@ -159,6 +159,16 @@ def test_the_index_trains_its_dictionary_once_the_store_has_enough_texts(setting
     path.unlink()  # lost: a search says which file and what to do
     with publish.read(settings) as con, pytest.raises(DatabaseError, match=re.escape(f"{path}: missing")):
         fts.search(con, settings, f'"{words}"')
+    other = zstandard.train_dictionary(64_000, [t.encode() for t in real_texts(400)[200:]])
+    path.write_bytes(other.as_bytes())  # another one in its place
+    with publish.read(settings) as con, pytest.raises(DatabaseError, match="do not read with it"):
+        fts.search(con, settings, f'"{words}"')
+
+    shutil.rmtree(fts.index_path(settings))  # what the error says to do: the index is rebuilt whole
+    publish.publish(settings)
+    assert len(tags()) == 220 and set(tags().values()) == {fts.WITH_DICTIONARY}
+    with publish.read(settings) as con:
+        assert fts.search(con, settings, f'"{words}"')[0].article_id == f"{150:016x}"
 
 
 def test_an_index_an_older_version_built_is_rebuilt_by_the_next_publish(settings):
