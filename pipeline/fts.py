@@ -246,7 +246,7 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
     is rebuilt whole. The texts are packed with the index's dictionary, trained first if the index
     has none and the writer has enough texts by now."""
     article_ids = list(article_ids)
-    everything = everything or outdated(settings) or not (index_path(settings) / "meta.json").exists()
+    everything = everything or not current(settings)
     if everything:
         shutil.rmtree(index_path(settings), ignore_errors=True)
     index = open_index(settings, create=True)
