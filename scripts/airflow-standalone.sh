@@ -30,6 +30,8 @@ export AIRFLOW__API__HOST="${AIRFLOW__API__HOST:-127.0.0.1}"
 export AIRFLOW__API__PORT="$PORT"
 export AIRFLOW__API__BASE_URL="${AIRFLOW__API__BASE_URL:-http://localhost:$PORT}"
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-http://localhost:$PORT/execution/}"
+# SQLite metadata: wait up to a minute for its lock rather than 5 s (plugins/newsflow_sqlite.py)
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS:-newsflow_sqlite.CONNECT_ARGS}"
 
 export NEWSFLOW_DB="${NEWSFLOW_DB:-$ROOT/data/newsflow.duckdb}"
 export NEWSFLOW_STAGING_DIR="${NEWSFLOW_STAGING_DIR:-$ROOT/data/staging}"

@@ -39,6 +39,7 @@ def local_env(home: Path, port: int, newsflow: Mapping[str, str]) -> dict[str, s
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__API_AUTH__JWT_SECRET": "newsflow-test-secret",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "newsflow_sqlite.CONNECT_ARGS",  # as make airflow-ui
         **newsflow,
     })
     subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 DAGS = ("news_ingest", "news_backfill", "news_report", "news_process")
+BACKFILL_POSTS = 4  # a backfill posted again while the api-server answers 503 (SQLite locked)
 SETTLE_POLLS = 3  # consecutive quiet polls (2 s apart) before a chain counts as finished
 
 
@@ -50,11 +51,18 @@ class Airflow:
         return str(run["dag_run_id"])
 
     def backfill(self, dag: str, first: str, last: str) -> int:
-        """What the UI's backfill form posts: every interval from `first` to `last` (days)."""
-        made = self.call("POST", "/backfills", json={
-            "dag_id": dag, "from_date": f"{first}T00:00:00Z", "to_date": f"{last}T23:59:59Z",
-            "reprocess_behavior": "none", "max_active_runs": 1})
-        return int(made["id"])
+        """What the UI's backfill form posts: every interval from `first` to `last` (days). On SQLite
+        metadata the api-server answers 503 when the database stayed locked (nothing is created); an
+        operator posts again, and so does this, a few times."""
+        body = {"dag_id": dag, "from_date": f"{first}T00:00:00Z", "to_date": f"{last}T23:59:59Z",
+                "reprocess_behavior": "none", "max_active_runs": 1}
+        for attempt in range(1, BACKFILL_POSTS + 1):
+            got = self.client.post("/api/v2/backfills", json=body)
+            if got.status_code != 503 or attempt == BACKFILL_POSTS:
+                break
+            time.sleep(5)
+        assert got.status_code < 300, f"{self.what}: POST /backfills: {got.status_code} {got.text}"
+        return int(got.json()["id"])
 
     def backfill_done(self, backfill_id: int) -> bool:
         return self.call("GET", f"/backfills/{backfill_id}")["completed_at"] is not None
