@@ -59,6 +59,9 @@ BODY_LEVEL = 3
 #: The dictionary: its file in the index's folder, its size, and the texts it is trained on (the
 #: writer's first usable ones). A store with fewer texts packs without one until it has them.
 DICTIONARY = "texts.zdict"
+#: Left in its place when zstd cannot learn a dictionary from those texts (all alike, or tiny):
+#: the index packs without one until it is rebuilt whole, rather than try again every publish.
+NO_DICTIONARY = "texts.nodict"
 DICTIONARY_BYTES = 512_000
 DICTIONARY_TEXTS = 2000
 DICTIONARY_MIN_TEXTS = 1000
@@ -159,18 +162,21 @@ def _read_dictionary(path: str, _mtime: int, _size: int) -> zstandard.ZstdCompre
 def train_dictionary(con: duckdb.DuckDBPyConnection,
                      settings: Settings) -> zstandard.ZstdCompressionDict | None:
     """Train the index's dictionary on the writer's first usable texts and write it beside the
-    index; None while the writer has fewer than `DICTIONARY_MIN_TEXTS` of them."""
+    index; None while the writer has fewer than `DICTIONARY_MIN_TEXTS` of them, or when zstd
+    cannot learn from them (then `NO_DICTIONARY` says so, and why, until a whole rebuild)."""
     texts = [row[0].encode("utf-8") for row in con.execute(
         store.sql(settings, "publish/dictionary_texts"), {"limit": DICTIONARY_TEXTS}).fetchall()]
     if len(texts) < DICTIONARY_MIN_TEXTS:
         return None
+    path = dictionary_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         trained = zstandard.train_dictionary(
             min(DICTIONARY_BYTES, sum(map(len, texts)) // 10), texts)
-    except zstandard.ZstdError:  # texts too alike or too short to learn from: packed without one
+    except zstandard.ZstdError as exc:  # texts too alike or too short to learn from
+        path.with_name(NO_DICTIONARY).write_text(
+            f"zstd could not train a dictionary on the first {len(texts)} texts: {exc}\n", encoding="utf-8")
         return None
-    path = dictionary_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_suffix(".part")
     part.write_bytes(trained.as_bytes())
     part.replace(path)  # whole or absent: a reader never meets half a dictionary
@@ -251,7 +257,8 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
         shutil.rmtree(index_path(settings), ignore_errors=True)
     index = open_index(settings, create=True)
     trained = dictionary(settings)
-    if trained is None and (everything or article_ids):
+    untrainable = (index_path(settings) / NO_DICTIONARY).exists()
+    if trained is None and not untrainable and (everything or article_ids):
         trained = train_dictionary(con, settings)
     writer = index.writer(WRITER_HEAP, WRITER_THREADS)
     added = 0

@@ -171,6 +171,39 @@ def test_the_index_trains_its_dictionary_once_the_store_has_enough_texts(setting
         assert fts.search(con, settings, f'"{words}"')[0].article_id == f"{150:016x}"
 
 
+def test_texts_zstd_cannot_learn_from_are_packed_without_a_dictionary_and_it_is_not_tried_again(
+        settings, monkeypatch):
+    """zstd refuses to train (here: a dictionary too small to hold anything); the index packs
+    without one, says why beside it, and later publishes do not read and train again; a whole
+    rebuild tries afresh."""
+    from tests.test_terms import fetched, load
+
+    monkeypatch.setattr(fts, "DICTIONARY_MIN_TEXTS", 20)
+    monkeypatch.setattr(fts, "DICTIONARY_BYTES", 64)
+    trainings: list[int] = []
+    real_training = zstandard.train_dictionary
+    monkeypatch.setattr(zstandard, "train_dictionary",
+                        lambda *a, **k: trainings.append(1) or real_training(*a, **k))  # counted, run
+    texts = real_texts(60)
+    load(settings, *[fetched(t, n=n) for n, t in enumerate(texts[:30])], decide=True)
+    publish.publish(settings)
+    refusal = fts.index_path(settings) / fts.NO_DICTIONARY
+    assert trainings == [1] and fts.dictionary(settings) is None
+    assert refusal.read_text(encoding="utf-8").startswith(
+        "zstd could not train a dictionary on the first 30 texts")
+
+    load(settings, *[fetched(t, n=n) for n, t in enumerate(texts[30:], start=30)], decide=True)
+    publish.publish(settings)
+    assert trainings == [1]  # not tried again
+    words = " ".join(texts[45].split()[20:26])
+    with publish.read(settings) as con:
+        assert fts.search(con, settings, f'"{words}"')[0].article_id == f"{45:016x}"
+
+    monkeypatch.setattr(fts, "DICTIONARY_BYTES", 512_000)
+    publish.publish(settings, whole=True)
+    assert trainings == [1, 1] and fts.dictionary(settings) is not None and not refusal.exists()
+
+
 def test_an_index_an_older_version_built_is_rebuilt_by_the_next_publish(settings):
     """An index whose fields are not this version's (an upgrade) cannot be searched until the next
     publish, which rebuilds it whole even when it has nothing new to carry; the error says so."""
