@@ -172,6 +172,17 @@ class Heads:
         z_emb = None if emb is None or not self.uses_embedding else (emb - self.emb_mu) * self.emb_scale
         return design(terms, self.index, (evidence - self.ev_mu) / self.ev_sd, z_emb)
 
+    def score(self, terms: Sequence[set[str]], evidence: np.ndarray, emb: np.ndarray | None
+              ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
+        """The design matrix, the relevance and peace scores (0.5 is each decision line) and,
+        where the heads have a memory, each item's closest labelled items."""
+        near = np.zeros((len(terms), 0), dtype=int)
+        if emb is not None and len(self.memory):
+            shares, near = self.neighbours(emb)
+            evidence = np.hstack([evidence, shares])
+        x = self.matrix(terms, evidence, emb)
+        return x, self.relevant.scores(x), self.peace.scores(x), near
+
     def parts(self, x: sparse.csr_matrix, head: Head) -> list[dict[str, float]]:
         """Per item, how much each kind of evidence added to the head's log-odds: the words, the
         taxonomy's evidence, the similar labelled items and the embedding (the bias and the
@@ -270,12 +281,7 @@ def decide(heads: Heads, lexical: Sequence[Classification], items: Sequence[Item
         return []
     terms = [term_features(i.title, i.text) for i in items]
     ev = np.vstack([evidence_features(d, i.text) for d, i in zip(lexical, items, strict=True)])
-    near = np.zeros((len(items), 0), dtype=int)
-    if emb is not None and len(heads.memory):
-        shares, near = heads.neighbours(emb)
-        ev = np.hstack([ev, shares])
-    x = heads.matrix(terms, ev, emb)
-    rel, peace = heads.relevant.scores(x), heads.peace.scores(x)
+    x, rel, peace, near = heads.score(terms, ev, emb)
     parts = heads.parts(x, heads.relevant)
     out = []
     for k, lx in enumerate(lexical):

@@ -209,6 +209,34 @@ def fit_heads(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any, ...
                  memory, labels if len(memory) else np.zeros((0, 2), np.uint8), titles)
 
 
+def cross_validate(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any, ...]
+                   ) -> list[dict[str, Any]]:
+    """Leave-one-month-out: for each month of the dated items (the real headlines), the heads
+    fitted as `fit_heads` fits them on every other item (undated ones, the written set, always
+    among them) decide that month's items as the pipeline does: the gate, then each head's
+    decision line. One row per held-out item: its id, month, labels, the decisions and how many
+    items the heads that decided it were fitted on."""
+    months = [str(i["date"])[:7] if i.get("date") else None for i in items]
+    rows = []
+    for month in sorted({m for m in months if m is not None}):
+        fitted = [k for k, m in enumerate(months) if m != month]
+        held = [k for k, m in enumerate(months) if m == month]
+        heads = fit_heads(mode, [items[k] for k in fitted], _subset(inputs, fitted))
+        terms, ev, emb, passed = _subset(inputs, held)
+        _x, rel, peace, _near = heads.score(terms, ev, emb)
+        for j, k in enumerate(held):
+            relevant = bool(passed[j] and rel[j] >= 0.5)
+            rows.append({"id": items[k]["id"], "month": month, "relevant": bool(items[k]["relevant"]),
+                         "peace": bool(items[k]["peace"]), "decided_relevant": relevant,
+                         "decided_peace": relevant and bool(peace[j] >= 0.5), "fitted_on": len(fitted)})
+    return rows
+
+
+def _subset(inputs: tuple[Any, ...], keep: Sequence[int]) -> tuple[Any, ...]:
+    terms, ev, emb, passed = inputs
+    return ([terms[k] for k in keep], ev[keep], None if emb is None else emb[keep], passed[keep])
+
+
 def training_items(corrections: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
     """What the heads learn from: the real headlines of the train and dev months, the written
     set's dev split (its four other languages) and the analysts' corrections."""

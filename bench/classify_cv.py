@@ -1,0 +1,88 @@
+"""Benchmark of judgement: the heads' recipe in leave-one-month-out cross-validation. Not a test.
+
+The test split (June-August 2026) has 18 headlines about the talks, so its peace figure moves by
+several points with one headline. This scores the recipe where there is more to score: for each
+month of the train and dev months of the real headlines, both modes' heads are fitted as
+`newsflow train` fits them (`pipeline.train.fit_heads`) on every other month and the written
+set, then decide that month's headlines as the pipeline does. The keyword query of
+`newsflow eval` is scored on the same headlines in the same run. The test months never take
+part. Prints the pooled and per-month figures; writes bench/results/classify_cv.json.
+
+    .venv/bin/python bench/classify_cv.py [--modes semantic lexical]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import machine  # noqa: E402
+
+from pipeline import evaluate  # noqa: E402
+from pipeline.classify import LexicalClassifier  # noqa: E402
+from pipeline.semantic import CachedEmbedder  # noqa: E402
+from pipeline.train import cross_validate, head_inputs, training_items  # noqa: E402
+
+
+def figures(gold: Sequence[bool], decided: Sequence[bool]) -> dict[str, float]:
+    b = evaluate.binary(gold, decided)
+    p, r, f = b.prf
+    return {"P": round(p, 3), "R": round(r, 3), "F1": round(f, 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modes", nargs="+", default=["semantic", "lexical"])
+    args = parser.parse_args()
+    header = machine.header()
+    items = training_items()
+    start = time.perf_counter()
+    inputs = head_inputs(items, LexicalClassifier(), CachedEmbedder())
+    by_id = {i["id"]: i for i in items}
+    runs: dict[str, list[dict[str, Any]]] = {}
+    seconds: dict[str, float] = {}
+    for mode in args.modes:
+        began = time.perf_counter()
+        runs[mode] = cross_validate(mode, items, inputs)
+        seconds[mode] = round(time.perf_counter() - began, 1)
+    held = [by_id[r["id"]] for r in runs[args.modes[0]]]
+    keyword = evaluate.keyword_query(held)
+    runs["keyword query"] = [{**r, "decided_relevant": k, "decided_peace": p} for r, k, p in
+                             zip(runs[args.modes[0]], keyword.relevant, keyword.peace, strict=True)]
+
+    pooled, monthly = [], []
+    for name, rows in runs.items():
+        rel = figures([r["relevant"] for r in rows], [r["decided_relevant"] for r in rows])
+        peace = figures([r["peace"] for r in rows], [r["decided_peace"] for r in rows])
+        pooled.append({"": name, "relevance P": rel["P"], "R": rel["R"], "F1": rel["F1"],
+                       "peace P": peace["P"], "peace R": peace["R"], "peace F1": peace["F1"],
+                       "seconds": seconds.get(name, "")})
+        for month in sorted({r["month"] for r in rows}):
+            mine = [r for r in rows if r["month"] == month]
+            monthly.append({"month": month, "": name, "headlines": len(mine),
+                            "on the story": sum(r["relevant"] for r in mine),
+                            "about the talks": sum(r["peace"] for r in mine),
+                            "relevance F1": figures([r["relevant"] for r in mine],
+                                                    [r["decided_relevant"] for r in mine])["F1"],
+                            "peace F1": figures([r["peace"] for r in mine],
+                                                [r["decided_peace"] for r in mine])["F1"]})
+    rows = runs[args.modes[0]]
+    print(f"leave-one-month-out over {len(rows)} headlines of {len({r['month'] for r in rows})} months "
+          f"({sum(r['relevant'] for r in rows)} on the story, {sum(r['peace'] for r in rows)} about the "
+          f"talks); each month's heads fitted on the other months and the written set "
+          f"({time.perf_counter() - start:.0f} s in all)")
+    machine.table(pooled, ["", "relevance P", "R", "F1", "peace P", "peace R", "peace F1", "seconds"])
+    print()
+    machine.table(sorted(monthly, key=lambda m: (m["month"], m[""])),
+                  ["month", "", "headlines", "on the story", "about the talks", "relevance F1", "peace F1"])
+    machine.write("classify_cv", {"machine": header, "pooled": pooled, "monthly": monthly})
+
+
+if __name__ == "__main__":
+    main()
