@@ -163,19 +163,23 @@ def train_dictionary(con: duckdb.DuckDBPyConnection,
                      settings: Settings) -> zstandard.ZstdCompressionDict | None:
     """Train the index's dictionary on the writer's first usable texts and write it beside the
     index; None while the writer has fewer than `DICTIONARY_MIN_TEXTS` of them, or when zstd
-    cannot learn from them (then `NO_DICTIONARY` says so, and why, until a whole rebuild)."""
+    cannot learn from them (then `NO_DICTIONARY` says so, and why, and no later call reads and
+    tries again until a whole rebuild clears it)."""
+    path = dictionary_path(settings)
+    refused = path.with_name(NO_DICTIONARY)
+    if refused.exists():
+        return None
     texts = [row[0].encode("utf-8") for row in con.execute(
         store.sql(settings, "publish/dictionary_texts"), {"limit": DICTIONARY_TEXTS}).fetchall()]
     if len(texts) < DICTIONARY_MIN_TEXTS:
         return None
-    path = dictionary_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         trained = zstandard.train_dictionary(
             min(DICTIONARY_BYTES, sum(map(len, texts)) // 10), texts)
     except zstandard.ZstdError as exc:  # texts too alike or too short to learn from
-        path.with_name(NO_DICTIONARY).write_text(
-            f"zstd could not train a dictionary on the first {len(texts)} texts: {exc}\n", encoding="utf-8")
+        refused.write_text(f"zstd could not train a dictionary on the first {len(texts)} texts: {exc}\n",
+                           encoding="utf-8")
         return None
     part = path.with_suffix(".part")
     part.write_bytes(trained.as_bytes())
@@ -257,8 +261,7 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
         shutil.rmtree(index_path(settings), ignore_errors=True)
     index = open_index(settings, create=True)
     trained = dictionary(settings)
-    untrainable = (index_path(settings) / NO_DICTIONARY).exists()
-    if trained is None and not untrainable and (everything or article_ids):
+    if trained is None and (everything or article_ids):
         trained = train_dictionary(con, settings)
     writer = index.writer(WRITER_HEAP, WRITER_THREADS)
     added = 0
