@@ -592,6 +592,50 @@ def test_a_publish_reads_new_articles_from_where_the_load_appended_them(settings
         assert "a-0" in {h.title for h in fts.search(con, settings, "updated at noon")}
 
 
+def test_where_fresh_rows_start_is_found_from_the_end_of_each_table(settings):
+    """The publish looks for the first row of its fresh articles in the last rows of each table,
+    farther back until those rows hold one of an article it does not carry: that row was there
+    before anything the loads since appended. What it finds is what a read of every stored id
+    finds, whatever the first window; articles changed in place carry no row to the end."""
+    from tests.test_story_clusters import REPORTS, article, load
+
+    def text(i: int) -> str:
+        return f"{REPORTS[i % len(REPORTS)]} Item {i}."
+
+    load(settings, *(article(f"a-{i}", text(i), 0) for i in range(20)))
+    publish.publish(settings)
+    load(settings, article("a-0", text(0) + " Updated at noon.", 0, fetched_hours=1),
+         *(article(f"b-{i}", text(100 + i), 1) for i in range(6)))
+    load(settings, article("a-1", text(1) + " Updated at one.", 0, fetched_hours=2),
+         article("b-6", text(106), 1))
+    tables = ("articles", "article_versions", "url_aliases", "article_signatures", "article_terms")
+    with store.open_db(settings) as con:
+        con.execute("CREATE TEMP TABLE publishing AS SELECT kind, key, bool_or(fresh) AS fresh "
+                    "FROM publish_pending GROUP BY ALL")
+        assert con.execute("SELECT count(*) FILTER (WHERE fresh), count(*) FROM publishing "
+                           "WHERE kind = 'article'").fetchone() == (7, 9)
+        for table in tables:
+            (first, last_untouched) = con.execute(
+                f"SELECT min(rowid) FILTER (WHERE article_id IN (SELECT key FROM publishing WHERE fresh)), "
+                f"max(rowid) FILTER (WHERE article_id NOT IN (SELECT key FROM publishing)) FROM {table}"
+            ).fetchone()
+            assert first is not None and first > last_untouched, table  # what the search relies on
+            for window in (1, 4, store.FRESH_WINDOW):
+                assert store.fresh_rows(con, settings, table, window) == f"rowid >= {first}", (table, window)
+        # every row carried: no row tells where the loads began, so the whole table is read
+        con.execute("INSERT INTO publishing SELECT 'article', article_id, true FROM articles "
+                    "WHERE article_id NOT IN (SELECT key FROM publishing)")
+        con.execute("UPDATE publishing SET fresh = true")
+        (first,) = con.execute("SELECT min(rowid) FROM articles").fetchone()
+        assert store.fresh_rows(con, settings, "articles", 1) == f"rowid >= {first}"
+        assert store.fresh_rows(con, settings, "labels", 1) == "false"
+    publish.publish(settings)
+    with publish.read(settings) as con:
+        titles = {t for (t,) in con.execute("SELECT title FROM articles").fetchall()}
+        terms = con.execute("SELECT count(*) FROM article_terms").fetchone()
+    assert titles == {f"a-{i}" for i in range(20)} | {f"b-{i}" for i in range(7)} and terms == (27,)
+
+
 def test_the_published_report_articles_table_keeps_the_rows_of_the_writers_view(sample_db, tmp_path: Path,
                                                                                monkeypatch):
     """The DuckLake holds report_articles as a table (the view joins four tables: 3-4 s to read at
