@@ -272,6 +272,13 @@ def design(terms: Sequence[set[str]], index: dict[str, int], z_evidence: np.ndar
     return sparse.hstack(blocks, format="csr")
 
 
+def decisions(rel: np.ndarray, peace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The heads' decisions from their scores (`Heads.score`): on the story at 0.5 and above,
+    about the talks when also on the story and its own score is 0.5 or above."""
+    relevant = rel >= 0.5
+    return relevant, relevant & (peace >= 0.5)
+
+
 def decide(heads: Heads, lexical: Sequence[Classification], items: Sequence[Item],
            emb: np.ndarray | None, version: str,
            topic_scores: Sequence[dict[str, float]] | None = None) -> list[Classification]:
@@ -282,10 +289,11 @@ def decide(heads: Heads, lexical: Sequence[Classification], items: Sequence[Item
     terms = [term_features(i.title, i.text) for i in items]
     ev = np.vstack([evidence_features(d, i.text) for d, i in zip(lexical, items, strict=True)])
     x, rel, peace, near = heads.score(terms, ev, emb)
+    on_story, talks = decisions(rel, peace)
     parts = heads.parts(x, heads.relevant)
     out = []
     for k, lx in enumerate(lexical):
-        relevant = bool(rel[k] >= 0.5)
+        relevant = bool(on_story[k])
         scores = dict(topic_scores[k]) if topic_scores is not None else dict(lx.topic_scores)
         primary = max(scores, key=lambda s: scores[s]) if relevant and any(scores.values()) else None
         explanation = {**lx.explanation, "lexical_score": lx.score,
@@ -299,7 +307,7 @@ def decide(heads: Heads, lexical: Sequence[Classification], items: Sequence[Item
         out.append(Classification(
             article_id=lx.article_id, classifier_version=version, relevant=relevant,
             score=round(float(rel[k]), 4), topic_scores=scores, primary_topic=primary,
-            explanation=explanation, peace=relevant and bool(peace[k] >= 0.5),
+            explanation=explanation, peace=bool(talks[k]),
             peace_score=round(float(peace[k]) if relevant else min(float(peace[k]), float(rel[k])), 4)))
     return out
 

@@ -30,6 +30,7 @@ from pipeline.relevance import (
     Head,
     Heads,
     Item,
+    decisions,
     evidence_features,
     gate,
     heads_file,
@@ -172,10 +173,8 @@ def fit_heads(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any, ...
     talks on other wars teach it too). Thresholds: best F1 on 5-fold out-of-fold predictions;
     then refitted on all. The semantic mode keeps the items as its memory of labelled
     neighbours; their neighbour features in training are out-of-fold as well."""
-    terms, ev, emb, passed = inputs
-    keep = np.flatnonzero(passed).tolist()
-    terms = [terms[k] for k in keep]
-    ev = ev[keep]
+    keep = np.flatnonzero(inputs[3]).tolist()
+    terms, ev, emb, _passed = _subset(inputs, keep)
     c = HEAD_C[mode] if c is None else c
     y_rel = np.array([int(items[k]["relevant"]) for k in keep])
     y_peace = np.array([int(items[k]["peace"]) for k in keep])
@@ -189,7 +188,6 @@ def fit_heads(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any, ...
     labels = np.column_stack([y_rel, y_peace]).astype(np.uint8)
     if mode == "semantic":
         assert emb is not None
-        emb = emb[keep]
         emb_mu, scale = emb.mean(axis=0), emb_scale / float(emb.std(axis=0).mean())
         memory = unit(emb).astype(np.float16)
         shares = np.zeros((len(keep), 2 * len(NEIGHBOURS) + 1))
@@ -224,11 +222,12 @@ def cross_validate(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any
         heads = fit_heads(mode, [items[k] for k in fitted], _subset(inputs, fitted))
         terms, ev, emb, passed = _subset(inputs, held)
         _x, rel, peace, _near = heads.score(terms, ev, emb)
+        on_story, talks = decisions(rel, peace)
         for j, k in enumerate(held):
-            relevant = bool(passed[j] and rel[j] >= 0.5)
+            relevant = bool(passed[j] and on_story[j])
             rows.append({"id": items[k]["id"], "month": month, "relevant": bool(items[k]["relevant"]),
                          "peace": bool(items[k]["peace"]), "decided_relevant": relevant,
-                         "decided_peace": relevant and bool(peace[j] >= 0.5), "fitted_on": len(fitted)})
+                         "decided_peace": relevant and bool(talks[j]), "fitted_on": len(fitted)})
     return rows
 
 
