@@ -2,10 +2,11 @@
 
 BM25 over title and text, with each language's own analysis: English, German, French and
 Russian words are stemmed by their language's Snowball stemmer; Ukrainian and every other
-language are lower-cased and matched whole (no stemmer beats a wrong one). A publish replaces
-the documents of the articles it carries and commits once: tantivy adds a segment (one per
-indexing thread), so an update costs what it adds. Readers open the last commit;
-a commit is atomic, so a search never sees half a publish. Segments are merged by `compact`,
+language are lower-cased and matched whole (no stemmer beats a wrong one). The index keeps no
+copy of the texts: a hit's snippet is cut from its text in the DuckLake (`texts`). A publish
+replaces the documents of the articles it carries and commits once: tantivy adds a segment (one
+per indexing thread), so an update costs what it adds. Readers open the last commit; a commit
+is atomic, so a search never sees half a publish. Segments are merged by `compact`,
 outside the publish, so that no publish pays for merging the whole index; `ingest-warc` and
 `backfill`, which publish hundreds of times and never compact, wait for the merges their commits
 start (`Settings.search_wait_merges`).
@@ -19,13 +20,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import duckdb
 import tantivy
-import zstandard
 
 from pipeline import lake, store
 from pipeline.config import Settings
@@ -50,24 +49,10 @@ WRITER_THREADS = 2
 MAX_SEGMENTS = 24
 #: Documents fetched from the database per round while indexing.
 ROUND = 2000
-#: How a hit's text is kept for its snippet: one zstd frame per text, in a stored bytes field,
-#: compressed with a dictionary trained on the store's own texts once it has enough of them.
-#: tantivy's own document store (LZ4 in the PyPI build, which lacks its zstd feature) kept the
-#: synthetic 5 KB texts of bench/store_bench.py at 77 % of their size, zstd alone at 57 %, zstd
-#: with a 512 KB dictionary at 38 % (docs/performance.md, 6 December 2026, seventh session).
-BODY_LEVEL = 3
-#: The dictionary: its file in the index's folder, its size, and the texts it is trained on (the
-#: writer's first usable ones). A store with fewer texts packs without one until it has them.
-DICTIONARY = "texts.zdict"
-#: Left in its place when zstd cannot learn a dictionary from those texts (all alike, or tiny):
-#: the index packs without one until it is rebuilt whole, rather than try again every publish.
-NO_DICTIONARY = "texts.nodict"
-DICTIONARY_BYTES = 512_000
-DICTIONARY_TEXTS = 2000
-DICTIONARY_MIN_TEXTS = 1000
-#: The first byte of a packed text: zstd alone, or zstd with the index's dictionary.
-PLAIN, WITH_DICTIONARY = b"\x00", b"\x01"
-
+#: A hit's snippet comes from its text in the DuckLake, at the reader's snapshot: found by id
+#: with its Parquet file and row (`sql/search/hit_places.sql`), then read from that file's row
+#: group alone (`sql/search/hit_texts.sql`; `lake.TEXT_ROW_GROUP_ROWS` rows a group). The index
+#: keeps no copy of the texts: a copy was 0.41x of their size on disk (docs/performance.md).
 
 class SearchError(NewsflowError):
     """A caller's mistake in a search (unknown topic, empty query)."""
@@ -83,9 +68,6 @@ def schema() -> tantivy.Schema:
     for name in ANALYZERS:
         builder.add_text_field(f"title_{name}", tokenizer_name=f"newsflow_{name}")
         builder.add_text_field(f"text_{name}", tokenizer_name=f"newsflow_{name}")
-    # a hit's snippet comes from the text kept in the index (`Packer`), not from the DuckLake,
-    # whose Parquet cannot fetch ten texts by id without a scan
-    builder.add_bytes_field("text_zstd", stored=True, indexed=False)
     builder.add_date_field("published", stored=True, indexed=True, fast=True)
     builder.add_boolean_field("on_topic", stored=True, indexed=True)
     builder.add_text_field("topic", stored=True, tokenizer_name="raw")
@@ -139,101 +121,13 @@ def current(settings: Settings) -> bool:
     return (index_path(settings) / "meta.json").exists() and not outdated(settings)
 
 
-def dictionary_path(settings: Settings) -> Path:
-    return index_path(settings) / DICTIONARY
-
-
-def dictionary(settings: Settings) -> zstandard.ZstdCompressionDict | None:
-    """The index's dictionary for texts, if it has one; written once, before any text packed with
-    it, and kept until the index is rebuilt whole."""
-    path = dictionary_path(settings)
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return _read_dictionary(str(path), stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=4)
-def _read_dictionary(path: str, _mtime: int, _size: int) -> zstandard.ZstdCompressionDict:
-    return zstandard.ZstdCompressionDict(Path(path).read_bytes())
-
-
-def train_dictionary(con: duckdb.DuckDBPyConnection,
-                     settings: Settings) -> zstandard.ZstdCompressionDict | None:
-    """Train the index's dictionary on the writer's first usable texts and write it beside the
-    index; None while the writer has fewer than `DICTIONARY_MIN_TEXTS` of them, or when zstd
-    cannot learn from them (then `NO_DICTIONARY` says so, and why, and no later call reads and
-    tries again until a whole rebuild clears it)."""
-    path = dictionary_path(settings)
-    refused = path.with_name(NO_DICTIONARY)
-    if refused.exists():
-        return None
-    texts = [row[0].encode("utf-8") for row in con.execute(
-        store.sql(settings, "publish/dictionary_texts"), {"limit": DICTIONARY_TEXTS}).fetchall()]
-    if len(texts) < DICTIONARY_MIN_TEXTS:
-        return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        trained = zstandard.train_dictionary(
-            min(DICTIONARY_BYTES, sum(map(len, texts)) // 10), texts)
-    except zstandard.ZstdError as exc:  # texts too alike or too short to learn from
-        refused.write_text(f"zstd could not train a dictionary on the first {len(texts)} texts: {exc}\n",
-                           encoding="utf-8")
-        return None
-    part = path.with_suffix(".part")
-    part.write_bytes(trained.as_bytes())
-    part.replace(path)  # whole or absent: a reader never meets half a dictionary
-    return trained
-
-
-class Packer:
-    """Packs texts as the index keeps them: a first byte saying how (`PLAIN` or
-    `WITH_DICTIONARY`), then one zstd frame. Not shared between threads."""
-
-    def __init__(self, trained: zstandard.ZstdCompressionDict | None = None) -> None:
-        self.tag = PLAIN if trained is None else WITH_DICTIONARY
-        self.compressor = zstandard.ZstdCompressor(level=BODY_LEVEL, dict_data=trained)
-
-    def __call__(self, text: str) -> bytes:
-        return self.tag + self.compressor.compress(text.encode("utf-8"))
-
-
-class Unpacker:
-    """Reads what a `Packer` packed, with the index's dictionary where a text was packed with it
-    (`where`: the dictionary's file, named when it is missing)."""
-
-    def __init__(self, trained: zstandard.ZstdCompressionDict | None = None,
-                 where: Path = Path(DICTIONARY)) -> None:
-        self.plain = zstandard.ZstdDecompressor()
-        self.trained = None if trained is None else zstandard.ZstdDecompressor(dict_data=trained)
-        self.where = where
-
-    def __call__(self, body: bytes | None) -> str:
-        if not body:
-            return ""
-        tag, frame = body[:1], body[1:]
-        reader = self.plain if tag == PLAIN else self.trained
-        if reader is None:
-            self._rebuild("missing, and the search index's texts were packed with it")
-        try:
-            return reader.decompress(frame).decode("utf-8")
-        except zstandard.ZstdError as exc:  # a dictionary other than the one they were packed with
-            self._rebuild(f"the search index's texts do not read with it ({exc})")
-
-    def _rebuild(self, why: str) -> NoReturn:
-        raise DatabaseError(f"{self.where}: {why}: delete {self.where.parent} and run "
-                            "'newsflow publish', which rebuilds the index whole")
-
-
-def document(row: dict[str, Any], pack: Packer) -> tantivy.Document:
+def document(row: dict[str, Any]) -> tantivy.Document:
     lang = (row["language"] or "").split("-")[0].lower()
     name = lang if lang in STEMMERS else "plain"
     doc = tantivy.Document()
     doc.add_text("article_id", row["article_id"])
     doc.add_text(f"title_{name}", row["title"] or "")
     doc.add_text(f"text_{name}", row["text"] or "")
-    doc.add_bytes("text_zstd", pack(row["text"] or ""))
     if row["published"] is not None:
         doc.add_date("published", row["published"])
     doc.add_boolean("on_topic", bool(row["on_topic"]))
@@ -253,23 +147,19 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
     left in `carried_report` (from the writer's view when `everything`). `fresh`: where the fresh
     articles' rows start in the article tables, if already known (`lake.apply`). An index an
     older version built (`outdated`), or none at all (lost, or moved by NEWSFLOW_SEARCH_INDEX),
-    is rebuilt whole. The texts are packed with the index's dictionary, trained first if the index
-    has none and the writer has enough texts by now."""
+    is rebuilt whole."""
     article_ids = list(article_ids)
     everything = everything or not current(settings)
     if everything:
         shutil.rmtree(index_path(settings), ignore_errors=True)
     index = open_index(settings, create=True)
-    trained = dictionary(settings)
-    if trained is None and (everything or article_ids):
-        trained = train_dictionary(con, settings)
     writer = index.writer(WRITER_HEAP, WRITER_THREADS)
     added = 0
     try:
         for article_id in ([] if everything else article_ids):
             writer.delete_documents_by_term("article_id", article_id)
         if everything or article_ids:
-            added = _add(con, settings, writer, everything, fresh or {}, Packer(trained))
+            added = _add(con, settings, writer, everything, fresh or {})
         writer.commit()
     except BaseException:
         writer.rollback()
@@ -292,7 +182,7 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: Iter
 
 
 def _add(con: duckdb.DuckDBPyConnection, settings: Settings, writer: tantivy.IndexWriter,
-         everything: bool, fresh: Mapping[str, str], pack: Packer) -> int:
+         everything: bool, fresh: Mapping[str, str]) -> int:
     """Add the documents of `documents`, streamed a round at a time (the whole result would hold
     every carried text at once)."""
     added = 0
@@ -300,7 +190,7 @@ def _add(con: duckdb.DuckDBPyConnection, settings: Settings, writer: tantivy.Ind
         batches = con.execute(documents(con, settings, everything, fresh)).fetch_record_batch(ROUND)
         for batch in batches:
             for row in batch.to_pylist():
-                writer.add_document(document(row, pack))
+                writer.add_document(document(row))
             added += batch.num_rows
     return added
 
@@ -385,12 +275,48 @@ def search(con: duckdb.DuckDBPyConnection, settings: Settings, query: str, *,
     searcher = index.searcher()
     found = searcher.search(tantivy.Query.boolean_query(must), limit)
     docs = [(score, searcher.doc(address)) for score, address in found.hits]
-    unpack = Unpacker(dictionary(settings), dictionary_path(settings))
+    found_texts = texts(con, settings, [doc["article_id"][0] for _score, doc in docs])
     return [Hit(score=score, article_id=doc["article_id"][0], published=_first(doc, "published"),
                 source=_first(doc, "source"), on_topic=bool(_first(doc, "on_topic")),
                 topic=_first(doc, "topic"), title=_first(doc, "title"), url=_first(doc, "url"),
-                snippet=snippet(unpack(doc.get_first("text_zstd")), query))
+                snippet=snippet(found_texts.get(doc["article_id"][0], ""), query))
             for score, doc in docs]
+
+
+def texts(con: duckdb.DuckDBPyConnection, settings: Settings, article_ids: list[str]) -> dict[str, str]:
+    """The texts of `article_ids` in the DuckLake `con` reads, all from one snapshot: each found
+    by id with its Parquet file and row, then read from those files' row groups that hold them
+    (a read by id alone decompresses the texts of every row group: 0.5-0.8 s at 100k articles).
+    An article the snapshot lacks is absent: a publish that removes one from the DuckLake commits
+    the index after it, so a search between the two can still find it."""
+    if not article_ids:
+        return {}
+    found: dict[str, str] = {}
+    with _snapshot(con):
+        places = con.execute(store.sql(settings, "search/hit_places"), {"ids": article_ids}).fetchall()
+        files: dict[str, dict[int, str]] = {}
+        for article_id, file, row in places:
+            files.setdefault(file, {})[row] = article_id
+        for file, rows in files.items():
+            for row, text in con.execute(store.sql(settings, "search/hit_texts"),
+                                         {"file": file, "rows": sorted(rows)}).fetchall():
+                found[rows[row]] = text or ""
+    return found
+
+
+@contextmanager
+def _snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Queries run here read one snapshot of the DuckLake (a publish may commit between them);
+    inside a caller's transaction, that one's."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.TransactionException:  # the caller's transaction holds one snapshot already
+        yield
+        return
+    try:
+        yield
+    finally:
+        con.execute("ROLLBACK")  # it only read
 
 
 def _first(doc: tantivy.Document, name: str) -> Any:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import tantivy
-import zstandard
 from typer.testing import CliRunner
 
-from pipeline import fts, publish
+from pipeline import fts, lake, publish, store
 from pipeline.cli import app
 from pipeline.errors import DatabaseError
 
@@ -96,117 +94,94 @@ def real_texts(count: int, per_text: int = 12) -> list[str]:
     return [". ".join(titles[i:i + per_text]) + "." for i in range(0, len(titles), per_text)]
 
 
-def test_a_hit_shows_its_text_as_loaded_though_the_index_keeps_it_compressed():
-    text = "Kyiv — Переговоры в Женеве продолжились; « négociations » 😀 " * 40
-    plain = fts.Packer()
-    assert fts.Unpacker()(plain(text)) == text and fts.Unpacker()(None) == ""
-    assert fts.Unpacker()(plain("")) == ""
-    assert len(plain(text)) < len(text.encode()) / 4  # a repeated text packs small
+def unique_phrase(text: str, texts: list[str], length: int = 6) -> str:
+    """The first `length` words of `text`, from its 21st on, that no other of `texts` holds."""
+    words = text.split()
+    for start in range(20, len(words) - length):
+        phrase = " ".join(words[start:start + length])
+        if sum(phrase in other for other in texts) == 1:
+            return phrase
+    return " ".join(words[20:20 + length])
 
 
-def test_texts_packed_with_a_dictionary_of_the_stores_own_texts_take_less_room_and_read_back():
-    texts = real_texts(400)
-    trained = zstandard.train_dictionary(64_000, [t.encode() for t in texts[:300]])
-    plain, packed = fts.Packer(), fts.Packer(trained)
-    unseen = texts[300:]
-    assert all(fts.Unpacker(trained)(packed(t)) == t for t in unseen)
-    assert all(fts.Unpacker(trained)(plain(t)) == t for t in unseen)  # packed before it existed
-    with_it = sum(len(packed(t)) for t in unseen)
-    without = sum(len(plain(t)) for t in unseen)
-    assert with_it < 0.9 * without, (with_it, without)
-    with pytest.raises(DatabaseError, match="texts.zdict: missing"):
-        fts.Unpacker()(packed(unseen[0]))
-
-
-def test_the_index_trains_its_dictionary_once_the_store_has_enough_texts(settings, monkeypatch):
-    """Texts published before the store had enough to learn from stay packed without the
-    dictionary and are still shown; those after it are packed with it; a whole rebuild packs
-    every text with a dictionary trained afresh."""
+def test_a_hit_shows_its_text_from_the_published_snapshot_and_the_index_keeps_no_copy(settings):
+    """The index stores what a hit shows beside its text (title, source, url), not the text: the
+    snippet comes from the DuckLake, found by file and row, over several publishes' files, after a
+    newer version replaced an article's text, and after compaction merged the files."""
     from tests.test_terms import fetched, load
 
-    monkeypatch.setattr(fts, "DICTIONARY_MIN_TEXTS", 100)
-    texts = real_texts(220)
-    load(settings, *[fetched(t, n=n) for n, t in enumerate(texts[:60])], decide=True)
-    publish.publish(settings)
-    assert fts.dictionary(settings) is None
+    texts = real_texts(90)
+    for first in (0, 30, 60):  # three publishes: three Parquet files of texts
+        load(settings, *[fetched(t, n=n) for n, t in enumerate(texts[first:first + 30], start=first)],
+             decide=True)
+        publish.publish(settings)
+    searcher = fts.open_index(settings).searcher()
+    stored = {name for _score, address in searcher.search(tantivy.Query.all_query(), 100).hits
+              for name in searcher.doc(address).to_dict()}
+    assert stored == {"article_id", "published", "on_topic", "topic", "title", "source", "url"}
 
-    load(settings, *[fetched(t, n=n) for n, t in enumerate(texts[60:], start=60)], decide=True)
-    publish.publish(settings)
-    path = fts.dictionary_path(settings)
-    trained = path.read_bytes()
-    assert fts.dictionary(settings) is not None
-
-    def tags() -> dict[str, bytes]:
-        searcher = fts.open_index(settings).searcher()
-        found = searcher.search(tantivy.Query.all_query(), 1000)
-        return {(doc := searcher.doc(address))["article_id"][0]: doc.get_first("text_zstd")[:1]
-                for _score, address in found.hits}
-
-    before = tags()
-    assert {before[f"{n:016x}"] for n in range(60)} == {fts.PLAIN}
-    assert {before[f"{n:016x}"] for n in range(60, 220)} == {fts.WITH_DICTIONARY}
-    for n in (5, 150):  # one of each: the hit shows its own text
-        words = " ".join(texts[n].split()[20:26])
+    def shown(n: int, text: str) -> str:
+        words = unique_phrase(text, texts)
         with publish.read(settings) as con:
             hits = fts.search(con, settings, f'"{words}"', limit=3)  # a phrase of its text
-        assert hits[0].article_id == f"{n:016x}"
-        assert words in hits[0].snippet
+        hit = next(h for h in hits if h.article_id == f"{n:016x}")
+        return hit.snippet if words in hit.snippet else f"not shown: {words}"
 
-    publish.publish(settings, whole=True)
-    assert set(tags().values()) == {fts.WITH_DICTIONARY}
-    assert path.read_bytes() == trained  # trained on the same first texts of the writer
-
-    path.unlink()  # lost: a search says which file and what to do
-    with publish.read(settings) as con, pytest.raises(DatabaseError, match=re.escape(f"{path}: missing")):
-        fts.search(con, settings, f'"{words}"')
-    other = zstandard.train_dictionary(64_000, [t.encode() for t in real_texts(400)[200:]])
-    path.write_bytes(other.as_bytes())  # another one in its place
-    with publish.read(settings) as con, pytest.raises(DatabaseError, match="do not read with it"):
-        fts.search(con, settings, f'"{words}"')
-
-    shutil.rmtree(fts.index_path(settings))  # what the error says to do: the index is rebuilt whole
-    publish.publish(settings)
-    assert len(tags()) == 220 and set(tags().values()) == {fts.WITH_DICTIONARY}
+    for n in (3, 40, 85):
+        assert not shown(n, texts[n]).startswith("not shown"), n
     with publish.read(settings) as con:
-        assert fts.search(con, settings, f'"{words}"')[0].article_id == f"{150:016x}"
+        files = con.execute("SELECT count(DISTINCT filename) FROM articles").fetchone()[0]
+        assert files == 3
+        # one snapshot: an id the DuckLake lacks is left out, not an error
+        assert set(fts.texts(con, settings, [f"{40:016x}", "no-such-article"])) == {f"{40:016x}"}
+        assert fts.texts(con, settings, []) == {}
 
-
-def test_texts_zstd_cannot_learn_from_are_packed_without_a_dictionary_and_it_is_not_tried_again(
-        settings, monkeypatch):
-    """zstd refuses to train (here: a dictionary too small to hold anything); the index packs
-    without one, says why beside it, and later publishes do not read and train again; a whole
-    rebuild tries afresh."""
-    from tests.test_terms import fetched, load
-
-    monkeypatch.setattr(fts, "DICTIONARY_MIN_TEXTS", 20)
-    monkeypatch.setattr(fts, "DICTIONARY_BYTES", 64)
-    trainings: list[int] = []
-    real_training = zstandard.train_dictionary
-    monkeypatch.setattr(zstandard, "train_dictionary",
-                        lambda *a, **k: trainings.append(1) or real_training(*a, **k))  # counted, run
-    texts = real_texts(60)
-    load(settings, *[fetched(t, n=n) for n, t in enumerate(texts[:30])], decide=True)
+    newer = texts[40].replace(".", " — updated.", 1) + " Ceasefire monitors reached Zaporizhzhia today."
+    load(settings, fetched(newer, n=40, hours=5), decide=True)  # a later fetch, another text
     publish.publish(settings)
-    refusal = fts.index_path(settings) / fts.NO_DICTIONARY
-    assert trainings == [1] and fts.dictionary(settings) is None
-    assert refusal.read_text(encoding="utf-8").startswith(
-        "zstd could not train a dictionary on the first 30 texts")
+    assert "Zaporizhzhia" in shown(40, "x " * 20 + "monitors reached Zaporizhzhia today")
 
-    load(settings, *[fetched(t, n=n) for n, t in enumerate(texts[30:], start=30)], decide=True)
-    publish.publish(settings)
-    assert trainings == [1]  # not tried again
-    words = " ".join(texts[45].split()[20:26])
+    count = "SELECT count(DISTINCT filename) FROM articles"
     with publish.read(settings) as con:
-        assert fts.search(con, settings, f'"{words}"')[0].article_id == f"{45:016x}"
+        before = con.execute(count).fetchone()[0]
+    publish.compact(settings, force=True)
+    with publish.read(settings) as con:
+        assert con.execute(count).fetchone()[0] < before == 4  # the texts moved to merged files
+    for n, text in ((3, texts[3]), (85, texts[85])):
+        assert not shown(n, text).startswith("not shown"), n
 
-    monkeypatch.setattr(fts, "DICTIONARY_BYTES", 512_000)
-    publish.publish(settings, whole=True)
-    assert trainings == [1, 1] and fts.dictionary(settings) is not None and not refusal.exists()
+
+def test_the_lakes_texts_are_written_in_row_groups_a_hit_can_be_read_from_alone(settings):
+    """`articles` has its own, small row groups in the DuckLake, from the first publish (built
+    whole) and on a DuckLake an older version built with the global size; other tables keep
+    the global size."""
+    from tests.test_terms import NEWS, fetched, load
+
+    def sizes() -> dict[str, str]:
+        with store.open_db(settings) as con:
+            lake.attach(con, settings, read_only=False)
+            return {entry or "": value for value, entry in con.execute(
+                f"SELECT value, scope_entry FROM {lake.WRITER_ALIAS}.options() "
+                "WHERE option_name = 'parquet_row_group_size'").fetchall()}
+
+    load(settings, fetched(NEWS, n=1))
+    publish.publish(settings)
+    assert sizes() == {"": str(lake.LAKE_ROW_GROUP_ROWS), "main.articles": str(lake.TEXT_ROW_GROUP_ROWS)}
+    with store.open_db(settings) as con:  # as an older version left it: the global size
+        con.execute("SELECT 1")
+        lake.load_extensions(con, settings)
+        con.execute(f"ATTACH {store.quote_literal(lake.catalog(settings))} AS {lake.WRITER_ALIAS}")
+        con.execute(f"CALL {lake.WRITER_ALIAS}.set_option('parquet_row_group_size', "
+                    f"{lake.LAKE_ROW_GROUP_ROWS}, table_name => 'articles')")
+    load(settings, fetched(NEWS + " More.", n=2))
+    publish.publish(settings)
+    assert sizes()["main.articles"] == str(lake.TEXT_ROW_GROUP_ROWS)
 
 
 def test_an_index_an_older_version_built_is_rebuilt_by_the_next_publish(settings):
     """An index whose fields are not this version's (an upgrade) cannot be searched until the next
-    publish, which rebuilds it whole even when it has nothing new to carry; the error says so."""
+    publish, which rebuilds it whole, and the DuckLake too, even when it has nothing new to
+    carry; the error says so."""
     from tests.test_terms import NEWS, fetched, load
 
     load(settings, fetched(NEWS, n=1))
@@ -226,7 +201,7 @@ def test_an_index_an_older_version_built_is_rebuilt_by_the_next_publish(settings
     rebuilds = "the next 'newsflow publish' rebuilds"
     with publish.read(settings) as con, pytest.raises(DatabaseError, match=rebuilds):
         fts.search(con, settings, "Kremlin")
-    publish.publish(settings)
+    assert publish.publish(settings).whole  # and the DuckLake with it, in this version's layout
     assert not fts.outdated(settings)
     with publish.read(settings) as con:
         hits = fts.search(con, settings, "Kharkiv shelled")
