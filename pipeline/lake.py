@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from pipeline import store
 from pipeline.config import Settings
@@ -31,12 +32,15 @@ WRITER_ALIAS = "newsflow_lake"
 READER_ALIAS = "newsflow"
 #: Rows per Parquet row group the DuckLake writes, at most.
 LAKE_ROW_GROUP_ROWS = 8192
-#: ... in the table of texts, which has its own: a search reads a hit's text by decompressing the
-#: row group that holds it (`fts.texts`), and DuckDB writes no smaller groups than 2,048 rows
-#: (ten hits' texts in 0.1 s at 100k articles, against 0.6-0.8 s with the groups of 10,000
-#: rows that compaction had left).
+#: ... in the table of texts, which has its own, small groups: a search reads a hit's text by
+#: decompressing the row group that holds it (`fts.texts`). DuckDB writes no group under 2,048
+#: rows from SQL; given Arrow batches, it closes a group at the table's byte limit after each
+#: batch, so the texts are written a batch of `TEXT_ROW_GROUP_ROWS` at a time (`_insert_texts`).
+#: A search at 1M read its ten texts in 155 ms with groups of 512 rows, 257 ms with 2,048; a
+#: group-by over all articles took 96 ms against 30 (docs/performance.md, tenth session).
 TEXTS = "articles"
-TEXT_ROW_GROUP_ROWS = 2048
+TEXT_ROW_GROUP_ROWS = 512
+TEXT_ROW_GROUP_BYTES = "1MB"
 #: ... and bytes: the writer holds a row group in memory, and 8,192 unique 5 KB texts are 45 MB,
 #: which with its buffers did not fit a backfill's 128 MB (`Settings.long_run`). DuckDB honours
 #: it only where insertion order is not kept, so the publishing connection does not keep it (no
@@ -100,13 +104,29 @@ def load_extensions(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 
 
 def _text_groups(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Give the DuckLake's table of texts its own row-group size (`TEXT_ROW_GROUP_ROWS`) for what
-    is written to it from now on, once the table exists (DuckLake refuses a table's option in the
-    transaction that creates it: `rebuild` writes it whole at that size by the global option)."""
+    """Give the DuckLake's table of texts its own row-group size (`TEXT_ROW_GROUP_ROWS`, and
+    `TEXT_ROW_GROUP_BYTES`) for what is written to it from now on, once the table exists (DuckLake
+    refuses a table's option in the transaction that creates it: `rebuild` sets the global ones
+    around its copy)."""
     scoped = con.execute(store.sql(settings, "publish/text_groups")).fetchone()
     if scoped and scoped[0] and scoped[1] != str(TEXT_ROW_GROUP_ROWS):
-        con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size', "
-                    f"{TEXT_ROW_GROUP_ROWS}, table_name => '{TEXTS}')")
+        for option, value in _text_options():
+            con.execute(f"CALL {WRITER_ALIAS}.set_option('{option}', {value}, table_name => '{TEXTS}')")
+
+
+def _text_options() -> tuple[tuple[str, str], ...]:
+    return (("parquet_row_group_size", str(TEXT_ROW_GROUP_ROWS)),
+            ("parquet_row_group_size_bytes", store.quote_literal(TEXT_ROW_GROUP_BYTES)))
+
+
+def _insert_texts(con: duckdb.DuckDBPyConnection, rows: pa.RecordBatchReader) -> None:
+    """Insert the table of texts' rows into the DuckLake a batch of `TEXT_ROW_GROUP_ROWS` at a time,
+    so that each batch closes a row group (its byte limit is under a batch of texts)."""
+    con.register("newsflow_text_rows", rows)
+    try:
+        con.execute(f"INSERT INTO {WRITER_ALIAS}.{TEXTS} BY NAME SELECT * FROM newsflow_text_rows")
+    finally:
+        con.unregister("newsflow_text_rows")
 
 
 def exists(settings: Settings) -> bool:
@@ -154,6 +174,9 @@ def reader(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
         # a notebook fetching the articles' texts as Arrow or pandas passes 2 GB of text past
         # about 400,000 articles: large string buffers hold it (measured at 1M)
         con.execute("SET arrow_large_buffer_size = true")
+        # Parquet footers read once per connection: a search reads the texts' files twice, and
+        # their footers are large (groups of TEXT_ROW_GROUP_ROWS); DuckLake's files never change
+        con.execute("SET parquet_metadata_cache = true")
         attach(con, settings, read_only=True)
         con.execute(f"USE {READER_ALIAS}")
         yield con
@@ -211,10 +234,24 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         for kind, name in con.execute(store.sql(settings, "publish/lake_objects")).fetchall():
             con.execute(f"DROP {kind} {WRITER_ALIAS}.{name}")
         for name in kinds:
-            rows = TEXT_ROW_GROUP_ROWS if name == TEXTS else LAKE_ROW_GROUP_ROWS
-            con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size', {rows})")
-            con.execute(f"CREATE TABLE {WRITER_ALIAS}.{name} AS SELECT * FROM main.{name}")
-        con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size', {LAKE_ROW_GROUP_ROWS})")
+            if name != TEXTS:
+                con.execute(f"CREATE TABLE {WRITER_ALIAS}.{name} AS SELECT * FROM main.{name}")
+                continue
+            # the texts stream from a second connection, a batch at a time, under the global options
+            # for their groups (the table's own cannot be set before the transaction ends)
+            con.execute(f"CREATE TABLE {WRITER_ALIAS}.{name} AS SELECT * FROM main.{name} LIMIT 0")
+            for option, value in _text_options():
+                con.execute(f"CALL {WRITER_ALIAS}.set_option('{option}', {value})")
+            writer = store.quote_ident(str(_one(con, "SELECT current_database()")))
+            reading = con.cursor()
+            try:
+                _insert_texts(con, reading.execute(f"SELECT * FROM {writer}.main.{name}")
+                              .fetch_record_batch(TEXT_ROW_GROUP_ROWS))
+            finally:
+                reading.close()
+            con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size', {LAKE_ROW_GROUP_ROWS})")
+            con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size_bytes', "
+                        f"{store.quote_literal(LAKE_ROW_GROUP_BYTES)})")
         _build_report(con, settings)
         _create_views(con, [(name, text) for name, text in views if name != REPORT])
         con.execute("COMMIT")
@@ -311,6 +348,10 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings, *, views: bool = F
             fresh = "false"
             if kind == "article" and "article" in carried:
                 fresh = bounds[name] = store.fresh_rows(con, settings, name)
+            if name == TEXTS and statement == "article_rows":  # held whole: a load's texts
+                rows = con.execute(store.sql(settings, "publish/text_rows").format(fresh=fresh))
+                _insert_texts(con, rows.fetch_arrow_table().to_reader(max_chunksize=TEXT_ROW_GROUP_ROWS))
+                continue
             con.execute(store.sql(settings, f"publish/{statement}").format(table=name, fresh=fresh))
         if views:
             for kind, name in con.execute(store.sql(settings, "publish/lake_objects")).fetchall():

@@ -151,31 +151,50 @@ def test_a_hit_shows_its_text_from_the_published_snapshot_and_the_index_keeps_no
         assert not shown(n, text).startswith("not shown"), n
 
 
-def test_the_lakes_texts_are_written_in_row_groups_a_hit_can_be_read_from_alone(settings):
-    """`articles` has its own, small row groups in the DuckLake, from the first publish (built
-    whole) and on a DuckLake an older version built with the global size; other tables keep
-    the global size."""
-    from tests.test_terms import NEWS, fetched, load
+def test_the_lakes_texts_are_written_in_row_groups_a_hit_can_be_read_from_alone(settings, monkeypatch):
+    """`articles` has its own, small row groups in the DuckLake (here 16 rows), written so by a
+    whole build and by each publish, and set as its own options on a DuckLake an older version
+    built with the global size; other tables keep the global size."""
+    from tests.test_terms import fetched, load
 
-    def sizes() -> dict[str, str]:
+    monkeypatch.setattr(lake, "TEXT_ROW_GROUP_ROWS", 16)
+
+    def options() -> dict[str, str]:
         with store.open_db(settings) as con:
             lake.attach(con, settings, read_only=False)
             return {entry or "": value for value, entry in con.execute(
                 f"SELECT value, scope_entry FROM {lake.WRITER_ALIAS}.options() "
                 "WHERE option_name = 'parquet_row_group_size'").fetchall()}
 
-    load(settings, fetched(NEWS, n=1))
+    def groups() -> tuple[set[str], set[int]]:
+        """The DuckLake's files of texts and the sizes of their row groups."""
+        with publish.read(settings) as con:
+            files = {r[0] for r in con.execute("SELECT DISTINCT filename FROM articles").fetchall()}
+            sizes = {r[0] for r in con.execute(
+                "SELECT row_group_num_rows FROM parquet_metadata($files)", {"files": sorted(files)}).fetchall()}
+        return files, sizes
+
+    texts = real_texts(90)
+    load(settings, *[fetched(t, n=n) for n, t in enumerate(texts[:50])], decide=True)
+    publish.publish(settings)  # the first: built whole
+    assert groups()[1] == {16, 50 - 48}
+    assert options() == {"": str(lake.LAKE_ROW_GROUP_ROWS), "main.articles": "16"}
+    load(settings, *[fetched(t, n=n) for n, t in enumerate(texts[50:], start=50)], decide=True)
     publish.publish(settings)
-    assert sizes() == {"": str(lake.LAKE_ROW_GROUP_ROWS), "main.articles": str(lake.TEXT_ROW_GROUP_ROWS)}
-    with store.open_db(settings) as con:  # as an older version left it: the global size
+    files, sizes = groups()
+    assert len(files) == 2 and sizes == {16, 2, 8}  # 40 rows: 16, 16, 8
+    with publish.read(settings) as con:
+        other = con.execute("SELECT DISTINCT filename FROM article_topics").fetchall()
+        assert max(r[0] for r in con.execute("SELECT row_group_num_rows FROM parquet_metadata($f)",
+                                             {"f": [f for (f,) in other]}).fetchall()) > 16
+
+    with store.open_db(settings) as con:  # as an older version left it: another size of its own
         con.execute("SELECT 1")
         lake.load_extensions(con, settings)
         con.execute(f"ATTACH {store.quote_literal(lake.catalog(settings))} AS {lake.WRITER_ALIAS}")
         con.execute(f"CALL {lake.WRITER_ALIAS}.set_option('parquet_row_group_size', "
                     f"{lake.LAKE_ROW_GROUP_ROWS}, table_name => 'articles')")
-    load(settings, fetched(NEWS + " More.", n=2))
-    publish.publish(settings)
-    assert sizes()["main.articles"] == str(lake.TEXT_ROW_GROUP_ROWS)
+    assert options()["main.articles"] == "16"  # set again by the next publish's attach
 
 
 def test_an_index_an_older_version_built_is_rebuilt_by_the_next_publish(settings):
