@@ -170,8 +170,8 @@ def test_the_lakes_texts_are_written_in_row_groups_a_hit_can_be_read_from_alone(
         """The DuckLake's files of texts and the sizes of their row groups."""
         with publish.read(settings) as con:
             files = {r[0] for r in con.execute("SELECT DISTINCT filename FROM articles").fetchall()}
-            sizes = {r[0] for r in con.execute(
-                "SELECT row_group_num_rows FROM parquet_metadata($files)", {"files": sorted(files)}).fetchall()}
+            sizes = {r[0] for r in con.execute("SELECT row_group_num_rows FROM parquet_metadata($files)",
+                                                {"files": sorted(files)}).fetchall()}
         return files, sizes
 
     texts = real_texts(90)
