@@ -114,6 +114,14 @@ def _text_groups(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             con.execute(f"CALL {WRITER_ALIAS}.set_option('{option}', {value}, table_name => '{TEXTS}')")
 
 
+def _lake_groups(con: duckdb.DuckDBPyConnection) -> None:
+    """The DuckLake's own row-group sizes, for every table without its own (`LAKE_ROW_GROUP_ROWS`,
+    `LAKE_ROW_GROUP_BYTES`)."""
+    con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size', {LAKE_ROW_GROUP_ROWS})")
+    con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size_bytes', "
+                f"{store.quote_literal(LAKE_ROW_GROUP_BYTES)})")
+
+
 def _text_options() -> tuple[tuple[str, str], ...]:
     return (("parquet_row_group_size", str(TEXT_ROW_GROUP_ROWS)),
             ("parquet_row_group_size_bytes", store.quote_literal(TEXT_ROW_GROUP_BYTES)))
@@ -151,10 +159,8 @@ def attach(con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: boo
             con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_compression_level', {LAKE_ZSTD_LEVEL})")
             # the Parquet writer holds a whole row group in memory: at DuckDB's default
             # (122,880 rows) that is 700 MB of article text, past NEWSFLOW_DUCKDB_MEMORY
-            con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size', {LAKE_ROW_GROUP_ROWS})")
             con.execute("SET preserve_insertion_order = false")
-            con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size_bytes', "
-                        f"{store.quote_literal(LAKE_ROW_GROUP_BYTES)})")
+            _lake_groups(con)
             _text_groups(con, settings)
     except duckdb.Error as exc:
         raise DatabaseError(f"{catalog(settings)}: cannot attach the analysts' DuckLake: "
@@ -249,9 +255,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
                               .fetch_record_batch(TEXT_ROW_GROUP_ROWS))
             finally:
                 reading.close()
-            con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size', {LAKE_ROW_GROUP_ROWS})")
-            con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size_bytes', "
-                        f"{store.quote_literal(LAKE_ROW_GROUP_BYTES)})")
+            _lake_groups(con)
         _build_report(con, settings)
         _create_views(con, [(name, text) for name, text in views if name != REPORT])
         con.execute("COMMIT")
@@ -348,11 +352,14 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings, *, views: bool = F
             fresh = "false"
             if kind == "article" and "article" in carried:
                 fresh = bounds[name] = store.fresh_rows(con, settings, name)
-            if name == TEXTS and statement == "article_rows":  # held whole: a load's texts
-                rows = con.execute(store.sql(settings, "publish/text_rows").format(fresh=fresh))
-                _insert_texts(con, rows.fetch_arrow_table().to_reader(max_chunksize=TEXT_ROW_GROUP_ROWS))
-                continue
-            con.execute(store.sql(settings, f"publish/{statement}").format(table=name, fresh=fresh))
+            query = store.sql(settings, f"publish/{statement}").format(table=name, fresh=fresh)
+            if kind != "article":
+                con.execute(query)
+            elif name == TEXTS:  # held whole: a load's texts
+                _insert_texts(con, con.execute(query).fetch_arrow_table()
+                              .to_reader(max_chunksize=TEXT_ROW_GROUP_ROWS))
+            else:
+                con.execute(f"INSERT INTO {WRITER_ALIAS}.{name} BY NAME {query}")
         if views:
             for kind, name in con.execute(store.sql(settings, "publish/lake_objects")).fetchall():
                 if kind == "VIEW":
