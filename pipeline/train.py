@@ -45,6 +45,7 @@ from pipeline.semantic import (
     Model,
     embed_text,
     lexical_features,
+    logit,
     prototype_similarity,
     relevance_features,
     subtopic_features,
@@ -213,7 +214,10 @@ def cross_validate(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any
     fitted as `fit_heads` fits them on every other item (undated ones, the written set, always
     among them) decide that month's items as the pipeline does: the gate, then each head's
     decision line. One row per held-out item: its id, month, labels, the decisions and how many
-    items the heads that decided it were fitted on."""
+    items the heads that decided it were fitted on; and, for studying the decision line, whether
+    the gate let it through, the peace head's log-odds (class-balanced, so calibrated as if half
+    were about the talks), its decision line in log-odds and the share about the talks among the
+    items the heads were fitted on."""
     months = [str(i["date"])[:7] if i.get("date") else None for i in items]
     rows = []
     for month in sorted({m for m in months if m is not None}):
@@ -221,13 +225,18 @@ def cross_validate(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any
         held = [k for k, m in enumerate(months) if m == month]
         heads = fit_heads(mode, [items[k] for k in fitted], _subset(inputs, fitted))
         terms, ev, emb, passed = _subset(inputs, held)
-        _x, rel, peace, _near = heads.score(terms, ev, emb)
+        x, rel, peace, _near = heads.score(terms, ev, emb)
         on_story, talks = decisions(rel, peace)
+        peace_logits = heads.peace.logits(x)
+        kept = [k for k in fitted if inputs[3][k]]
+        peace_share = float(np.mean([items[k]["peace"] for k in kept]))
         for j, k in enumerate(held):
             relevant = bool(passed[j] and on_story[j])
             rows.append({"id": items[k]["id"], "month": month, "relevant": bool(items[k]["relevant"]),
                          "peace": bool(items[k]["peace"]), "decided_relevant": relevant,
-                         "decided_peace": relevant and bool(talks[j]), "fitted_on": len(fitted)})
+                         "decided_peace": relevant and bool(talks[j]), "fitted_on": len(fitted),
+                         "gated": bool(passed[j]), "peace_logit": float(peace_logits[j]),
+                         "peace_cut": float(logit(heads.peace.threshold)), "peace_share": peace_share})
     return rows
 
 

@@ -31,6 +31,12 @@ def test_each_month_is_decided_by_heads_fitted_without_it_as_the_pipeline_decide
     assert all(r["fitted_on"] == len(items) - per_month[r["month"]] for r in rows)
     assert sum(r["decided_relevant"] for r in rows) > 0 and sum(r["relevant"] for r in rows) > 0
 
+    # the peace head's log-odds and its line give its decision (for studying other lines)
+    assert all(r["decided_peace"] == (r["decided_relevant"] and r["peace_logit"] >= r["peace_cut"])
+               for r in rows)
+    assert all(r["gated"] for r in rows if r["decided_relevant"])
+    assert all(0 < r["peace_share"] < 1 for r in rows)
+
     # the decisions of one month are the pipeline's own with heads fitted on the others
     month = MONTHS[1]
     others = [i for i in items if str(i.get("date", ""))[:7] != month]
