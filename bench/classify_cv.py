@@ -36,7 +36,7 @@ import machine  # noqa: E402
 
 from pipeline import evaluate  # noqa: E402
 from pipeline.classify import LexicalClassifier  # noqa: E402
-from pipeline.semantic import CachedEmbedder  # noqa: E402
+from pipeline.semantic import CachedEmbedder, logit, sigmoid  # noqa: E402
 from pipeline.train import cross_validate, head_inputs, training_items  # noqa: E402
 
 
@@ -44,15 +44,6 @@ def figures(gold: Sequence[bool], decided: Sequence[bool]) -> dict[str, float]:
     b = evaluate.binary(gold, decided)
     p, r, f = b.prf
     return {"P": round(p, 3), "R": round(r, 3), "F1": round(f, 3)}
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def logit(p: float) -> float:
-    p = min(max(p, 1e-3), 1 - 1e-3)
-    return float(np.log(p / (1 - p)))
 
 
 def with_monthly_prior(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -63,7 +54,7 @@ def with_monthly_prior(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         gated = np.array([r["peace_logit"] for r in mine if r["gated"]])
         trained = mine[0]["peace_share"]
         share = float(sigmoid(gated + logit(trained)).mean()) if len(gated) else trained
-        shift = logit(share) - logit(trained)
+        shift = float(logit(share) - logit(trained))
         out += [{**r, "decided_peace": r["decided_relevant"] and r["peace_logit"] + shift >= r["peace_cut"],
                  "estimated_share": round(share, 3)} for r in mine]
     return out

@@ -110,21 +110,16 @@ def _text_groups(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     around its copy)."""
     scoped = con.execute(store.sql(settings, "publish/text_groups")).fetchone()
     if scoped and scoped[0] and scoped[1] != str(TEXT_ROW_GROUP_ROWS):
-        for option, value in _text_options():
-            con.execute(f"CALL {WRITER_ALIAS}.set_option('{option}', {value}, table_name => '{TEXTS}')")
+        _groups(con, TEXT_ROW_GROUP_ROWS, TEXT_ROW_GROUP_BYTES, table=TEXTS)
 
 
-def _lake_groups(con: duckdb.DuckDBPyConnection) -> None:
-    """The DuckLake's own row-group sizes, for every table without its own (`LAKE_ROW_GROUP_ROWS`,
-    `LAKE_ROW_GROUP_BYTES`)."""
-    con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size', {LAKE_ROW_GROUP_ROWS})")
+def _groups(con: duckdb.DuckDBPyConnection, rows: int, size: str, *, table: str | None = None) -> None:
+    """Set the DuckLake's row-group sizes (`rows`, `size` in bytes): for `table` alone, or for
+    every table without its own."""
+    scope = "" if table is None else f", table_name => {store.quote_literal(table)}"
+    con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size', {rows:d}{scope})")
     con.execute(f"CALL {WRITER_ALIAS}.set_option('parquet_row_group_size_bytes', "
-                f"{store.quote_literal(LAKE_ROW_GROUP_BYTES)})")
-
-
-def _text_options() -> tuple[tuple[str, str], ...]:
-    return (("parquet_row_group_size", str(TEXT_ROW_GROUP_ROWS)),
-            ("parquet_row_group_size_bytes", store.quote_literal(TEXT_ROW_GROUP_BYTES)))
+                f"{store.quote_literal(size)}{scope})")
 
 
 def _insert_texts(con: duckdb.DuckDBPyConnection, rows: pa.RecordBatchReader) -> None:
@@ -160,7 +155,7 @@ def attach(con: duckdb.DuckDBPyConnection, settings: Settings, *, read_only: boo
             # the Parquet writer holds a whole row group in memory: at DuckDB's default
             # (122,880 rows) that is 700 MB of article text, past NEWSFLOW_DUCKDB_MEMORY
             con.execute("SET preserve_insertion_order = false")
-            _lake_groups(con)
+            _groups(con, LAKE_ROW_GROUP_ROWS, LAKE_ROW_GROUP_BYTES)
             _text_groups(con, settings)
     except duckdb.Error as exc:
         raise DatabaseError(f"{catalog(settings)}: cannot attach the analysts' DuckLake: "
@@ -246,8 +241,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             # the texts stream from a second connection, a batch at a time, under the global options
             # for their groups (the table's own cannot be set before the transaction ends)
             con.execute(f"CREATE TABLE {WRITER_ALIAS}.{name} AS SELECT * FROM main.{name} LIMIT 0")
-            for option, value in _text_options():
-                con.execute(f"CALL {WRITER_ALIAS}.set_option('{option}', {value})")
+            _groups(con, TEXT_ROW_GROUP_ROWS, TEXT_ROW_GROUP_BYTES)
             writer = store.quote_ident(str(_one(con, "SELECT current_database()")))
             reading = con.cursor()
             try:
@@ -255,7 +249,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
                               .fetch_record_batch(TEXT_ROW_GROUP_ROWS))
             finally:
                 reading.close()
-            _lake_groups(con)
+            _groups(con, LAKE_ROW_GROUP_ROWS, LAKE_ROW_GROUP_BYTES)
         _build_report(con, settings)
         _create_views(con, [(name, text) for name, text in views if name != REPORT])
         con.execute("COMMIT")

@@ -227,16 +227,15 @@ def cross_validate(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any
         terms, ev, emb, passed = _subset(inputs, held)
         x, rel, peace, _near = heads.score(terms, ev, emb)
         on_story, talks = decisions(rel, peace)
-        peace_logits = heads.peace.logits(x)
-        kept = [k for k in fitted if inputs[3][k]]
-        peace_share = float(np.mean([items[k]["peace"] for k in kept]))
+        peace_logits, peace_cut = heads.peace.logits(x), float(logit(heads.peace.threshold))
+        peace_share = float(np.mean([items[k]["peace"] for k in fitted if inputs[3][k]]))
         for j, k in enumerate(held):
             relevant = bool(passed[j] and on_story[j])
             rows.append({"id": items[k]["id"], "month": month, "relevant": bool(items[k]["relevant"]),
                          "peace": bool(items[k]["peace"]), "decided_relevant": relevant,
                          "decided_peace": relevant and bool(talks[j]), "fitted_on": len(fitted),
                          "gated": bool(passed[j]), "peace_logit": float(peace_logits[j]),
-                         "peace_cut": float(logit(heads.peace.threshold)), "peace_share": peace_share})
+                         "peace_cut": peace_cut, "peace_share": peace_share})
     return rows
 
 
