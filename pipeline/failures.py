@@ -29,6 +29,7 @@ CLASSES: dict[str, tuple[bool, str]] = {
     "decoding_error": (False, "the body cannot be decoded (content encoding or charset)"),
     "parse_error": (False, "the feed XML is malformed"),
     "extract_error": (False, "the extractor failed on the page"),
+    "extract_timeout": (False, "extracting the page took longer than Settings.extract_timeout"),
     "empty_extraction": (False, "no usable main text in the page"),
 }
 
