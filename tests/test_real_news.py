@@ -37,10 +37,11 @@ def test_the_real_set_is_large_labelled_twice_in_part_and_split_by_time():
     assert agreement["relevant_kappa"] >= 0.8 and agreement["peace_kappa"] >= 0.8
 
 
-def test_every_test_headline_was_labelled_twice_and_disagreements_adjudicated():
-    test = labelled.headlines("test")
-    assert all(r["second"] for r in test)
-    for r in test:
+@pytest.mark.parametrize("split", ["train", "dev", "test"])
+def test_every_headline_was_labelled_twice_and_disagreements_adjudicated(split):
+    rows = labelled.headlines(split)
+    assert all(r["second"] for r in rows)
+    for r in rows:
         first, second = labelled.first_label(r), r["second"]
         disagree = (first["relevant"], first["peace"]) != (second["relevant"], second["peace"])
         # a third reader decided every disagreement, and only those, with the guide's rule named
