@@ -506,6 +506,48 @@ def label(article_id: Annotated[str, typer.Argument(help="the article's id (arti
 
 
 @app.command()
+def review(db: DbOpt = None, since: DateOpt = None,
+           decision: Annotated[str, typer.Option(
+               help="which call: any (the closer of the two), relevant or peace")] = "any",
+           limit: Annotated[int, typer.Option(help="how many articles")] = 20) -> None:
+    """The articles whose decisions the model is least sure of and no analyst has corrected,
+    closest to a decision line first (the `review_queue` view of the published snapshot): where a
+    correction (`newsflow label`, then `newsflow train`) teaches the model most."""
+    from pipeline import publish
+
+    if decision not in ("any", "relevant", "peace"):
+        _fail(f"--decision {decision!r}: choose any, relevant or peace")
+    if limit < 1:
+        _fail(f"--limit {limit}: give a positive number")
+    settings = _settings(db)
+    try:
+        with publish.read(settings) as con:
+            rows = con.execute(store.sql(settings, "report/review"),
+                               {"decision": decision, "since": _utc(since), "limit": limit}).fetchall()
+    except NewsflowError as exc:
+        _fail(str(exc))
+    except duckdb.CatalogException:
+        _fail(f"the snapshot of {settings.db} has no review_queue yet: it comes with the next publish "
+              f"(newsflow publish --db {settings.db})")
+    if not rows:
+        console.print("nothing to review: the model's decisions are all corrected, or none is published")
+        return
+    for k, (article, published, source, title, relevant, score, peace, peace_score, closest, _margin,
+            explanation) in enumerate(rows, 1):
+        ex = json.loads(explanation) if isinstance(explanation, str) else (explanation or {})
+        call = decision if decision != "any" else closest
+        talks = f" · peace {'yes' if peace else 'no'} {peace_score:.2f}" if relevant else ""
+        console.print(f"[bold]{k:>2}. {title or '(untitled)'}[/]", highlight=False)
+        day = f"{published:%Y-%m-%d} · " if published else ""
+        story = f"on the story {'yes' if relevant else 'no'} {score:.2f}"
+        console.print(f"    {day}{source or '-'} · {story}{talks} · closest call: {call}", highlight=False)
+        console.print(f"    {article}", highlight=False)
+        console.print(f"    why: {_why(ex, call)}", highlight=False, style="italic")
+    console.print("Correct one with `newsflow label ARTICLE --relevant yes|no [--peace yes|no]`; "
+                  "`newsflow train --db FILE` then learns from the corrections.", highlight=False)
+
+
+@app.command()
 def train(db: Annotated[Path | None, typer.Option(
         "--db", help="also learn from the analysts' corrections in this database")] = None,
           subtopics: Annotated[bool, typer.Option(

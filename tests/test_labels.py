@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -105,3 +106,42 @@ def test_training_learns_the_corrections_and_shows_them_as_neighbours(db):
     nearest = decision.explanation["similar_labelled"][0]
     assert nearest == {"title": fixes[0]["title"], "relevant": False, "peace": False}
     assert np.isfinite(decision.score)
+
+
+def review_ids(db: Settings, *args: str) -> list[str]:
+    """The article ids `newsflow review` lists, in its order."""
+    run = newsflow("review", "--db", str(db.db), "--limit", "100", *args)
+    assert run.returncode == 0, run.stderr
+    return re.findall(r"^ {4}([0-9a-f]{16})$", run.stdout, re.M)
+
+
+def test_the_review_queue_lists_the_closest_calls_first_and_drops_what_an_analyst_corrected(db):
+    """Where a correction teaches the model most: the decisions nearest their line (0.5), relevance
+    for every article the model scored, peace too for those on the story; an article the model set
+    aside without scoring it is not a call it made, and a corrected one is settled."""
+    assert newsflow("publish", "--db", str(db.db)).returncode == 0
+    rows = query(db.db, "SELECT article_id, relevant, score, peace_score, "
+                        "explanation->>'not_scored' IS NOT NULL FROM current_classifications")
+    margin = {a: min(abs(s - 0.5), abs(p - 0.5) if rel else 1.0) for a, rel, s, p, unscored in rows
+              if not unscored}
+    unscored = {a for a, *_, skipped in rows if skipped}
+    assert unscored and len(margin) >= 5  # the sample has both kinds
+    listed = review_ids(db)
+    assert sorted(listed) == sorted(margin) and not unscored & set(listed)
+    assert [margin[a] for a in listed] == sorted(margin[a] for a in listed)
+    # peace calls only for articles on the story, nearest their own line first
+    on_story = {a: abs(p - 0.5) for a, rel, _s, p, skipped in rows if rel and not skipped}
+    peace = review_ids(db, "--decision", "peace")
+    assert sorted(peace) == sorted(on_story)
+    assert [on_story[a] for a in peace] == sorted(on_story.values())
+    # the closest call, once corrected and published, leaves the queue; the others keep their order
+    first = listed[0]
+    assert newsflow("label", first, "--relevant", "no", "--db", str(db.db)).returncode == 0
+    assert review_ids(db)[:3] == listed[:3]  # the reader sees the snapshot until the next publish
+    assert newsflow("publish", "--db", str(db.db)).returncode == 0
+    assert review_ids(db) == listed[1:]
+
+
+def test_a_bad_review_request_is_refused_with_a_reason(db):
+    run = newsflow("review", "--db", str(db.db), "--decision", "maybe")
+    assert run.returncode == 2 and "--decision 'maybe': choose any, relevant or peace" in run.stderr
