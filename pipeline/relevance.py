@@ -279,6 +279,14 @@ def decisions(rel: np.ndarray, peace: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return relevant, relevant & (peace >= 0.5)
 
 
+def margins(rel: np.ndarray, peace: np.ndarray) -> np.ndarray:
+    """How close each item's call is: the distance of its relevance score from the line, or of
+    its peace score when it is on the story and that is nearer. The review queue lists the
+    articles by it, smallest first (sql/migrations/026_review_queue.sql says the same in SQL)."""
+    on_story, _ = decisions(rel, peace)
+    return np.where(on_story, np.minimum(np.abs(rel - 0.5), np.abs(peace - 0.5)), np.abs(rel - 0.5))
+
+
 def decide(heads: Heads, lexical: Sequence[Classification], items: Sequence[Item],
            emb: np.ndarray | None, version: str,
            topic_scores: Sequence[dict[str, float]] | None = None) -> list[Classification]:

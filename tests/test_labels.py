@@ -12,7 +12,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from pipeline import labelled, store
+from pipeline import labelled, relevance, store
 from pipeline import train as fitting
 from pipeline.classify import LexicalClassifier
 from pipeline.config import Settings
@@ -122,8 +122,9 @@ def test_the_review_queue_lists_the_closest_calls_first_and_drops_what_an_analys
     assert newsflow("publish", "--db", str(db.db)).returncode == 0
     rows = query(db.db, "SELECT article_id, relevant, score, peace_score, "
                         "explanation->>'not_scored' IS NOT NULL FROM current_classifications")
-    margin = {a: min(abs(s - 0.5), abs(p - 0.5) if rel else 1.0) for a, rel, s, p, unscored in rows
-              if not unscored}
+    scored = [(a, s, p) for a, _rel, s, p, unscored in rows if not unscored]
+    margin = dict(zip([a for a, _, _ in scored], relevance.margins(
+        np.array([s for _, s, _ in scored]), np.array([p for _, _, p in scored])).tolist(), strict=True))
     unscored = {a for a, *_, skipped in rows if skipped}
     assert unscored and len(margin) >= 5  # the sample has both kinds
     listed = review_ids(db)
