@@ -511,8 +511,8 @@ def review(db: DbOpt = None, since: DateOpt = None,
                help="which call: any (the closer of the two), relevant or peace")] = "any",
            limit: Annotated[int, typer.Option(help="how many articles")] = 20) -> None:
     """The articles whose decisions the model is least sure of and no analyst has corrected,
-    closest to a decision line first (the `review_queue` view of the published snapshot): where a
-    correction (`newsflow label`, then `newsflow train`) teaches the model most."""
+    closest to a decision line first (the `review_queue` view of the published snapshot): where
+    its mistakes gather, for `newsflow label` to correct."""
     from pipeline import publish
 
     if decision not in ("any", "relevant", "peace"):
