@@ -11,10 +11,9 @@ model alone (`newsflow eval`'s figures).
 
 Printed per K: the headlines reviewed, the model's mistakes among them, and relevance and peace
 F1 over every headline of the three months as an analyst then reads them (corrections applied),
-with the heads trained again each month and with the heads as packaged throughout (fitted here on
-the labelled set alone, as `newsflow train` fits them: corrections applied, never learned). The
-test labels serve only as the analyst's answers; nothing here is chosen by them. Writes
-bench/results/review.json.
+with the heads trained again each month and with the packaged heads throughout (corrections
+applied, never learned). The test labels serve only as the analyst's answers; nothing here is
+chosen by them. Writes bench/results/review.json.
 
     .venv/bin/python bench/review_bench.py [--k 0 10 25 50]
 """
@@ -34,7 +33,7 @@ import machine  # noqa: E402
 
 from pipeline import evaluate, labelled  # noqa: E402
 from pipeline.classify import LexicalClassifier  # noqa: E402
-from pipeline.relevance import decisions, margins  # noqa: E402
+from pipeline.relevance import Heads, decisions, heads_file, margins  # noqa: E402
 from pipeline.semantic import CachedEmbedder  # noqa: E402
 from pipeline.train import _subset, fit_heads, head_inputs, training_items  # noqa: E402
 
@@ -42,7 +41,7 @@ MONTHS = ("2026-06", "2026-07", "2026-08")
 
 
 def play(k: int, retrain: bool, items: list[dict[str, Any]], inputs: tuple[Any, ...],
-         fitted: int, packaged: Any) -> dict[str, Any]:
+         fitted: int, packaged: Heads) -> dict[str, Any]:
     """One pass of the loop over the test months; `items[:fitted]` are the labelled set."""
     fixes: list[int] = []
     rel_pred: dict[int, bool] = {}
@@ -89,7 +88,7 @@ def main() -> None:
     base, test = training_items(), labelled.headlines("test")
     items = [*base, *test]
     inputs = head_inputs(items, LexicalClassifier(), CachedEmbedder())
-    packaged = fit_heads("semantic", base, _subset(inputs, list(range(len(base)))))
+    packaged = Heads.load(heads_file("semantic"))
     rows, out = [], {}
     for k in args.k:
         for retrain in (False, True) if k else (False,):

@@ -536,7 +536,8 @@ def review(db: DbOpt = None, since: DateOpt = None,
             explanation) in enumerate(rows, 1):
         ex = json.loads(explanation) if isinstance(explanation, str) else (explanation or {})
         call = decision if decision != "any" else closest
-        talks = f" · peace {'yes' if peace else 'no'} {peace_score:.2f}" if relevant else ""
+        scored = relevant and peace_score is not None  # a version that decided no peace has no score
+        talks = f" · peace {'yes' if peace else 'no'} {peace_score:.2f}" if scored else ""
         console.print(f"[bold]{k:>2}. {title or '(untitled)'}[/]", highlight=False)
         day = f"{published:%Y-%m-%d} · " if published else ""
         story = f"on the story {'yes' if relevant else 'no'} {score:.2f}"
