@@ -97,11 +97,7 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:  # noqa: N802
-            status = self._answer()
-            with site.lock:
-                site.requests.append({"path": self.path, "status": status, "at": time.time(),
-                                      "if_none_match": self.headers.get("If-None-Match"),
-                                      "if_modified_since": self.headers.get("If-Modified-Since")})
+            self._answer()
 
         def _answer(self) -> int:
             if self.path.startswith("/feed/") and self.path.endswith(".xml"):
@@ -128,6 +124,11 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, body: bytes, ctype: str | None,
                   headers: dict[str, str] | None = None) -> int:
+            # kept before the answer goes out, so a client that has its answer finds it recorded
+            with site.lock:
+                site.requests.append({"path": self.path, "status": status, "at": time.time(),
+                                      "if_none_match": self.headers.get("If-None-Match"),
+                                      "if_modified_since": self.headers.get("If-Modified-Since")})
             return reply(self, status, body, ctype, headers)
 
     return Handler
