@@ -297,23 +297,6 @@ def _corrections(db: Path) -> list[dict[str, Any]]:
         raise
 
 
-def _why(ex: dict[str, Any], decision: str) -> str:
-    """A decision's explanation in a line: for relevance the evidence's parts and strongest words;
-    for peace its strongest words and the labelled headlines it was found most like."""
-    def strongest(terms: dict[str, float]) -> str:
-        return ", ".join(f"{k} {v:+.2f}" for k, v in list(terms.items())[:4])
-
-    if ex.get("not_scored"):
-        return str(ex["not_scored"])
-    if decision == "relevant":
-        parts = ", ".join(f"{k} {v:+.1f}" for k, v in ex.get("relevance_parts", {}).items())
-        return f"{parts}; {strongest(ex.get('relevance_terms', {}))}"
-    words = strongest(ex.get("peace_terms", {}))
-    like = "; ".join(f"{'peace' if n['peace'] else 'on story' if n['relevant'] else 'off story'}: "
-                     f"{n['title']}" for n in ex.get("similar_labelled", [])[:2])
-    return " | ".join(part for part in (words, f"like {like}" if like else "") if part) or "-"
-
-
 @app.command("eval")
 def eval_cmd(mode: ModeOpt = None,
              split: Annotated[str, typer.Option(
@@ -329,7 +312,7 @@ def eval_cmd(mode: ModeOpt = None,
     default mode, the lexical mode, the keyword query and the classifier as it was before the real
     labelled set; the worst mistakes with their explanations; the real pages; the written set's
     subtopics; the corrections not yet learned (--db)."""
-    from pipeline import evaluate, labelled
+    from pipeline import evaluate, labelled, relevance
     from pipeline.semantic import CachedEmbedder, SemanticClassifier
 
     if split not in ("test", "dev"):
@@ -376,7 +359,8 @@ def eval_cmd(mode: ModeOpt = None,
             t = Table("score", "date", "headline", "why",
                       title=f"{mine.name}: worst {'peace ' if decision == 'peace' else ''}{label}")
             for item, sc, ex in rows_:
-                t.add_row(f"{sc:.2f}", str(item.get("date", "")), item["title"], _why(ex, decision))
+                t.add_row(f"{sc:.2f}", str(item.get("date", "")), item["title"],
+                          relevance.reason(ex, decision))
             console.print(t)
     if pages:
         real_pages = labelled.pages()
@@ -513,7 +497,7 @@ def review(db: DbOpt = None, since: DateOpt = None,
     """The articles whose decisions the model is least sure of and no analyst has corrected,
     closest to a decision line first (the `review_queue` view of the published snapshot): where
     its mistakes gather, for `newsflow label` to correct."""
-    from pipeline import publish
+    from pipeline import publish, relevance
 
     if decision not in ("any", "relevant", "peace"):
         _fail(f"--decision {decision!r}: choose any, relevant or peace")
@@ -543,7 +527,7 @@ def review(db: DbOpt = None, since: DateOpt = None,
         story = f"on the story {'yes' if relevant else 'no'} {score:.2f}"
         console.print(f"    {day}{source or '-'} · {story}{talks} · closest call: {call}", highlight=False)
         console.print(f"    {article}", highlight=False)
-        console.print(f"    why: {_why(ex, call)}", highlight=False, style="italic")
+        console.print(f"    why: {relevance.reason(ex, call)}", highlight=False, style="italic")
     console.print("Correct one with `newsflow label ARTICLE --relevant yes|no [--peace yes|no]`; "
                   "`newsflow train --db FILE` then learns from the corrections.", highlight=False)
 

@@ -356,6 +356,24 @@ def assemble(lexical: Sequence[Classification], reasons: Sequence[str | None],
             for i, d in enumerate(lexical)]
 
 
+def reason(ex: dict[str, Any], decision: str) -> str:
+    """A decision's explanation (`classifications.explanation`) in a line: for relevance the
+    evidence's parts and strongest words; for peace its strongest words and the labelled headlines
+    it was found most like."""
+    def strongest(terms: dict[str, float]) -> str:
+        return ", ".join(f"{k} {v:+.2f}" for k, v in list(terms.items())[:4])
+
+    if ex.get("not_scored"):
+        return str(ex["not_scored"])
+    if decision == "relevant":
+        parts = ", ".join(f"{k} {v:+.1f}" for k, v in ex.get("relevance_parts", {}).items())
+        return f"{parts}; {strongest(ex.get('relevance_terms', {}))}"
+    words = strongest(ex.get("peace_terms", {}))
+    like = "; ".join(f"{'peace' if n['peace'] else 'on story' if n['relevant'] else 'off story'}: "
+                     f"{n['title']}" for n in ex.get("similar_labelled", [])[:2])
+    return " | ".join(part for part in (words, f"like {like}" if like else "") if part) or "-"
+
+
 def _readable(feature: str) -> str:
     where, _, word = feature.partition(":")
     return f"{word.replace('_', ' ')} ({'title' if where == 't' else 'lead'})"

@@ -1,5 +1,6 @@
-"""Airflow UI plugin: a "newsflow" page in the Browse menu with feed health and today's on-topic
-articles per subtopic, read from the published DuckLake (never the writer's file).
+"""Airflow UI plugin: a "newsflow" page in the Browse menu with feed health, today's on-topic
+articles per subtopic and the week's closest calls, read from the published DuckLake (never the
+writer's file).
 
 A FastAPI app mounted by the API server under /newsflow (`fastapi_apps`) serves the page and its
 figures as JSON (/newsflow/api/summary); `external_views` adds the menu entry that shows the page
@@ -27,7 +28,8 @@ from pipeline.errors import NewsflowError
 
 Day = Annotated[date | None, Query(description="UTC day (default: today)")]
 
-app = FastAPI(title="newsflow", description="Feed health and subtopic counts published by newsflow",
+app = FastAPI(title="newsflow",
+              description="Feed health, subtopic counts and closest calls published by newsflow",
               dependencies=[Depends(requires_access_view(AccessView.WEBSITE))])
 
 
@@ -40,7 +42,8 @@ def _figures(day: date | None) -> dict:
 
 @app.get("/api/summary")
 def summary(day: Day = None) -> dict:
-    """Feed health and the day's on-topic articles per subtopic, as JSON."""
+    """Feed health, the day's on-topic articles per subtopic and the closest calls of the seven
+    days to it, as JSON."""
     return _figures(day)
 
 

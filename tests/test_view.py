@@ -3,6 +3,7 @@ JSON answer with the sample's figures from the published snapshot."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 from datetime import UTC, datetime
@@ -73,11 +74,41 @@ def test_the_summary_answers_with_feed_health_and_the_days_subtopics(client, loa
     assert client.get("/api/summary", params={"day": "2020-01-01"}).json()["subtopics"] == []
 
 
+def test_the_week_s_closest_calls_come_first_and_end_with_the_week(client, loaded_day, sample_db):
+    from datetime import date, timedelta
+
+    from pipeline import view
+
+    figures = client.get("/api/summary", params={"day": loaded_day}).json()
+    calls = figures["review"]
+    # the same articles, in the same order, as the review queue of the published snapshot
+    with publish.read(sample_db) as con:
+        queue = con.execute("SELECT article_id, margin FROM review_queue ORDER BY margin").fetchall()
+    assert 0 < len(calls) == min(len(queue), view.REVIEW_ROWS)
+    assert [c["article_id"] for c in calls] == [a for a, _ in queue[:len(calls)]]
+    assert [c["margin"] for c in calls] == sorted(c["margin"] for c in calls)
+    for c in calls:  # each with its decisions, scores and reason
+        line = c["score"] if c["closest"] == "relevant" else c["peace_score"]
+        assert abs(line - 0.5) == pytest.approx(c["margin"], abs=1e-3)
+        assert c["relevant"] == (c["score"] >= 0.5) and c["why"]
+        assert (c["peace_score"] is None) == (not c["relevant"])
+    # the week ends: six days on, the same; seven days on, the sample is too old to list
+    def calls_on(days_later: int) -> list:
+        day = date.fromisoformat(loaded_day) + timedelta(days=days_later)
+        return client.get("/api/summary", params={"day": day.isoformat()}).json()["review"]
+
+    assert calls_on(view.REVIEW_DAYS - 1) == calls
+    assert calls_on(view.REVIEW_DAYS) == [] and calls_on(-1) == []
+
+
 def test_the_page_shows_the_figures(client, loaded_day):
     page = client.get("/", params={"day": loaded_day})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "sample-error" in page.text and "1 failed in a row" in page.text
     assert "Battlefield and drone war" in page.text
+    first = client.get("/api/summary", params={"day": loaded_day}).json()["review"][0]
+    assert html.escape(first["title"]) in page.text and html.escape(first["why"]) in page.text
+    assert first["article_id"] in page.text and "newsflow label ARTICLE" in page.text
 
 
 def test_no_snapshot_is_a_clear_503(client, monkeypatch, tmp_path):
