@@ -70,6 +70,7 @@ th, td { text-align:left; padding:5px 10px; border-bottom:1px solid #e5e7eb; }
 th { color:#6b7280; font-size:12px; text-transform:uppercase; }
 td.num { text-align:right; font-variant-numeric:tabular-nums; }
 .bad { color:#b42318; font-weight:600; } .ok { color:#027a48; }
+td.call { white-space:nowrap; }
 .why { color:#6b7280; font-size:12px; max-width:520px; } code { font-size:12px; }
 .bar { display:inline-block; height:10px; background:#4269d0; border-radius:2px; vertical-align:middle; }
 """
@@ -95,8 +96,8 @@ def page(figures: dict[str, Any]) -> str:
         f'<tr><td>{_link(c["title"] or "(untitled)", c["url"])}<div class="why">{escape(c["why"])}</div>'
         f'<div class="muted"><code>{escape(c["article_id"])}</code></div></td>'
         f'<td>{escape(c["source"] or "")}</td>'
-        f'<td>{_call(c["relevant"], c["score"])}</td>'
-        f'<td>{_call(c["peace"], c["peace_score"])}</td>'
+        f'<td class="call">{_call(c["relevant"], c["score"])}</td>'
+        f'<td class="call">{_call(c["peace"], c["peace_score"])}</td>'
         f'<td>{escape(c["closest"])}</td></tr>'
         for c in figures["review"]) or '<tr><td colspan="5" class="muted">nothing to check</td></tr>'
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>newsflow</title>

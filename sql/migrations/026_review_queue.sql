@@ -29,7 +29,6 @@ SELECT
     a.title,
     a.source_domain,
     coalesce(a.published_at, a.first_seen_at) AS published,
-    a.first_seen_at,
     CASE WHEN d.peace_margin < d.relevance_margin THEN 'peace' ELSE 'relevant' END AS closest,
     least(d.relevance_margin, coalesce(d.peace_margin, d.relevance_margin)) AS margin,
     d.relevance_margin,
