@@ -208,20 +208,23 @@ def fit_heads(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any, ...
                  memory, labels if len(memory) else np.zeros((0, 2), np.uint8), titles)
 
 
-def cross_validate(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any, ...]
-                   ) -> list[dict[str, Any]]:
+def cross_validate(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any, ...],
+                   forward: int | None = None) -> list[dict[str, Any]]:
     """Leave-one-month-out: for each month of the dated items (the real headlines), the heads
     fitted as `fit_heads` fits them on every other item (undated ones, the written set, always
     among them) decide that month's items as the pipeline does: the gate, then each head's
-    decision line. One row per held-out item: its id, month, labels, the decisions and how many
+    decision line. With `forward=N`, forward in time instead, as the pipeline meets the news:
+    each month after the first N is decided by heads fitted on the months before it alone (and
+    the undated items); the first N months are only learned from. One row per held-out item: its id, month, labels, the decisions and how many
     items the heads that decided it were fitted on; and, for studying the decision line, whether
     the gate let it through, the peace head's log-odds (class-balanced, so calibrated as if half
     were about the talks), its decision line in log-odds and the share about the talks among the
     items the heads were fitted on."""
     months = [str(i["date"])[:7] if i.get("date") else None for i in items]
     rows = []
-    for month in sorted({m for m in months if m is not None}):
-        fitted = [k for k, m in enumerate(months) if m != month]
+    for month in sorted({m for m in months if m is not None})[forward or 0:]:
+        fitted = [k for k, m in enumerate(months)
+                  if m != month and (forward is None or m is None or m < month)]
         held = [k for k, m in enumerate(months) if m == month]
         heads = fit_heads(mode, [items[k] for k in fitted], _subset(inputs, fitted))
         terms, ev, emb, passed = _subset(inputs, held)

@@ -1,6 +1,7 @@
-"""Leave-one-month-out cross-validation of the heads (`pipeline.train.cross_validate`, run over
-every train and dev month by bench/classify_cv.py): each month of real headlines is decided by
-heads that never saw it, exactly as the pipeline would decide it with those heads."""
+"""Cross-validation of the heads over months (`pipeline.train.cross_validate`, run over every
+train and dev month by bench/classify_cv.py): each month of real headlines is decided by heads
+that never saw it (leave-one-month-out), or only the months before it (forward in time), exactly
+as the pipeline would decide it with those heads."""
 
 from __future__ import annotations
 
@@ -45,5 +46,36 @@ def test_each_month_is_decided_by_heads_fitted_without_it_as_the_pipeline_decide
     decided = SemanticClassifier(heads=heads, embedder=embedder).classify(
         (h["id"], h["title"], h["text"], h["published"]) for h in held)
     mine = {r["id"]: r for r in rows if r["month"] == month}
+    assert [(mine[d.article_id]["decided_relevant"], mine[d.article_id]["decided_peace"]) for d in decided] \
+        == [(d.relevant, d.peace) for d in decided]
+
+
+def test_forward_in_time_each_month_is_decided_by_heads_fitted_on_the_months_before_it_alone():
+    headlines = [h for h in labelled.headlines("train") if h["date"][:7] in MONTHS]
+    headlines = [h for m in MONTHS for h in [h for h in headlines if h["date"][:7] == m][:60]]
+    written = labelled.own("dev")[:40]
+    items = [*headlines, *written]
+    embedder = Embedder(processes=1)
+    inputs = fitting.head_inputs(items, LexicalClassifier(), embedder)
+
+    rows = fitting.cross_validate("semantic", items, inputs, forward=1)
+
+    # the first month is only learned from; each later one is decided once, by heads that knew
+    # the undated items and the months before it, never it or what came after
+    per_month = Counter(h["date"][:7] for h in headlines)
+    assert {r["month"] for r in rows} == set(MONTHS[1:])
+    assert sorted(r["id"] for r in rows) == sorted(h["id"] for h in headlines if h["date"][:7] != MONTHS[0])
+    earlier = {m: len(written) + sum(n for e, n in per_month.items() if e < m) for m in MONTHS}
+    assert all(r["fitted_on"] == earlier[r["month"]] for r in rows)
+    assert earlier[MONTHS[1]] < len(items) - per_month[MONTHS[1]]  # not the month after it
+
+    # the second month's decisions are the pipeline's own, by heads fitted on the first and the
+    # written set
+    before = [i for i in items if not i.get("date") or i["date"][:7] == MONTHS[0]]
+    heads = fitting.fit_heads("semantic", before, fitting.head_inputs(before, LexicalClassifier(), embedder))
+    held = [h for h in headlines if h["date"][:7] == MONTHS[1]]
+    decided = SemanticClassifier(heads=heads, embedder=embedder).classify(
+        (h["id"], h["title"], h["text"], h["published"]) for h in held)
+    mine = {r["id"]: r for r in rows}
     assert [(mine[d.article_id]["decided_relevant"], mine[d.article_id]["decided_peace"]) for d in decided] \
         == [(d.relevant, d.peace) for d in decided]
