@@ -297,6 +297,32 @@ def _corrections(db: Path) -> list[dict[str, Any]]:
         raise
 
 
+def _reliability(items: list[dict[str, Any]], mine: Any, figures: dict[str, Any]) -> None:
+    """`newsflow eval`'s table of what the chosen mode's scores mean: per band of score, the
+    headlines and the share truly on the story; for peace, over those it put on the story."""
+    from pipeline import evaluate
+
+    gold = [i["relevant"] for i in items]
+    on = [k for k, r in enumerate(mine.relevant) if r]
+    rel = evaluate.reliability(gold, mine.score)
+    peace = evaluate.reliability([items[k]["peace"] for k in on], [mine.peace_score[k] for k in on])
+    t = Table("score", "headlines", "mean", "on the story", "called on story", "peace mean",
+              "about the talks",
+              title=f"{mine.name}: what a score means, relevance and (for those it called on the "
+                    f"story) peace; Brier score of relevance {evaluate.brier(gold, mine.score):.3f}")
+
+    def share(row: dict[str, Any]) -> tuple[str, str, str]:
+        if not row["items"]:
+            return "0", "", ""
+        return str(row["items"]), f"{row['mean_score']:.2f}", f"{row['share_true']:.0%}"
+
+    for r, p in zip(rel, peace, strict=True):
+        t.add_row(f"{r['band'][0]:.1f}–{r['band'][1]:.1f}", *share(r), *share(p))
+    console.print(t)
+    figures["reliability"] = {"mode": mine.name, "relevance": rel, "peace": peace,
+                              "brier_relevance": evaluate.brier(gold, mine.score)}
+
+
 @app.command("eval")
 def eval_cmd(mode: ModeOpt = None,
              split: Annotated[str, typer.Option(
@@ -362,6 +388,7 @@ def eval_cmd(mode: ModeOpt = None,
                 t.add_row(f"{sc:.2f}", str(item.get("date", "")), item["title"],
                           relevance.reason(ex, decision))
             console.print(t)
+    _reliability(items, mine, figures)
     if pages:
         real_pages = labelled.pages()
         if real_pages:

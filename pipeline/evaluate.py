@@ -123,6 +123,27 @@ def run_classifier(name: str, clf: Any, items: Sequence[dict[str, Any]]) -> Deci
                    [d.peace_score if has_peace else float(p) for d, p in zip(out, peace, strict=True)])
 
 
+def reliability(gold: Sequence[bool], scores: Sequence[float], bands: int = 5) -> list[dict[str, Any]]:
+    """What a score means: the items in each of `bands` equal bands of [0, 1] (the last one
+    closed), their mean score and the share of them that are truly so. A score an analyst can
+    take at its word has the two close."""
+    rows = []
+    for k in range(bands):
+        low, high = k / bands, (k + 1) / bands
+        inside = [g for g, s in zip(gold, scores, strict=True)
+                  if low <= s < high or (k == bands - 1 and s == high)]
+        mean = [s for s in scores if low <= s < high or (k == bands - 1 and s == high)]
+        rows.append({"band": (low, high), "items": len(inside),
+                     "mean_score": sum(mean) / len(mean) if mean else None,
+                     "share_true": sum(inside) / len(inside) if inside else None})
+    return rows
+
+
+def brier(gold: Sequence[bool], scores: Sequence[float]) -> float:
+    """Mean squared distance of the scores from the truth (0 is perfect; 0.25 is a coin's 0.5)."""
+    return sum((s - g) ** 2 for g, s in zip(gold, scores, strict=True)) / max(len(scores), 1)
+
+
 Mistake = tuple[dict[str, Any], float, dict[str, Any]]  # item, score, explanation
 
 

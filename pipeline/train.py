@@ -215,11 +215,11 @@ def cross_validate(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any
     among them) decide that month's items as the pipeline does: the gate, then each head's
     decision line. With `forward=N`, forward in time instead, as the pipeline meets the news:
     each month after the first N is decided by heads fitted on the months before it alone (and
-    the undated items); the first N months are only learned from. One row per held-out item: its id, month, labels, the decisions and how many
-    items the heads that decided it were fitted on; and, for studying the decision line, whether
-    the gate let it through, the peace head's log-odds (class-balanced, so calibrated as if half
-    were about the talks), its decision line in log-odds and the share about the talks among the
-    items the heads were fitted on."""
+    the undated items); the first N months are only learned from. One row per held-out item: its
+    id, month, labels, the decisions and how many items the heads that decided it were fitted on;
+    and, for studying the decision line, whether the gate let it through, the peace head's
+    log-odds (class-balanced, so calibrated as if half were about the talks), its decision line in
+    log-odds and the share about the talks among the items the heads were fitted on."""
     months = [str(i["date"])[:7] if i.get("date") else None for i in items]
     rows = []
     for month in sorted({m for m in months if m is not None})[forward or 0:]:

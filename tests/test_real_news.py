@@ -92,7 +92,7 @@ def figures(tmp_path_factory: pytest.TempPathFactory, sample_db) -> dict:
                          env={**os.environ, "COLUMNS": "160"})
     for heading in ("semantic (default)", "lexical", "keyword query", "semantic as it was",
                     "worst false positives", "worst false negatives", "worst peace false positives",
-                    "worst peace false negatives", "Cohen's kappa"):
+                    "worst peace false negatives", "Cohen's kappa", "what a score means"):
         assert heading in run.stdout
     return json.loads(out.read_text(encoding="utf-8"))
 
@@ -123,6 +123,29 @@ def test_the_worst_peace_mistakes_are_ranked_by_the_peace_score_not_the_relevanc
     assert [(i["title"], s) for i, s, _ in fns] == [("quiet truce offer", 0.2)]
     fps, fns = evaluate.worst(items, decided, 5)
     assert fps == [] and [i["title"] for i, _, _ in fns] == []
+
+
+def test_a_score_means_what_it_says_at_either_end(figures):
+    """The default mode's scores on the test split, by band: every headline in one band, and a
+    high score is nearly always on the story and a low one nearly never (README's table)."""
+    rel = figures["reliability"]["relevance"]
+    assert sum(b["items"] for b in rel) == figures["headlines"]["items"]
+    assert rel[-1]["share_true"] >= 0.9 and rel[0]["share_true"] <= 0.1
+    assert rel[-1]["items"] + rel[0]["items"] >= 0.7 * figures["headlines"]["items"]
+    assert figures["reliability"]["brier_relevance"] < 0.08
+    peace = figures["reliability"]["peace"]
+    assert sum(b["items"] for b in peace) == figures["headlines"]["semantic (default)"]["flagged"]
+
+
+def test_reliability_counts_each_score_in_one_band_and_the_share_true_there():
+    gold = [False, False, True, True, True, False]
+    scores = [0.0, 0.15, 0.2, 0.5, 1.0, 0.99]
+    bands = evaluate.reliability(gold, scores, bands=5)
+    assert [b["items"] for b in bands] == [2, 1, 1, 0, 2]
+    assert [b["share_true"] for b in bands] == [0.0, 1.0, 1.0, None, 0.5]
+    assert bands[4]["mean_score"] == pytest.approx(0.995) and bands[3]["mean_score"] is None
+    assert evaluate.brier([True, False], [1.0, 0.0]) == 0.0
+    assert evaluate.brier([True, False], [0.5, 0.5]) == 0.25
 
 
 def test_the_lexical_mode_beats_the_keyword_query(figures):
