@@ -7,7 +7,8 @@ people as pages print names, its author meta tags, trafilatura's byline (unless 
 then any byline the page prints (after the headline, an element marked as the author, a label
 such as "Autor:" anywhere), then the feed's. What is removed: lead-ins ("By", "Von", "Par", "View
 all posts by"...), roles and titles around a name ("Staff Writer", "PhD", "FOCUS-Online-Experte"),
-dates and times, and words that are not names ("Follow", "Admin", "Donnerstag"). Co-authors are
+dates and times, words that are not names ("Follow", "Admin", "Donnerstag") and a blog's
+"View my complete profile" button. Co-authors are
 split on commas, semicolons, "&", and the word "and" in the page's languages. An organisation is
 dropped when a person also signs the piece, and kept when it is the only byline; then the agency
 of the dateline ("Hamburg (dpa/lno) –") or a "Quelle:" line goes before the site's own name.
@@ -129,6 +130,11 @@ _ORGANISATION = re.compile(
 #: "Theme by Fuchsy designed"): the credit of a site's maker, never of an article's author.
 _SITE_CREDIT = re.compile(r"\b(?:drupal|wordpress|joomla|typo3|powered by|designed|design by|theme by|"
                           r"webdesign|web design|hecho (?:en|con)|made with)\b", re.IGNORECASE)
+#: The link to a blogger's profile that blog platforms print beside (or instead of) the name, in
+#: the page's language ("View my complete profile" on Blogger): a button, never a name.
+_PROFILE_LINK = re.compile(r"^\s*(?:view my complete profile|view (?:my|full) profile|"
+                           r"afficher mon profil complet|mein profil vollständig anzeigen|ver todo mi perfil|"
+                           r"visualizza il mio profilo completo)\s*$", re.IGNORECASE)
 #: An acronym alone ("AFP", "NDR", "BBAW") is an organisation; case matters here ("Nils" is not).
 _ACRONYM = re.compile(r"^[A-ZÄÖÜ][A-ZÄÖÜ0-9-]{1,6}$")
 
@@ -138,7 +144,7 @@ def clean(byline: str | None) -> tuple[str, ...]:
     if not byline or not byline.strip():
         return ()
     text = html.unescape(html.unescape(byline))  # CMSs escape twice: "Redacci&amp;oacute;n"
-    if _SITE_CREDIT.search(text):
+    if _SITE_CREDIT.search(text) or _PROFILE_LINK.match(text):
         return ()
     text = text.replace("\xad", "")  # soft hyphens: "Mat&shy;thi&shy;as"
     text = re.sub(r"https?://\S+|\S+@\S+\.\w+|\(.*?\)|©|\([cC]\)", " ", text)

@@ -111,9 +111,24 @@ def test_the_stage_stores_the_date_in_utc_with_its_source_and_zone():
     ("Reuters", ("Reuters",)),
     ("Richard David Precht im Gespräch mit Karin Fischer", ("Richard David Precht", "Karin Fischer")),
     ("Follow", ()),
+    ("View my complete profile", ()),
+    ("Afficher mon profil complet", ()),
 ])
 def test_bylines_become_names(byline, names):
     assert bylines.clean(byline) == names
+
+
+@pytest.mark.parametrize("profile", [
+    "", '<div class="profile-name"><a class="g-profile" href="https://www.blogger.com/profile/1" '
+        'rel="author"><span>Jane Roe</span></a></div>'])
+def test_a_blogs_profile_button_is_not_its_author(profile):
+    """Blogger prints "View my complete profile" as a link marked rel=author, beside the
+    blogger's name where the theme shows it: the name is the author, the button never."""
+    button = ('<a class="profile-link" href="https://www.blogger.com/profile/1" rel="author">'
+              'View my complete profile</a>')
+    html = page_html(story="The ceasefire talks went on in Geneva today. " * 20).replace(
+        "</body>", profile + button + "</body>")
+    assert fields(html).authors == (("Jane Roe",) if profile else ())
 
 
 def test_the_article_objects_authors_come_first_as_the_publisher_wrote_them():
