@@ -7,11 +7,11 @@ people as pages print names, its author meta tags, trafilatura's byline (unless 
 then any byline the page prints (after the headline, an element marked as the author, a label
 such as "Autor:" anywhere), then the feed's. What is removed: lead-ins ("By", "Von", "Par", "View
 all posts by"...), roles and titles around a name ("Staff Writer", "PhD", "FOCUS-Online-Experte"),
-dates and times, words that are not names ("Follow", "Admin", "Donnerstag") and a blog's
-"View my complete profile" button. Co-authors are
-split on commas, semicolons, "&", and the word "and" in the page's languages. An organisation is
-dropped when a person also signs the piece, and kept when it is the only byline; then the agency
-of the dateline ("Hamburg (dpa/lno) –") or a "Quelle:" line goes before the site's own name.
+dates and times, words that are not names ("Follow", "Admin", "Donnerstag") and a blog's "View
+my complete profile" button. Co-authors are split on commas, semicolons, "&", and the word "and"
+in the page's languages. An organisation is dropped when a person also signs the piece, and kept
+when it is the only byline; then the agency of the dateline ("Hamburg (dpa/lno) –") or a
+"Quelle:" line goes before the site's own name.
 """
 
 from __future__ import annotations
