@@ -6,6 +6,9 @@ as the pipeline would decide it with those heads."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import NamedTuple
+
+import pytest
 
 from pipeline import labelled
 from pipeline import train as fitting
@@ -15,14 +18,28 @@ from pipeline.semantic import Embedder, SemanticClassifier
 MONTHS = ("2025-09", "2025-10", "2025-11")
 
 
-def test_each_month_is_decided_by_heads_fitted_without_it_as_the_pipeline_decides():
+class Months(NamedTuple):
+    headlines: list[dict]
+    written: list[dict]
+    items: list[dict]
+    embedder: Embedder
+    inputs: tuple
+
+
+@pytest.fixture(scope="module")
+def months() -> Months:
+    """70 real headlines of each of three months and 40 undated items of the written set."""
     headlines = [h for h in labelled.headlines("train") if h["date"][:7] in MONTHS]
     headlines = [h for m in MONTHS for h in [h for h in headlines if h["date"][:7] == m][:70]]
     written = labelled.own("dev")[:40]
     items = [*headlines, *written]
     embedder = Embedder(processes=1)
-    inputs = fitting.head_inputs(items, LexicalClassifier(), embedder)
+    return Months(headlines, written, items, embedder,
+                  fitting.head_inputs(items, LexicalClassifier(), embedder))
 
+
+def test_each_month_is_decided_by_heads_fitted_without_it_as_the_pipeline_decides(months):
+    headlines, _written, items, embedder, inputs = months
     rows = fitting.cross_validate("semantic", items, inputs)
 
     # every headline once, in its own month; the written set (undated) is only learned from
@@ -50,14 +67,8 @@ def test_each_month_is_decided_by_heads_fitted_without_it_as_the_pipeline_decide
         == [(d.relevant, d.peace) for d in decided]
 
 
-def test_forward_in_time_each_month_is_decided_by_heads_fitted_on_the_months_before_it_alone():
-    headlines = [h for h in labelled.headlines("train") if h["date"][:7] in MONTHS]
-    headlines = [h for m in MONTHS for h in [h for h in headlines if h["date"][:7] == m][:60]]
-    written = labelled.own("dev")[:40]
-    items = [*headlines, *written]
-    embedder = Embedder(processes=1)
-    inputs = fitting.head_inputs(items, LexicalClassifier(), embedder)
-
+def test_forward_in_time_each_month_is_decided_by_heads_fitted_on_the_months_before_it_alone(months):
+    headlines, written, items, embedder, inputs = months
     rows = fitting.cross_validate("semantic", items, inputs, forward=1)
 
     # the first month is only learned from; each later one is decided once, by heads that knew
