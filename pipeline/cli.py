@@ -306,10 +306,11 @@ def _reliability(items: list[dict[str, Any]], mine: Any, figures: dict[str, Any]
     on = [k for k, r in enumerate(mine.relevant) if r]
     rel = evaluate.reliability(gold, mine.score)
     peace = evaluate.reliability([items[k]["peace"] for k in on], [mine.peace_score[k] for k in on])
+    brier = evaluate.brier(gold, mine.score)
     t = Table("score", "headlines", "mean", "on the story", "called on story", "peace mean",
               "about the talks",
               title=f"{mine.name}: what a score means, relevance and (for those it called on the "
-                    f"story) peace; Brier score of relevance {evaluate.brier(gold, mine.score):.3f}")
+                    f"story) peace; Brier score of relevance {brier:.3f}")
 
     def share(row: dict[str, Any]) -> tuple[str, str, str]:
         if not row["items"]:
@@ -320,7 +321,7 @@ def _reliability(items: list[dict[str, Any]], mine: Any, figures: dict[str, Any]
         t.add_row(f"{r['band'][0]:.1f}–{r['band'][1]:.1f}", *share(r), *share(p))
     console.print(t)
     figures["reliability"] = {"mode": mine.name, "relevance": rel, "peace": peace,
-                              "brier_relevance": evaluate.brier(gold, mine.score)}
+                              "brier_relevance": brier}
 
 
 @app.command("eval")

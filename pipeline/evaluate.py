@@ -130,12 +130,11 @@ def reliability(gold: Sequence[bool], scores: Sequence[float], bands: int = 5) -
     rows = []
     for k in range(bands):
         low, high = k / bands, (k + 1) / bands
-        inside = [g for g, s in zip(gold, scores, strict=True)
+        inside = [(g, s) for g, s in zip(gold, scores, strict=True)
                   if low <= s < high or (k == bands - 1 and s == high)]
-        mean = [s for s in scores if low <= s < high or (k == bands - 1 and s == high)]
         rows.append({"band": (low, high), "items": len(inside),
-                     "mean_score": sum(mean) / len(mean) if mean else None,
-                     "share_true": sum(inside) / len(inside) if inside else None})
+                     "mean_score": sum(s for _, s in inside) / len(inside) if inside else None,
+                     "share_true": sum(g for g, _ in inside) / len(inside) if inside else None})
     return rows
 
 
