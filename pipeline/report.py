@@ -211,16 +211,22 @@ def _when(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M}" if value else "–"
 
 
-def _link(title: str | None, url: str | None) -> str:
+def link(title: str | None, url: str | None, *, new_tab: bool = False) -> str:
+    """`title` as a link to `url` when that is a web address; any other address (`javascript:`,
+    `data:`, a relative path) leaves the title as plain text. `new_tab` opens it in a new tab, for
+    pages shown inside a frame (the Airflow view)."""
     text = escape(title or "(untitled)")
-    return f'<a href="{escape(url, quote=True)}">{text}</a>' if url else text
+    if not (url and url.lower().startswith(("http://", "https://"))):
+        return text
+    target = ' target="_blank" rel="noopener noreferrer"' if new_tab else ""
+    return f'<a href="{escape(url, quote=True)}"{target}>{text}</a>'
 
 
 def stories_table(data: ReportData) -> str:
     if not data.stories:
         return '<p class="empty">No on-topic stories in this period.</p>'
     body = "".join(
-        f'<tr><td class="num">{i}</td><td>{_link(title, url)}<div class="sub">{escape(topic or "")}'
+        f'<tr><td class="num">{i}</td><td>{link(title, url)}<div class="sub">{escape(topic or "")}'
         f'</div></td><td class="num">{articles}</td><td class="num">{sources}</td>'
         f'<td class="when">{_when(first)}</td><td class="when">{_when(last)}</td></tr>'
         for i, (title, url, articles, sources, first, last, topic) in enumerate(data.stories, 1))
@@ -233,7 +239,7 @@ def latest_table(data: ReportData) -> str:
         return '<p class="empty">No on-topic articles in this period.</p>'
     body = "".join(
         f'<tr><td class="when">{_when(published)}</td><td>{escape(source or "")}</td>'
-        f'<td>{escape(topic or "")}</td><td>{_link(title, url)}</td>'
+        f'<td>{escape(topic or "")}</td><td>{link(title, url)}</td>'
         f'<td class="num">{relevance:.2f}</td></tr>'
         for published, source, topic, title, url, relevance in data.latest)
     return ('<table id="latest"><thead><tr><th>Published</th><th>Source</th><th>Subtopic</th>'

@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline import publish, relevance, store
+from pipeline import publish, relevance, report, store
 from pipeline.config import Settings
 
 #: The closest calls shown: at most REVIEW_ROWS, of the articles first seen in the REVIEW_DAYS
@@ -93,7 +93,7 @@ def page(figures: dict[str, Any]) -> str:
         f'<td><span class="bar" style="width:{160 * s["articles"] / most:.0f}px"></span></td></tr>'
         for s in figures["subtopics"]) or '<tr><td colspan="3" class="muted">none yet</td></tr>'
     calls = "".join(
-        f'<tr><td>{_link(c["title"] or "(untitled)", c["url"])}<div class="why">{escape(c["why"])}</div>'
+        f'<tr><td>{report.link(c["title"], c["url"], new_tab=True)}<div class="why">{escape(c["why"])}</div>'
         f'<div class="muted"><code>{escape(c["article_id"])}</code></div></td>'
         f'<td>{escape(c["source"] or "")}</td>'
         f'<td class="call">{_call(c["relevant"], c["score"])}</td>'
@@ -120,10 +120,3 @@ lists them all.</div>
 def _call(decision: bool, score: float | None) -> str:
     """A decision and its score ("yes 0.53"); nothing where there is no score."""
     return "" if score is None else f"{'yes' if decision else 'no'} {score:.2f}"
-
-
-def _link(text: str, url: str | None) -> str:
-    """`text` as a link to `url` when it is a web address (the page is shown in an iframe)."""
-    if url and url.startswith(("http://", "https://")):
-        return f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">{escape(text)}</a>'
-    return escape(text)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import publish
+from pipeline import publish, report
 from pipeline.cli import app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -107,3 +107,15 @@ def test_report_from_a_missing_snapshot_is_a_one_line_error(tmp_path):
     result = CliRunner().invoke(app, ["report", "--db", str(tmp_path / "none.duckdb"),
                                       "--out", str(tmp_path / "r.html")])
     assert result.exit_code == 2 and "no snapshot published yet" in result.output
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<b>x</b>", "/relative", "", None])
+def test_a_title_links_only_to_a_web_address(url):
+    assert report.link("Kyiv <talks>", url) == "Kyiv &lt;talks&gt;"
+
+
+def test_a_link_escapes_its_address_and_opens_a_new_tab_only_when_asked():
+    url = 'https://example.org/a?b=1&c="x"'
+    assert report.link(None, url) == '<a href="https://example.org/a?b=1&amp;c=&quot;x&quot;">(untitled)</a>'
+    assert report.link("T", "HTTPS://example.org/", new_tab=True) == (
+        '<a href="HTTPS://example.org/" target="_blank" rel="noopener noreferrer">T</a>')
