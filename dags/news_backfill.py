@@ -10,7 +10,8 @@ sources (feed ids; empty means all), the stage to start from, and whether it is 
 | `re-extract` | extracts again from the stored raw pages (WARC archive); fetches pages never archived |
 | `re-classify` | classifies the stored texts again with the current classifier |
 
-A dry run only counts the articles the backfill would touch (see the `plan` task's log and XCom).
+A dry run only counts the articles the backfill would touch (see the `plan` task's log and XCom):
+it loads, clusters and announces nothing (`finish` ends skipped, so no `news_report` run follows).
 Batches run in the `newsflow_backfill` pool and one backfill runs at a time (`max_active_runs=1`),
 so a large backfill leaves room for the daily run; loads go through the one-slot `newsflow_db`
 pool like every load. Rerunning a backfill rewrites the same rows: it never duplicates them.
@@ -21,8 +22,8 @@ pool like every load. Rerunning a backfill rewrites the same rows: it never dupl
 | `plan` | validates the form, selects the articles, cuts them into batches |
 | `process` | one mapped task per batch (pool `newsflow_backfill`) → staging Parquet |
 | `load` | the single writer: loads every staged batch |
-| `cluster` | re-clusters the window |
-| `finish` | records counts and status, updates `newsflow_articles` |
+| `cluster` | re-clusters the window (not on a dry run) |
+| `finish` | records counts and status, updates `newsflow_articles` (not on a dry run) |
 """
 
 from __future__ import annotations
@@ -32,12 +33,14 @@ from typing import Any
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowSkipException
 from newsflow_tasks import (
     ARTICLES,
     BACKFILL_POOL,
     DAG_DEFAULTS,
     begin,
     cluster,
+    fail_fast,
     finish_run,
     load,
     planned,
@@ -71,6 +74,7 @@ TODAY = pendulum.today("UTC").to_date_string()
 )
 def news_backfill() -> None:
     @task
+    @fail_fast
     def plan(run: str) -> list[dict[str, Any]]:
         from pipeline import backfill
 
@@ -87,8 +91,14 @@ def news_backfill() -> None:
 
     @task(outlets=[ARTICLES])
     def finish(run: str, loaded: dict[str, Any] | None, clustered: dict[str, int] | None) -> dict[str, Any]:
-        selected = get_current_context()["ti"].xcom_pull(task_ids="plan", key="selected")
-        return finish_run(run, {"cluster": clustered}, loaded, {"selected": selected or 0}, announce=ARTICLES)
+        context = get_current_context()
+        selected = context["ti"].xcom_pull(task_ids="plan", key="selected")
+        done = finish_run(run, {"cluster": clustered}, loaded, {"selected": selected or 0},
+                          announce=None if context["params"]["dry_run"] else ARTICLES)
+        if context["params"]["dry_run"]:  # skipped: no newsflow_articles event, so no report run
+            raise AirflowSkipException(f"dry run: {selected or 0} articles would be reprocessed; "
+                                       "nothing was loaded or announced")
+        return done
 
     run = begin()
     batches = plan(run)

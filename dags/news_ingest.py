@@ -28,7 +28,7 @@ import os
 from typing import Any
 
 from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
-from newsflow_tasks import DAG_DEFAULTS, ENTRIES, begin, finish_run, settings
+from newsflow_tasks import DAG_DEFAULTS, ENTRIES, begin, fail_fast, finish_run, settings
 
 
 @dag(
@@ -41,6 +41,7 @@ from newsflow_tasks import DAG_DEFAULTS, ENTRIES, begin, finish_run, settings
 )
 def news_ingest() -> None:
     @task
+    @fail_fast
     def ingest(run: str) -> dict[str, Any]:
         from pipeline import intervals
 

@@ -36,6 +36,7 @@ from newsflow_tasks import (
     ENTRIES,
     begin,
     cluster,
+    fail_fast,
     finish_run,
     load,
     planned,
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 )
 def news_process() -> None:
     @task(inlets=[ENTRIES])
+    @fail_fast
     def plan(run: str) -> list[dict[str, Any]]:
         from pipeline import intervals
 

@@ -12,11 +12,13 @@ a run, polls, clusters) wait for the lock instead of failing (`Settings.lock_wai
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.sdk import Asset, AssetWatcher, Variable, get_current_context, task
 from newsflow_watcher import FeedWatcher  # plugins/: the triggerer imports it from there too
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from pipeline.config import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Announced by `news_ingest` after each poll (what it found is in the event's `extra`), and by the
 #: feed watcher in the triggerer when feeds show new entries (the feeds and counts in its payload).
@@ -83,13 +86,36 @@ DAG_DEFAULTS: dict[str, Any] = {
 }
 
 
+def fail_fast(body: Callable[..., T]) -> Callable[..., T]:
+    """A task body whose bad input (a ConfigError: the run's conf or form, an event's extra, the
+    feeds file, the settings) fails the task at once. Retrying cannot mend it, and with one run at
+    a time the retries (with backoff, about ten minutes) would hold up every run after it."""
+
+    @functools.wraps(body)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from pipeline.errors import ConfigError
+
+        try:
+            return body(*args, **kwargs)
+        except ConfigError as exc:
+            raise AirflowFailException(str(exc)) from exc
+
+    return wrapper
+
+
+@fail_fast
 def settings() -> Settings:
     """Settings for a task: NEWSFLOW_* environment, overridden by the `newsflow_settings`
-    Variable (a JSON object of Settings fields) when it exists."""
+    Variable (a JSON object of Settings fields) when it exists. A bad one fails the task at once."""
     from pipeline.config import Settings
     from pipeline.errors import ConfigError
 
-    base = Settings.from_env()
+    try:
+        base = Settings.from_env()
+    except ValueError as exc:
+        raise ConfigError(f"NEWSFLOW_* environment: {str(exc).splitlines()[0]}") from None
     overrides = Variable.get(SETTINGS_VARIABLE, default=None)
     if not overrides:
         return base
@@ -116,6 +142,7 @@ def pipeline_run_id(context: Any | None = None) -> str:
 # -- tasks shared by the DAGs ----------------------------------------------------------------------
 
 @task
+@fail_fast
 def begin() -> str:
     """Migrate the database, sync feeds and topics, record the run in `pipeline_runs`."""
     from pipeline import run as chain
@@ -162,7 +189,7 @@ def load(run: str) -> dict[str, Any]:
 @task(pool=DB_POOL)
 def cluster(loaded: dict[str, Any], since: str | None = None, until: str | None = None) -> dict[str, int]:
     """Group near-duplicates into stories over [since, until) (default: the last cluster_days, and
-    as far back as the reprocessing requests this run took)."""
+    as far back as the reprocessing requests this run took); nothing on a backfill's dry run."""
     from pipeline import backfill, intervals
     from pipeline import run as chain
 
@@ -170,6 +197,8 @@ def cluster(loaded: dict[str, Any], since: str | None = None, until: str | None 
         moment = datetime.fromisoformat(value)
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
+    if get_current_context()["params"].get("dry_run"):  # a backfill's dry run only counts
+        return {"clustered": 0, "stories": 0}
     cfg = settings()
     start = (utc(since) if since
              else intervals.cluster_since(cfg, backfill.reaches_back(cfg, pipeline_run_id())))
@@ -199,8 +228,10 @@ def finish_run(run: str, parts: dict[str, dict[str, Any] | None], loaded: dict[s
     if failed:
         summary.error = f"did not finish: {', '.join(failed)} (see the task logs)"
     chain.finish(settings(), summary)
-    if failed:
-        raise RuntimeError(f"run {run} failed: {summary.error}")
+    if failed:  # decided: a retry of this task would decide the same
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(f"run {run} failed: {summary.error}")
     result = {"run": run, **dict(summary.counts), "topics": dict(summary.top_topics)}
     if announce is not None:
         get_current_context()["outlet_events"][announce].extra = result

@@ -13,6 +13,7 @@ upsert keyed by article id, so running a backfill twice leaves the same rows.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 from collections import Counter
@@ -22,6 +23,7 @@ from datetime import time as clock
 from pathlib import Path
 from typing import Any, Literal
 
+import duckdb
 import httpx
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -37,6 +39,8 @@ from pipeline.models import Page, PageTask
 from pipeline.sources import FeedSource
 from pipeline.urls import stable_id
 
+log = logging.getLogger(__name__)
+
 Stage = Literal["re-fetch", "re-extract", "re-classify"]
 STAGES: tuple[Stage, ...] = ("re-fetch", "re-extract", "re-classify")
 
@@ -51,6 +55,20 @@ class Backfill(BaseModel):
     until: datetime | None = None
     feed_ids: tuple[str, ...] = ()
     dry_run: bool = False
+
+    @field_validator("feed_ids", mode="before")
+    @classmethod
+    def _sources(cls, value: Any) -> Any:
+        """Feed ids as a list, or one string of them separated by commas or spaces (an event's
+        extra, a form's lines); blanks around an id and empty ids are dropped."""
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = value.replace(",", " ").split()
+        if isinstance(value, (list, tuple)):
+            return tuple(v.strip() if isinstance(v, str) else v for v in value
+                         if not (isinstance(v, str) and not v.strip()))
+        return value
 
     @field_validator("since", "until", mode="before")
     @classmethod
@@ -97,9 +115,7 @@ def plan(settings: Settings, backfill: Backfill, run_id: str) -> tuple[list[dict
     """The batches of a backfill and how many articles it selects. A dry run plans nothing."""
     feed_ids = backfill.feed_ids or None
     with store.open_db(settings) as con:
-        unknown = set(backfill.feed_ids) - store.known_feeds(con, settings)
-        if unknown:
-            raise ConfigError(f"backfill: unknown source(s): {', '.join(sorted(unknown))}")
+        _check_sources(con, settings, backfill)
         if backfill.stage == "re-classify":
             texts = store.window_texts(con, settings, since=backfill.since, until=backfill.until,
                                        feed_ids=feed_ids)
@@ -117,21 +133,38 @@ def plan(settings: Settings, backfill: Backfill, run_id: str) -> tuple[list[dict
     return [{"stage": backfill.stage, "tasks": chain.tasks_to_json(chunk)} for chunk in chunks], len(items)
 
 
+def _check_sources(con: duckdb.DuckDBPyConnection, settings: Settings, backfill: Backfill) -> None:
+    unknown = set(backfill.feed_ids) - store.known_feeds(con, settings)
+    if unknown:
+        raise ConfigError(f"backfill: unknown source(s): {', '.join(sorted(unknown))}")
+
+
 def plan_requests(settings: Settings, run_id: str) -> list[dict[str, Any]]:
-    """Take every open reprocessing request for `run_id`; returns their batches."""
+    """Take every open reprocessing request for `run_id`; returns their batches. A request that
+    cannot be planned (its source has left the feeds file since it was queued, say) is marked
+    failed with the reason, and the others are planned: one bad request never stops processing."""
     with store.open_db(settings) as con:
         requests = store.take_requests(con, settings, run_id)
     batches: list[dict[str, Any]] = []
-    for _request_id, stage, since, until, feed_ids in requests:
-        found, _ = plan(settings, Backfill.model_validate(
-            {"stage": stage, "since": since, "until": until, "feed_ids": tuple(feed_ids or ())}), run_id)
+    for request_id, stage, since, until, feed_ids in requests:
+        try:
+            found, _ = plan(settings, Backfill.parse(
+                {"stage": stage, "since": since, "until": until, "feed_ids": tuple(feed_ids or ())},
+                origin=f"reprocessing request {request_id}"), run_id)
+        except ConfigError as exc:
+            log.warning("reprocessing request %s failed, the run goes on without it: %s", request_id, exc)
+            with store.open_db(settings) as con:
+                store.fail_request(con, settings, request_id, str(exc))
+            continue
         batches += found
     return batches
 
 
 def request(settings: Settings, backfill: Backfill, requested_by: str) -> str:
-    """Queue a backfill for the next processing run; returns the request's id."""
+    """Queue a backfill for the next processing run; returns the request's id. A request for a
+    source the database does not know is refused (ConfigError) and not queued."""
     with store.open_db(settings) as con:
+        _check_sources(con, settings, backfill)
         store.add_request(con, settings, request_id=backfill.request_id, requested_by=requested_by,
                           stage=backfill.stage, since=backfill.since, until=backfill.until,
                           feed_ids=backfill.feed_ids)

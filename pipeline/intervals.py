@@ -86,7 +86,7 @@ def plan_processing(settings: Settings, run_id: str, asks: list[dict[str, Any]])
             continue  # our own ingest's event (its request is queued already), or counts only
         wanted = backfill.Backfill.parse(
             {"stage": ask.get("stage", settings.backfill_stage), "since": ask.get("since"),
-             "until": ask.get("until"), "feed_ids": tuple(ask.get("sources") or ())},
+             "until": ask.get("until"), "feed_ids": ask.get("sources")},
             origin="reprocessing request")
         backfill.request(settings, wanted, requested_by=run_id)
     batches = [{"stage": "fetch", "tasks": run.tasks_to_json(b)} for b in run.plan(settings)]

@@ -319,9 +319,8 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings, *, views: bool = F
     term counts) have the weeks the loads recounted replaced, story_clusters the rows that
     re-clustering changed, entries the entries the polls saw and errors the errors the loads
     wrote or closed, in the same snapshot; a kind with no key is not touched. The `REPORT` table
-    gets the carried articles' rows (built whole instead after a migration of views, a newer
-    classifier version or a change to the feeds); `carried_report` is left for the search
-    index (`carry_report`). Returns where the
+    gets the carried articles' rows (built whole instead after a migration of views or a change
+    to the feeds); `carried_report` is left for the search index (`carry_report`). Returns where the
     fresh articles' rows start in each article table it read (`store.fresh_rows`), for the
     search index to read them there too."""
     kinds = tables(con, settings)

@@ -624,7 +624,8 @@ def merge_batches(batches: Sequence[dict[str, pa.Table]]) -> dict[str, pa.Table]
 
 def save_classifications(con: duckdb.DuckDBPyConnection, settings: Settings,
                          decisions: Sequence[Classification]) -> None:
-    """Decisions of one classifier version; other versions' rows are left as they are."""
+    """Decisions of one classifier version, now their articles' current ones; the other versions'
+    rows stay, no longer current (migration 027)."""
     staged = {"classifications": classifications_table(decisions, datetime.now(UTC)),
               "article_topics": topics_table(decisions)}
     _load(con, settings, staged, ["classifications", "article_topics"])
@@ -792,6 +793,10 @@ def take_requests(con: duckdb.DuckDBPyConnection, settings: Settings,
 
 def close_requests(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> None:
     con.execute(sql(settings, "load/close_requests"), {"run_id": run_id})
+
+
+def fail_request(con: duckdb.DuckDBPyConnection, settings: Settings, request_id: str, error: str) -> None:
+    con.execute(sql(settings, "load/fail_request"), {"request_id": request_id, "error": error})
 
 
 def request_window(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> datetime | None:

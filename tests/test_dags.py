@@ -183,12 +183,15 @@ def test_airflow_backfill_of_three_days_reprocesses_exactly_those_days(bag, load
 def test_news_backfill_form_refetches_a_window_and_a_dry_run_changes_nothing(bag, loaded_env):
     db = loaded_env.db
     before = counts(db)
+    stories = query(db, "SELECT * FROM story_clusters ORDER BY ALL")
     form = {"start": "2026-03-01", "end": "2026-03-04", "sources": [], "stage": "re-fetch",
             "dry_run": True}
     run = bag.dags["news_backfill"].test(run_conf=form)
     assert run.state == "success"
     assert touched_by(db, "news_backfill:") == set()
-    assert counts(db) == before
+    assert counts(db) == before and query(db, "SELECT * FROM story_clusters ORDER BY ALL") == stories
+    # nothing announced: finish ends skipped, so newsflow_articles gets no event and no report runs
+    assert run.get_task_instance("finish").state == "skipped"
 
     run = bag.dags["news_backfill"].test(run_conf={**form, "dry_run": False})
     assert run.state == "success"
@@ -197,6 +200,7 @@ def test_news_backfill_form_refetches_a_window_and_a_dry_run_changes_nothing(bag
     assert counts(db) == before
     status = query(db, "SELECT status FROM pipeline_runs WHERE trigger = 'airflow:news_backfill'")
     assert [s for (s,) in status] == ["success", "success"]
+    assert run.get_task_instance("finish").state == "success"
 
 
 def test_news_backfill_rejects_an_unknown_source_and_records_why(bag, loaded_env):
@@ -213,11 +217,51 @@ def test_a_news_process_run_whose_plan_fails_is_failed_and_says_why(bag, loaded_
     # the tasks after plan run all the same (load keeps what other batches staged), but the run
     # is not green: its plan never ran to the end
     ask = {"since": "2026-03-01", "until": "2026-03-05", "stage": "re-fetch", "sources": ["no-such-feed"]}
-    assert bag.dags["news_process"].test(run_conf=ask).state == "failed"
+    plan = bag.dags["news_process"].get_task("plan")
+    retries, delay = plan.retries, plan.retry_delay
+    plan.retries, plan.retry_delay = 2, pendulum.duration(seconds=1)
+    try:  # bad input fails at once: a retry cannot mend it, and would hold up the runs after it
+        run = bag.dags["news_process"].test(run_conf=ask)
+    finally:
+        plan.retries, plan.retry_delay = retries, delay
+    assert run.state == "failed" and run.get_task_instance("plan").try_number == 1
     status, error = query(loaded_env.db, """
         SELECT status, error FROM pipeline_runs WHERE trigger = 'airflow:news_process'""")[0]
     assert status == "failed"
     assert "task plan failed" in error and "unknown source(s): no-such-feed" in error
+    # the bad request was refused, not queued: the next run does not meet it again
+    assert query(loaded_env.db, "SELECT count(*) FROM reprocess_requests") == [(0,)]
+    assert bag.dags["news_process"].test().state == "success"
+
+
+def test_a_queued_request_that_cannot_be_planned_fails_alone_and_the_runs_go_on(loaded_env):
+    """A request whose source has left the feeds file since it was queued is marked failed with
+    the reason; the other requests are planned, and later runs do not take it again."""
+    from pipeline import backfill, intervals, store
+
+    cfg = loaded_env
+    with store.open_db(cfg) as con:
+        store.add_request(con, cfg, request_id="gone", requested_by="test", stage="re-classify",
+                          since=None, until=None, feed_ids=["a-feed-since-removed"])
+    good = backfill.Backfill.parse({"stage": "re-classify", "since": "2026-03-01", "until": "2026-03-05"})
+    backfill.request(cfg, good, requested_by="test")
+    batches = intervals.plan_processing(cfg, "process-1", [])
+    assert [b["stage"] for b in batches] == ["re-classify"] * len(batches) and batches
+    assert query(cfg.db, "SELECT request_id, status, error FROM reprocess_requests ORDER BY status") == [
+        ("gone", "failed", "backfill: unknown source(s): a-feed-since-removed"),
+        (good.request_id, "taken", None)]
+    backfill.close(cfg, "process-1")
+    assert intervals.plan_processing(cfg, "process-2", []) == []
+
+
+@pytest.mark.parametrize(("sources", "expected"), [
+    ("bbc-world", ("bbc-world",)), ("bbc-world, dw-news", ("bbc-world", "dw-news")),
+    ([" bbc-world", "", "  "], ("bbc-world",)), (None, ()),
+])
+def test_sources_may_be_a_list_or_one_string_and_blanks_are_dropped(sources, expected):
+    from pipeline import backfill
+
+    assert backfill.Backfill.parse({"feed_ids": sources}).feed_ids == expected
 
 
 def test_settings_come_from_the_newsflow_settings_variable(bag, loaded_env, tmp_path):

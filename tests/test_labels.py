@@ -12,7 +12,8 @@ import duckdb
 import numpy as np
 import pytest
 
-from pipeline import labelled, relevance, store
+from pipeline import labelled, publish, relevance, store
+from pipeline import run as chain
 from pipeline import train as fitting
 from pipeline.classify import LexicalClassifier
 from pipeline.config import Settings
@@ -85,6 +86,67 @@ def test_a_database_of_the_previous_schema_upgrades_in_place(tmp_path, sample_db
             == [(True, None, True)]
         newest = max(int(p.name[:3]) for p in (sample_db.sql_dir / "migrations").glob("[0-9]*.sql"))
         assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (newest,)
+
+
+def test_a_version_that_decides_some_articles_leaves_the_others_decisions_and_corrections(db):
+    """`newsflow reclassify --since DAY`, or the first run after `newsflow train`, decides part of
+    the store with a new classifier version: those articles get its decision, every other article
+    keeps its own, and its correction (migration 027); the earlier rows stay queryable."""
+    decided = dict(query(db.db, "SELECT article_id, classifier_version FROM current_classifications"))
+    (old,) = set(decided.values())
+    (scores,) = query(db.db, "SELECT count(*) FROM current_article_topics")[0]
+    corrected = on_topic_article(db)
+    assert newsflow("label", corrected, "--relevant", "no", "--db", str(db.db)).returncode == 0
+    days = sorted(d for (d,) in query(db.db, "SELECT DISTINCT published_at FROM articles "
+                                             "WHERE published_at IS NOT NULL"))
+    result = chain.reclassify(db, since=days[len(days) // 2], classifier=LexicalClassifier())
+    assert 0 < result["articles"] < len(decided)
+    now = dict(query(db.db, "SELECT article_id, classifier_version FROM current_classifications"))
+    assert now.keys() == decided.keys()
+    assert sorted(now.values()).count(result["version"]) == result["articles"]
+    assert set(now.values()) == {old, result["version"]}
+    assert query(db.db, "SELECT relevant, corrected_by IS NOT NULL FROM current_classifications "
+                        "WHERE article_id = ?", [corrected]) == [(False, True)]
+    # each article's subtopic scores are those of its current decision, all of them
+    assert query(db.db, """SELECT count(*),
+                                  count(*) FILTER (WHERE t.classifier_version <> c.classifier_version)
+                           FROM current_article_topics t
+                           JOIN current_classifications c USING (article_id)""") == [(scores, 0)]
+    assert query(db.db, "SELECT count(*) FROM classifications") == [(len(decided) + result["articles"],)]
+    # readers see the same in the published snapshot
+    with publish.read(db) as con:
+        lake = dict(con.execute("SELECT article_id, classifier_version "
+                                "FROM current_classifications").fetchall())
+        on_topic = con.execute("SELECT count(*) FILTER (WHERE on_topic) FROM report_articles").fetchone()[0]
+    assert lake == now
+    assert on_topic == query(db.db, "SELECT count(*) FILTER (WHERE on_topic) FROM report_articles")[0][0] > 0
+
+
+def test_migration_027_makes_each_articles_newest_decision_current(tmp_path, sample_db):
+    """A file migrated up to 026 whose newest classifier version decided one of two articles: after
+    the upgrade both have a current decision, each its newest, with its subtopic scores."""
+    path, sql_dir = tmp_path / "old.duckdb", tmp_path / "sql"
+    shutil.copytree(sample_db.sql_dir, sql_dir)
+    for newer in (sql_dir / "migrations").glob("0[0-9][0-9]_*.sql"):
+        if int(newer.name[:3]) >= 27:
+            newer.unlink()
+    with store.open_db(sample_db.with_(db=path, sql_dir=sql_dir)) as con:
+        con.execute("""INSERT INTO classifications BY NAME SELECT * FROM (VALUES
+            ('a1', 'v1', true, 0.9, TIMESTAMPTZ '2026-03-01 00:00:00+00'),
+            ('a2', 'v1', true, 0.8, TIMESTAMPTZ '2026-03-01 00:00:00+00'),
+            ('a2', 'v2', false, 0.2, TIMESTAMPTZ '2026-03-02 00:00:00+00'))
+            t(article_id, classifier_version, relevant, score, classified_at)""")
+        con.execute("""INSERT INTO article_topics BY NAME SELECT * FROM (VALUES
+            ('a1', 'talks', 'v1', 0.9, true), ('a2', 'talks', 'v1', 0.7, true),
+            ('a2', 'talks', 'v2', 0.1, false))
+            t(article_id, topic_id, classifier_version, score, is_primary)""")
+        assert con.execute("SELECT article_id FROM current_classifications").fetchall() == [("a2",)]
+    with store.open_db(sample_db.with_(db=path)) as con:
+        assert con.execute("SELECT article_id, classifier_version, relevant FROM current_classifications "
+                           "ORDER BY 1").fetchall() == [("a1", "v1", True), ("a2", "v2", False)]
+        assert con.execute("SELECT article_id, classifier_version, score FROM current_article_topics "
+                           "ORDER BY 1").fetchall() == [("a1", "v1", 0.9), ("a2", "v2", 0.1)]
+        assert con.execute("SELECT count(*) FROM classifications").fetchone() == (3,)
 
 
 def test_training_learns_the_corrections_and_shows_them_as_neighbours(db):

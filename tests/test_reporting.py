@@ -94,3 +94,13 @@ def test_feed_activity_shows_last_success_failure_streak_and_articles(sample_db,
     streaks = dict(query(copy.db, "SELECT feed_id, failure_streak FROM report_feed_activity"))
     assert streaks["sample-error"] == 2 and streaks["sample-slow"] == 2
     assert streaks["sample-world"] == 0 and streaks["sample-kyiv"] == 0
+    # a third poll, while the failing feeds back off: a skipped poll is no success, and the feed
+    # still shows why it fails (028)
+    chain.poll_step(copy, sample_feeds, "third")
+    assert query(copy.db, "SELECT status FROM feed_polls WHERE feed_id = 'sample-error' "
+                          "ORDER BY polled_at DESC LIMIT 1") == [("skipped",)]
+    rows = {r[0]: r[1:] for r in query(copy.db, """
+        SELECT feed_id, last_success IS NOT NULL, last_status, failure_streak, last_error LIKE '%500%'
+        FROM report_feed_activity""")}
+    assert rows["sample-error"] == (False, "failed", 2, True)
+    assert rows["sample-world"][:3] == (True, "ok", 0)

@@ -21,6 +21,7 @@ import pytest
 from pipeline import fts, lake, publish, run, store
 from pipeline.config import Settings
 from pipeline.models import Entry, FeedPoll, Problem
+from tests.conftest import forget_migrations
 
 BATCHES = 5
 PER_BATCH = 3000
@@ -297,7 +298,7 @@ def test_migration_022_carries_what_an_older_version_left_by_the_new_keys(tmp_pa
                                                    _failed_poll(day)])
         con.execute("DELETE FROM publish_pending WHERE kind IN ('entry', 'error')")
         con.execute("INSERT INTO publish_pending (kind, key) SELECT 'article', article_id FROM entries")
-        con.execute("DELETE FROM schema_migrations WHERE version = 22")
+        forget_migrations(con, 22, only=True)
     with store.open_db(settings) as con:
         kinds = con.execute("SELECT kind, count(*) FROM publish_pending WHERE kind IN ('entry', 'error') "
                             "GROUP BY ALL ORDER BY 1").fetchall()
@@ -396,9 +397,11 @@ def test_a_migration_that_leaves_the_ducklake_as_it_was_does_not_rebuild_it(tmp_
     newest = max(int(path.name[:3]) for path in store.migration_files(settings.sql_dir))
     with store.open_db(settings) as con:
         store.load_batch(con, settings, synthetic_batch(0, 10))
-        con.execute("DELETE FROM schema_migrations WHERE version >= 18")  # as if published before 018
     publish.publish(settings)
-    with store.open_db(settings) as con:  # 018 to 020 run again: the tables are copied
+    with store.open_db(settings) as con:  # the DuckLake as a publish before 018 to 020 left it
+        lake.attach(con, settings, read_only=False)
+        con.execute(f"DELETE FROM {lake.WRITER_ALIAS}.schema_migrations WHERE version BETWEEN 18 AND 20")
+    with store.open_db(settings) as con:
         assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (newest,)
         store.load_batch(con, settings, synthetic_batch(10, 5))
     done = publish.publish(settings)
@@ -419,7 +422,7 @@ def test_a_migration_of_views_alone_recreates_them_with_the_next_load_and_copies
     with store.open_db(settings) as con:  # the DuckLake as a publish before 023 left it
         lake.attach(con, settings, read_only=False)
         con.execute(f"USE {lake.WRITER_ALIAS}")
-        con.execute("DELETE FROM schema_migrations WHERE version >= 23")
+        con.execute("DELETE FROM schema_migrations WHERE version = 23")
         con.execute("DROP TABLE report_articles")  # a view there until 6 December 2026
         con.execute("CREATE VIEW report_articles AS SELECT article_id, title, text FROM articles")
         con.execute("USE news")
@@ -642,7 +645,8 @@ def test_the_published_report_articles_table_keeps_the_rows_of_the_writers_view(
                                                                                monkeypatch):
     """The DuckLake holds report_articles as a table (the view joins four tables: 3-4 s to read at
     a million articles). Each publish writes the rows of what it carries, and builds it whole when
-    a change reaches articles it does not carry: a newer classifier version, a renamed feed."""
+    a change reaches articles it does not carry, a renamed feed. A newer classifier version that
+    decides some articles changes only theirs (migration 027)."""
     settings = sample_db.with_(db=tmp_path / "copy.duckdb")
     shutil.copyfile(sample_db.db, settings.db)
     built, sql = [], store.sql
@@ -676,16 +680,21 @@ def test_the_published_report_articles_table_keeps_the_rows_of_the_writers_view(
     assert len(published(whole=False)) == len(first) + 6
     with store.open_db(settings) as con:
         store.load_batch(con, settings, synthetic_batch(3, 6))
-    assert len(published(whole=False)) == len(first) + 9
-    with store.open_db(settings) as con:  # a newer classifier decides two articles: the rest fall off
+    before = published(whole=False)
+    assert len(before) == len(first) + 9
+    with store.open_db(settings) as con:  # a newer classifier decides two articles, as a load writes it
+        con.execute("UPDATE classifications SET is_current = false WHERE article_id IN (?, ?)", [on, off])
         con.execute("""INSERT INTO classifications BY NAME
-            SELECT * REPLACE ('test-v2' AS classifier_version, now() AS classified_at)
+            SELECT * REPLACE ('test-v2' AS classifier_version, now() AS classified_at, score / 2 AS score,
+                              true AS is_current)
             FROM classifications WHERE article_id IN (?, ?)""", [on, off])
         con.execute("INSERT INTO publish_pending (kind, key) VALUES ('article', ?), ('article', ?)",
                     [on, off])
-    newer = published(whole=True)
-    assert {r[0] for r in newer if r[11]} == {off}  # the correction still wins
-    assert all(r[12] is None for r in newer if r[0] not in (on, off))
+    newer = published(whole=False)  # the rest keep their decisions: only the two are carried
+    assert {r[0]: r[11] for r in newer if r[0] in (on, off)} == {on: False, off: True}  # corrections win
+    assert {r[0]: r[12] / 2 for r in before if r[0] in (on, off)} == {
+        r[0]: r[12] for r in newer if r[0] in (on, off)}
+    assert [r for r in newer if r[0] not in (on, off)] == [r for r in before if r[0] not in (on, off)]
     with store.open_db(settings) as con:  # a renamed feed: its articles' source
         feed = con.execute("SELECT feed_id FROM report_articles WHERE feed_id <> 'synthetic' "
                            "LIMIT 1").fetchone()[0]

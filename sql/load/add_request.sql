@@ -6,7 +6,7 @@ MERGE INTO reprocess_requests
     ON reprocess_requests.request_id = asked.request_id
 WHEN MATCHED THEN UPDATE SET
     requested_by = asked.requested_by, requested_at = now(),
-    status = 'open', done_by = NULL, done_at = NULL, articles = NULL
+    status = 'open', done_by = NULL, done_at = NULL, articles = NULL, error = NULL
 WHEN NOT MATCHED THEN INSERT
     (request_id, requested_by, stage, since, until, feed_ids, requested_at, status)
     VALUES (asked.request_id, asked.requested_by, asked.stage, asked.since, asked.until,

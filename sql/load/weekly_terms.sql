@@ -26,6 +26,5 @@ DROP TABLE recount;
 DROP TABLE recounted;
 DROP TABLE reflag;
 DROP TABLE reflagged;
-DROP TABLE counted_version;
 DROP TABLE counted_feeds;
 DROP MACRO TABLE pending_story_weeks;

@@ -1,6 +1,7 @@
 -- Before a load that can move articles between (week, on topic) cells (migration 015): the weeks
 -- the articles it writes (staging_pending) are counted in now, and what could move articles it
--- does not write: the current classifier version and the feeds' names. An article's week is read
+-- does not write: the feeds' names. (A new classifier version moves only the articles it
+-- decides, which the load writes: migration 027.) An article's week is read
 -- beside its terms (migration 016) rather than through term_articles, which reads every article
 -- (0.16 s against 0.70 s at 1M articles, docs/performance.md).
 --
@@ -23,7 +24,5 @@ WHERE t.article_id IN (SELECT article_id FROM pending)
   AND c.article_id IN (SELECT article_id FROM pending)
   AND t.week IS NOT NULL AND c.relevant;
 CREATE OR REPLACE TEMP TABLE recount AS SELECT * FROM pending_story_weeks(true);
-CREATE OR REPLACE TEMP TABLE counted_version AS
-SELECT classifier_version FROM classifications ORDER BY classified_at DESC LIMIT 1;
 CREATE OR REPLACE TEMP TABLE counted_feeds AS
 SELECT feed_id, name FROM feeds;

@@ -10,9 +10,6 @@ CREATE OR REPLACE TEMP TABLE carried_report AS
 WITH carried AS (
     SELECT key AS article_id, fresh FROM publishing WHERE kind = 'article'
 ),
-version AS (
-    SELECT classifier_version FROM main.classifications ORDER BY classified_at DESC LIMIT 1
-),
 a AS (
     SELECT * FROM main.articles
     WHERE ({articles} AND article_id IN (SELECT article_id FROM carried WHERE fresh)
@@ -23,7 +20,7 @@ c AS (
     SELECT article_id, relevant, score FROM main.classifications
     WHERE ({classifications} AND article_id IN (SELECT article_id FROM carried WHERE fresh)
            OR article_id IN (SELECT article_id FROM carried WHERE NOT fresh))
-      AND classifier_version = (SELECT classifier_version FROM version)
+      AND is_current
 ),
 l AS (
     SELECT article_id, relevant FROM main.labels
@@ -34,7 +31,7 @@ p AS (
     SELECT article_id, topic_id FROM main.article_topics
     WHERE ({article_topics} AND article_id IN (SELECT article_id FROM carried WHERE fresh)
            OR article_id IN (SELECT article_id FROM carried WHERE NOT fresh))
-      AND is_primary AND classifier_version = (SELECT classifier_version FROM version)
+      AND is_primary AND is_current
 )
 SELECT
     a.article_id,
