@@ -508,10 +508,15 @@ def label(article_id: Annotated[str, typer.Argument(help="the article's id (arti
         with store.open_db(settings) as con:
             found = store.save_label(con, settings, article_id, relevant=bool(is_relevant),
                                      peace=is_peace, by=by or getpass.getuser(), note=note)
+            target = None if found else store.label_target(con, settings, article_id)
     except NewsflowError as exc:
         _fail(str(exc))
-    if not found:
+    if not found and target is None:
         _fail(f"article {article_id!r} is not in {settings.db}")
+    if not found:
+        status, why = target or ("", "")
+        _fail(f"article {article_id!r} has no decision to correct: its extraction is {status!r}"
+              + (f" ({why})" if why else "") + "; the classifier only decides articles with a text")
     console.print(f"{article_id}: relevant {'yes' if is_relevant else 'no'}"
                   + (f", peace {'yes' if is_peace else 'no'}" if is_peace is not None else "")
                   + " (wins in current_classifications; `newsflow publish` updates the snapshot)")

@@ -32,6 +32,12 @@ PAD_L, PAD_R, PAD_B, PAD_T = 40, 24, 28, 12
 MAX_DAILY_SHARE = 21
 
 
+#: Where on-topic articles with no primary subtopic are counted: an analyst's correction puts an
+#: article on the story that the model scored no subtopic for, and the model itself may find
+#: one on the story with every subtopic below its line.
+NO_TOPIC, NO_TOPIC_LABEL, NO_TOPIC_COLOUR = "none", "No subtopic", "#999"
+
+
 @dataclass
 class ReportData:
     since: date | None
@@ -51,7 +57,7 @@ def collect(con: duckdb.DuckDBPyConnection, settings: Settings, since: date | No
     return ReportData(
         since=since, generated_at=datetime.now(UTC),
         topics=[(r[0], r[1]) for r in con.execute(store.sql(settings, "report/report_topics")).fetchall()],
-        subtopics=[(r[0], r[1], r[2], r[3]) for r in rows("report_subtopics")],
+        subtopics=[(r[0], r[1] or NO_TOPIC, r[2] or NO_TOPIC_LABEL, r[3]) for r in rows("report_subtopics")],
         sources=[(r[0], int(r[1]), int(r[2])) for r in rows("report_sources")],
         share=[(r[0], r[1], r[2]) for r in rows("report_share")],
         stories=rows("report_stories"), latest=rows("report_latest"))
@@ -133,13 +139,15 @@ def subtopic_chart(data: ReportData, colours: dict[str, str]) -> str:
             h = n * scale
             y -= h
             x = PAD_L + i * slot + (slot - bar) / 2
-            fill = colours.get(topic, "#999")
+            fill = colours.get(topic, NO_TOPIC_COLOUR)
             parts.append(f'<rect class="bar" data-topic="{escape(topic)}" x="{x:.1f}" y="{y:.1f}"'
                          f' width="{bar:.1f}" height="{h:.1f}" fill="{fill}">'
                          f'<title>{b:%Y-%m-%d} {escape(topic)}: {n}</title></rect>')
     parts.append(_x_labels(buckets, lambda i: PAD_L + (i + 0.5) * slot))
-    legend = "".join(f'<span class="key"><i style="background:{colours[t]}"></i>{escape(label)}</span>'
-                     for t, label in data.topics if any(s[1] == t for s in data.subtopics))
+    shown = [*data.topics, (NO_TOPIC, NO_TOPIC_LABEL)]
+    legend = "".join(f'<span class="key"><i style="background:{colours.get(t, NO_TOPIC_COLOUR)}"></i>'
+                     f'{escape(label)}</span>'
+                     for t, label in shown if any(s[1] == t for s in data.subtopics))
     unit = "week" if weekly else "day"
     return (f'<svg class="chart" id="chart-subtopics" viewBox="0 0 {W} {H}" role="img" '
             f'aria-label="On-topic articles per {unit} and subtopic">{"".join(parts)}</svg>'

@@ -461,7 +461,8 @@ def enable_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed_id: str
 
 def save_label(con: duckdb.DuckDBPyConnection, settings: Settings, article_id: str, *,
                relevant: bool, peace: bool | None, by: str, note: str | None = None) -> bool:
-    """Record an analyst's correction of an article; False when the article is not stored."""
+    """Record an analyst's correction of an article; False when the article is not stored or the
+    classifier never decided it (`label_target` says why)."""
     con.execute("BEGIN")
     try:
         # the correction can move the article into or out of its week's on-topic terms
@@ -479,6 +480,13 @@ def save_label(con: duckdb.DuckDBPyConnection, settings: Settings, article_id: s
     finally:
         con.unregister("staging_pending")
     return bool(row)
+
+
+def label_target(con: duckdb.DuckDBPyConnection, settings: Settings,
+                 article_id: str) -> tuple[str, str] | None:
+    """An article's extraction status and error, or None when it is not stored."""
+    row = con.execute(sql(settings, "load/label_target"), {"article_id": article_id}).fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def corrections(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[dict[str, Any]]:

@@ -34,7 +34,8 @@ def summary(settings: Settings, day: date | None = None) -> dict[str, Any]:
         "snapshot": str(publish.where(settings)),
         "feeds": [{k: v.isoformat() if isinstance(v, datetime) else v
                    for k, v in zip(names, r, strict=True)} for r in feeds],
-        "subtopics": [{"topic_id": r[0], "label": r[1], "articles": r[2]} for r in topics],
+        "subtopics": [{"topic_id": r[0] or report.NO_TOPIC, "label": r[1] or report.NO_TOPIC_LABEL,
+                       "articles": r[2]} for r in topics],
         "review_days": REVIEW_DAYS,
         "review": review,
     }

@@ -61,9 +61,12 @@ def test_a_correction_wins_in_the_current_views_and_the_model_decision_stays(db)
     (["no-such-article", "--relevant", "yes"], "article 'no-such-article' is not in"),
     (["ARTICLE", "--relevant", "maybe"], "--relevant 'maybe': say yes or no"),
     (["ARTICLE", "--relevant", "no", "--peace", "yes"], "--peace yes needs --relevant yes"),
+    (["UNDECIDED", "--relevant", "yes"], "has no decision to correct: its extraction is 'empty'"),
 ])
 def test_a_bad_correction_is_refused_with_a_reason(db, args, message):
-    args = [on_topic_article(db) if a == "ARTICLE" else a for a in args]
+    empty = query(db.db, "SELECT article_id FROM articles WHERE article_id NOT IN "
+                         "(SELECT article_id FROM classifications) ORDER BY 1 LIMIT 1")[0][0]
+    args = [on_topic_article(db) if a == "ARTICLE" else empty if a == "UNDECIDED" else a for a in args]
     run = newsflow("label", *args, "--db", str(db.db))
     assert run.returncode == 2 and message in run.stderr
     assert query(db.db, "SELECT count(*) FROM labels") == [(0,)]
@@ -120,6 +123,27 @@ def test_a_version_that_decides_some_articles_leaves_the_others_decisions_and_co
         on_topic = con.execute("SELECT count(*) FILTER (WHERE on_topic) FROM report_articles").fetchone()[0]
     assert lake == now
     assert on_topic == query(db.db, "SELECT count(*) FILTER (WHERE on_topic) FROM report_articles")[0][0] > 0
+
+
+def test_an_article_put_on_the_story_with_no_subtopic_shows_in_the_report_and_the_view(db, tmp_path):
+    """A correction puts on the story an article the model gave no primary subtopic: the report
+    and the Airflow view count it under "No subtopic" rather than failing."""
+    from pipeline import view
+
+    (article, day), *_ = query(db.db, """
+        SELECT c.article_id, CAST(a.first_seen_at AS DATE) FROM current_classifications c
+        JOIN articles a USING (article_id)
+        WHERE NOT c.relevant AND a.extraction_status = 'ok' AND NOT EXISTS (
+            SELECT 1 FROM current_article_topics t WHERE t.article_id = c.article_id AND t.is_primary)
+        ORDER BY 1""")
+    assert newsflow("label", article, "--relevant", "yes", "--db", str(db.db)).returncode == 0
+    assert newsflow("publish", "--db", str(db.db)).returncode == 0
+    made = newsflow("report", "--db", str(db.db), "--out", str(tmp_path / "r.html"))
+    assert made.returncode == 0, made.stderr
+    assert "No subtopic" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    figures = view.summary(db, day)
+    assert {"topic_id": "none", "label": "No subtopic", "articles": 1} in figures["subtopics"]
+    assert "No subtopic" in view.page(figures)
 
 
 def test_migration_027_makes_each_articles_newest_decision_current(tmp_path, sample_db):
