@@ -112,10 +112,7 @@ def settings() -> Settings:
     from pipeline.config import Settings
     from pipeline.errors import ConfigError
 
-    try:
-        base = Settings.from_env()
-    except ValueError as exc:
-        raise ConfigError(f"NEWSFLOW_* environment: {str(exc).splitlines()[0]}") from None
+    base = Settings.from_env()
     overrides = Variable.get(SETTINGS_VARIABLE, default=None)
     if not overrides:
         return base
@@ -128,9 +125,8 @@ def settings() -> Settings:
         raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: expected a JSON object of settings")
     try:
         return base.with_(**overrides)
-    except ValueError as exc:
-        raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: {str(exc).splitlines()[0]} "
-                          f"({'; '.join(str(exc).splitlines()[1:3])})") from None
+    except ConfigError as exc:
+        raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: {exc}") from None
 
 
 def pipeline_run_id(context: Any | None = None) -> str:

@@ -39,8 +39,10 @@ from pipeline.sources import FeedSource, load_feeds
 
 app = typer.Typer(help="newsflow: news feeds -> pages -> text -> topics -> DuckDB.",
                   no_args_is_help=True, add_completion=False)
-console = Console(stderr=False)
-err = Console(stderr=True)
+#: Text from outside (titles, queries, ids, errors) is printed as it is: no Rich markup is read in
+#: it, so "[video]" in a title stays and "[/x]" cannot break a command. Styles are set explicitly.
+console = Console(stderr=False, markup=False)
+err = Console(stderr=True, markup=False)
 
 DbOpt = Annotated[Path | None,
                   typer.Option("--db", help="DuckDB file [default: data/newsflow.duckdb]")]
@@ -57,7 +59,7 @@ SAMPLE_TIMEOUT = 3.0
 
 
 def _fail(message: str) -> None:
-    err.print(f"[red]newsflow: {message}[/red]", highlight=False, soft_wrap=True)
+    err.print(f"newsflow: {message}", style="red", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -82,9 +84,12 @@ def _feeds(settings: Settings, sample: bool) -> Iterator[tuple[Settings, list[Fe
 
 def _settings(db: Path | None = None, feeds: Path | None = None,
               batch_size: int | None = None, allow_hosts: list[str] | None = None) -> Settings:
-    settings = Settings.from_env().with_(db=db, feeds_file=feeds, batch_size=batch_size)
-    if allow_hosts:
-        settings = settings.with_(allow_hosts=[*settings.allow_hosts, *allow_hosts])
+    try:
+        settings = Settings.from_env().with_(db=db, feeds_file=feeds, batch_size=batch_size)
+        if allow_hosts:
+            settings = settings.with_(allow_hosts=[*settings.allow_hosts, *allow_hosts])
+    except NewsflowError as exc:
+        _fail(str(exc))
     return settings
 
 
@@ -180,9 +185,10 @@ def poll_cmd(feeds: FeedsOpt = None, db: DbOpt = None, sample: SampleOpt = False
         _fail(str(exc))
     table = Table("feed", "status", "HTTP", "entries", "error", title="Poll")
     for p in polls:
-        colour = {"ok": "green", "partial": "yellow"}.get(p.status, "red")
-        table.add_row(p.feed_id, f"[{colour}]{p.status}[/]", str(p.http_status or "-"),
-                      str(len(p.entries)), p.problem.message if p.problem else "")
+        colour = {"ok": "green", "partial": "yellow", "not_modified": "green", "skipped": "yellow"}.get(
+            p.status, "red")
+        table.add_row(p.feed_id, Text(p.status, style=colour), str(p.http_status or "-"),
+                      str(len(p.entries)), p.problem.message if p.problem else (p.note or ""))
     console.print(table)
     console.print(f"{new} new entries recorded in {settings.db}")
 
@@ -248,7 +254,7 @@ ModeOpt = Annotated[str | None, typer.Option(
 def _classifier(mode: str | None) -> Classifier:
     try:
         return default_classifier(mode or Settings.from_env().classifier)
-    except ValueError as exc:
+    except (ValueError, NewsflowError) as exc:
         _fail(str(exc))
         raise
 
@@ -457,11 +463,12 @@ def eval_extract(corpus: Annotated[Path | None, typer.Option(
                 continue
             t.add_row(group, name, str(sc.pages), _pct(sc.body_f1), _rate(sc.title), _rate(sc.day),
                       _rate(sc.authors), f"{1000 * sc.seconds / sc.pages:.0f}")
-    Console(width=max(console.width, 132)).print(t)
+    Console(width=max(console.width, 132), markup=False).print(t)
     for what in ("day", "authors"):
         wrong = extract_eval.misses(outcomes, what)
         shown = min(worst, len(wrong))
-        console.print(f"[bold]{len(wrong)} pages with the wrong {what}[/bold], the first {shown}:")
+        console.print(Text.assemble((f"{len(wrong)} pages with the wrong {what}", "bold"),
+                                    f", the first {shown}:"))
         for case, said in wrong[:worst]:
             console.print(f"  {case.set}/{case.page}: {said}", highlight=False)
     if json_out:
@@ -555,7 +562,7 @@ def review(db: DbOpt = None, since: DateOpt = None,
         call = decision if decision != "any" else closest
         scored = relevant and peace_score is not None  # a version that decided no peace has no score
         talks = f" · peace {'yes' if peace else 'no'} {peace_score:.2f}" if scored else ""
-        console.print(f"[bold]{k:>2}. {title or '(untitled)'}[/]", highlight=False)
+        console.print(f"{k:>2}. {title or '(untitled)'}", style="bold", highlight=False)
         day = f"{published:%Y-%m-%d} · " if published else ""
         story = f"on the story {'yes' if relevant else 'no'} {score:.2f}"
         console.print(f"    {day}{source or '-'} · {story}{talks} · closest call: {call}", highlight=False)
@@ -603,6 +610,8 @@ def _utc(day: datetime | None) -> datetime | None:
 @app.command()
 def status(db: DbOpt = None, runs: Annotated[int, typer.Option(help="how many runs")] = 5) -> None:
     """Show the last runs and the health of every feed."""
+    if runs < 0:
+        _fail(f"--runs {runs}: give 0 or more")
     settings = _settings(db)
     if not settings.db.exists():
         _fail(f"{settings.db}: no database yet (run 'newsflow init' or 'newsflow run')")
@@ -628,24 +637,30 @@ def status(db: DbOpt = None, runs: Annotated[int, typer.Option(help="how many ru
 
 
 @app.command("extract")
-def extract_cmd(inputs: Annotated[list[str], typer.Argument(help="HTML files or http(s) URLs")]) -> None:
-    """Extract text and metadata from pages; prints one JSON object per input."""
+def extract_cmd(inputs: Annotated[list[str], typer.Argument(help="HTML files or http(s) URLs")],
+                allow_host: AllowOpt = None) -> None:
+    """Extract text and metadata from pages; prints one JSON object per input (with "error" when
+    it failed). Exits 1 when any input failed."""
     from pipeline import extract, net
 
-    settings = Settings.from_env()
+    settings = _settings(allow_hosts=allow_host)
     remote = any(i.startswith(("http://", "https://")) for i in inputs)
     client = net.make_client(settings) if remote else None
+    failed = 0
     with client or nullcontext():
         for item in inputs:
             record: dict[str, object] = {"source": item}
             try:
+                scheme = item.partition("://")[0].lower() if "://" in item else ""
+                if scheme and scheme not in ("http", "https", "file"):
+                    raise OSError(f"unsupported address {scheme}:// (give an http(s) URL or a file)")
                 if client is not None and item.startswith(("http://", "https://")):
                     resp = net.get(client, item, max_bytes=settings.max_page_bytes,
                                    deadline_s=settings.deadline)
                     html: bytes | str = resp.body
                     url: str | None = resp.url
                 else:
-                    html, url = Path(item).read_bytes(), None
+                    html, url = Path(item.removeprefix("file://")).read_bytes(), None
                 fields = extract.page_fields(html, url)
                 text = fields.text
                 record.update(title=fields.title, authors=list(fields.authors),
@@ -657,7 +672,10 @@ def extract_cmd(inputs: Annotated[list[str], typer.Argument(help="HTML files or 
                     record["error"] = "no main text found"
             except (OSError, net.FetchError) as exc:
                 record["error"] = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            failed += "error" in record
             print(json.dumps(record, ensure_ascii=False))
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -671,7 +689,7 @@ def demo(db: Annotated[Path, typer.Option("--db", help="DuckDB file for the demo
               Column("title", no_wrap=True, overflow="ellipsis", ratio=1),
               title=f"Articles in {settings.db} (sql/report/demo_articles.sql)", expand=True)
     for r in rows:
-        t.add_row("[green]yes[/]" if r[0] else "no", f"{r[1]:.2f}" if r[1] is not None else "-",
+        t.add_row(Text("yes", style="green") if r[0] else "no", f"{r[1]:.2f}" if r[1] is not None else "-",
                   "yes" if r[2] else "-", r[3] or "-", r[4] or "-", str(r[5]), r[6] or "")
     console.print(t)
 
@@ -753,9 +771,10 @@ def search(query: Annotated[str, typer.Argument(help="words to look for (BM25 ov
         console.print(f"no articles match {query!r}")
     for i, h in enumerate(hits, 1):
         day = f"{h.published:%Y-%m-%d}" if h.published else "----------"
-        mark = f"[green]{h.topic}[/]" if h.on_topic else "[dim]off topic[/]"
-        console.print(f"[bold]{i:>2}. {h.title or '(untitled)'}[/]  score {h.score:.2f}", highlight=False)
-        console.print(f"    {day} · {h.source or '-'} · {mark} · {h.url}", highlight=False)
+        mark = (Text(h.topic or "no subtopic", style="green") if h.on_topic
+                else Text("off topic", style="dim"))
+        console.print(Text.assemble((f"{i:>2}. {h.title or '(untitled)'}", "bold"), f"  score {h.score:.2f}"))
+        console.print(Text.assemble(f"    {day} · {h.source or '-'} · ", mark, f" · {h.url}"))
         console.print(f"    {h.snippet}", highlight=False, style="italic")
 
 
@@ -859,7 +878,7 @@ def _print_summary(summary: chain.RunSummary, settings: Settings) -> None:
     t.add_row("database", str(settings.db))
     console.print(t)
     for feed_id, message in summary.failed_feeds:
-        console.print(f"  [red]feed {feed_id} failed:[/] {message}", highlight=False)
+        console.print(Text.assemble((f"  feed {feed_id} failed:", "red"), f" {message}"))
 
 
 def main() -> None:

@@ -130,9 +130,15 @@ class Settings(BaseModel):
         None, description="URL the late-report alert POSTs a JSON message to (e.g. a chat webhook)")
 
     def with_(self, **changes: Any) -> Settings:
-        """A copy with some fields changed (None values are ignored)."""
+        """A copy with some fields changed (None values are ignored); a bad value is a one-line
+        ConfigError naming the setting."""
         changes = {k: v for k, v in changes.items() if v is not None}
-        return self.model_validate({**self.model_dump(), **changes})
+        try:
+            return self.model_validate({**self.model_dump(), **changes})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ConfigError(f"setting {'.'.join(str(p) for p in err['loc'])}: {err['msg']} "
+                              f"(got {err.get('input')!r})") from None
 
     def long_run(self) -> Settings:
         """These settings for `ingest-warc` and `backfill`: DuckDB limited to

@@ -91,17 +91,46 @@ def test_poll_records_entries_without_fetching(tmp_path, sample_feeds_file):
 def test_extract_prints_one_json_object_per_input(sample_base):
     page = SITE / "articles" / "seed-2.html"
     result = runner.invoke(app, ["extract", str(page), f"{sample_base}/articles/offtopic-12.html",
-                                 f"{sample_base}/articles/missing-story.html"])
-    assert result.exit_code == 0
+                                 f"{sample_base}/articles/missing-story.html", "ftp://example.org/a.html"])
+    assert result.exit_code == 1  # an input failed; each says so in its record
     records = [json.loads(line) for line in result.output.splitlines()]
     assert [r["source"] for r in records] == [str(page), f"{sample_base}/articles/offtopic-12.html",
-                                              f"{sample_base}/articles/missing-story.html"]
+                                              f"{sample_base}/articles/missing-story.html",
+                                              "ftp://example.org/a.html"]
+    assert "unsupported address ftp://" in records[3]["error"]
+    assert runner.invoke(app, ["extract", str(page)]).exit_code == 0
     first = records[0]
     assert set(first) >= {"source", "title", "authors", "date", "language", "text"}
     assert first["language"] == "en" and len(first["text"].split()) > 200
     assert "cookie" not in first["text"].lower()
     assert records[1]["language"] == "de"
     assert "404" in records[2]["error"]
+
+
+@pytest.mark.parametrize(("args", "env", "message"), [
+    (["run", "--batch-size", "0"], {}, "setting batch_size: Input should be greater than or equal to 1"),
+    (["status"], {"NEWSFLOW_BATCH_SIZE": "many"},
+     "environment: NEWSFLOW_BATCH_SIZE: Input should be a valid"),
+    (["status", "--runs", "-1"], {}, "--runs -1: give 0 or more"),
+])
+def test_a_bad_setting_is_a_one_line_error_not_a_traceback(tmp_path, args, env, message):
+    ran = subprocess.run([NEWSFLOW, *args, "--db", str(tmp_path / "x.duckdb")], capture_output=True,
+                         text=True, env={**os.environ, **env})
+    assert ran.returncode == 2 and message in ran.stderr, ran.stderr
+    assert "Traceback" not in ran.stderr and len(ran.stderr.strip().splitlines()) <= 2
+
+
+def test_text_from_outside_is_printed_as_it_is_not_read_as_markup(sample_db, tmp_path):
+    # an id, a query or a title with square brackets ("[video]", "[/x]") is neither eaten as a
+    # Rich style nor a crash
+    db = tmp_path / "x.duckdb"
+    db.write_bytes(sample_db.db.read_bytes())
+    bad = subprocess.run([NEWSFLOW, "label", "[/x]", "--relevant", "yes", "--db", str(db)],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and f"article '[/x]' is not in {db}" in bad.stderr, bad.stderr
+    assert subprocess.run([NEWSFLOW, "publish", "--db", str(db)], capture_output=True).returncode == 0
+    query = subprocess.run([NEWSFLOW, "search", "[red]zzzz", "--db", str(db)], capture_output=True, text=True)
+    assert query.returncode == 0 and "no articles match '[red]zzzz'" in query.stdout, query.stderr
 
 
 def test_init_creates_the_schema(tmp_path):
