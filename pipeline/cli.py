@@ -83,13 +83,18 @@ def _feeds(settings: Settings, sample: bool) -> Iterator[tuple[Settings, list[Fe
 
 
 def _settings(db: Path | None = None, feeds: Path | None = None,
-              batch_size: int | None = None, allow_hosts: list[str] | None = None) -> Settings:
+              batch_size: int | None = None, allow_hosts: list[str] | None = None,
+              *, existing: bool = False) -> Settings:
+    """The settings of a command; `existing`: the command works on a database that must be there
+    already (a mistyped --db must not make a new, empty one)."""
     try:
         settings = Settings.from_env().with_(db=db, feeds_file=feeds, batch_size=batch_size)
         if allow_hosts:
             settings = settings.with_(allow_hosts=[*settings.allow_hosts, *allow_hosts])
     except NewsflowError as exc:
         _fail(str(exc))
+    if existing and not settings.db.exists():
+        _fail(f"{settings.db}: no such database (run 'newsflow init' or 'newsflow run' first)")
     return settings
 
 
@@ -202,7 +207,7 @@ def cluster(db: DbOpt = None, since: DateOpt = None, until: DateOpt = None,
                 "--new-only", help="cluster only texts new or changed since the last clustering, "
                 "as the runs do (default: recompute every text of the range)")] = False) -> None:
     """Recompute story clusters (near-duplicates) for articles published in [--since, --until)."""
-    settings = _settings(db)
+    settings = _settings(db, existing=True)
     try:
         result = chain.cluster_step(settings, since=_utc(since), until=_utc(until), full=not new_only)
     except NewsflowError as exc:
@@ -222,7 +227,7 @@ def backfill(feeds: FeedsOpt = None, db: DbOpt = None, since: DateOpt = None, un
              batch_size: BatchOpt = None) -> None:
     """Reprocess the articles published in [--since, --until): fetch them again, extract them
     again from the stored pages, or classify them again. Reruns rewrite the same rows."""
-    settings = _settings(db, feeds, batch_size)
+    settings = _settings(db, feeds, batch_size, existing=True)
     try:
         wanted = backfills.Backfill.parse({"stage": stage, "since": _utc(since), "until": _utc(until),
                                            "feed_ids": tuple(source or ()), "dry_run": dry_run})
@@ -289,9 +294,7 @@ def classify(input: Annotated[Path, typer.Option(  # noqa: A002
 
 def _corrections(db: Path) -> list[dict[str, Any]]:
     """The analysts' corrections stored in `db` (newsflow label), as labelled items."""
-    settings = _settings(db)
-    if not settings.db.exists():
-        _fail(f"{settings.db}: no such database")
+    settings = _settings(db, existing=True)
     try:
         with store.open_db(settings, read_only=True) as con:
             return store.corrections(con, settings)
@@ -508,9 +511,7 @@ def label(article_id: Annotated[str, typer.Argument(help="the article's id (arti
     is_peace = yes_no("peace", peace)
     if is_peace and not is_relevant:
         _fail("--peace yes needs --relevant yes: only an article on the story can be about the talks")
-    settings = _settings(db)
-    if not settings.db.exists():
-        _fail(f"{settings.db}: no such database")
+    settings = _settings(db, existing=True)
     try:
         with store.open_db(settings) as con:
             found = store.save_label(con, settings, article_id, relevant=bool(is_relevant),
@@ -592,7 +593,7 @@ def train(db: Annotated[Path | None, typer.Option(
 def reclassify(db: DbOpt = None, since: DateOpt = None, mode: ModeOpt = None) -> None:
     """Classify stored articles again (no refetching) with the current classifier version;
     earlier versions' rows stay queryable, the current_* views show the newest."""
-    settings = _settings(db)
+    settings = _settings(db, existing=True)
     try:
         with _reporting("reclassify") as reporter:
             result = chain.reclassify(settings, since=_utc(since), classifier=_classifier(mode),
@@ -612,9 +613,7 @@ def status(db: DbOpt = None, runs: Annotated[int, typer.Option(help="how many ru
     """Show the last runs and the health of every feed."""
     if runs < 0:
         _fail(f"--runs {runs}: give 0 or more")
-    settings = _settings(db)
-    if not settings.db.exists():
-        _fail(f"{settings.db}: no database yet (run 'newsflow init' or 'newsflow run')")
+    settings = _settings(db, existing=True)
     try:
         with store.connect(settings.db, read_only=True) as con:
             run_rows = con.execute(store.sql(settings, "report/last_runs"), {"n": runs}).fetchall()
@@ -724,9 +723,7 @@ def publish_cmd(db: DbOpt = None,
     after each load); --whole rebuilds both from the database."""
     from pipeline import publish
 
-    settings = _settings(db)
-    if not settings.db.exists():
-        _fail(f"{settings.db}: no database yet (run 'newsflow init' or 'newsflow run')")
+    settings = _settings(db, existing=True)
     try:
         done = publish.publish(settings, whole=whole)
     except NewsflowError as exc:
@@ -743,7 +740,7 @@ def compact_cmd(db: DbOpt = None,
     the news_report DAG do this when enough have piled up)."""
     from pipeline import publish
 
-    settings = _settings(db)
+    settings = _settings(db, existing=True)
     try:
         done = publish.compact(settings, force=force)
     except NewsflowError as exc:
@@ -814,7 +811,7 @@ def export_cmd(query: Annotated[str, typer.Option("--query", help="a SELECT over
 @app.command("enable-feed")
 def enable_feed(feed_id: Annotated[str, typer.Argument(help="the feed's id")], db: DbOpt = None) -> None:
     """Re-enable a feed disabled after repeated failures, and forget its backoff: the next run polls it."""
-    settings = _settings(db)
+    settings = _settings(db, existing=True)
     try:
         with store.open_db(settings) as con:
             found = store.enable_feed(con, settings, feed_id)

@@ -120,6 +120,17 @@ def test_a_bad_setting_is_a_one_line_error_not_a_traceback(tmp_path, args, env, 
     assert "Traceback" not in ran.stderr and len(ran.stderr.strip().splitlines()) <= 2
 
 
+@pytest.mark.parametrize("command", [["cluster"], ["reclassify", "--mode", "lexical"], ["backfill"],
+                                     ["refetch"], ["compact", "--force"], ["enable-feed", "bbc-world"],
+                                     ["status"], ["publish"], ["label", "a1", "--relevant", "no"]])
+def test_a_command_on_a_database_that_is_not_there_makes_none(tmp_path, command):
+    # a mistyped --db must not leave a new, empty database behind (and a command "succeed" on it)
+    db = tmp_path / "typo.duckdb"
+    result = runner.invoke(app, [*command, "--db", str(db)])
+    assert result.exit_code == 2 and f"{db}: no such database" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_text_from_outside_is_printed_as_it_is_not_read_as_markup(sample_db, tmp_path):
     # an id, a query or a title with square brackets ("[video]", "[/x]") is neither eaten as a
     # Rich style nor a crash
