@@ -191,14 +191,23 @@ def process(settings: Settings, batch: dict[str, Any], run_id: str,
         return _reclassify(Path(batch["input"]), run_id, classifier)
     tasks = chain.tasks_from_json(batch["tasks"])
     if batch["stage"] == "re-fetch":
-        return chain.process_batch(settings, tasks, run_id, classifier)
+        return _reprocessed(chain.process_batch(settings, tasks, run_id, classifier))
     # `re-extract` reads pages from the raw archive where they were archived, and fetches only
     # the pages that were not (fetched before the archive existed, or their file is gone).
     started = time.perf_counter()
     archived, missing = from_archive(settings, tasks)
-    pages = archived + fetch.fetch_pages(missing, settings)
-    return chain.pages_to_batch(settings, pages, run_id, classifier, chain.Quiet(),
-                                {"fetch": time.perf_counter() - started})
+    fetched = fetch.fetch_pages(missing, settings)
+    result = chain.pages_to_batch(settings, archived + fetched, run_id, classifier, chain.Quiet(),
+                                  {"fetch": time.perf_counter() - started})
+    result.counts["pages_fetched"] = sum(1 for p in fetched if p.http_status and p.http_status < 400)
+    result.counts["pages_from_archive"] = len(archived)
+    return _reprocessed(result)
+
+
+def _reprocessed(result: chain.BatchResult) -> chain.BatchResult:
+    """A backfill's articles are stored ones processed again: counted as reprocessed, not new."""
+    result.counts["articles_reprocessed"] = result.counts.pop("articles_new", 0)
+    return result
 
 
 def from_archive(settings: Settings, tasks: Sequence[PageTask]) -> tuple[list[Page], list[PageTask]]:

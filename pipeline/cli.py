@@ -866,6 +866,9 @@ def _print_summary(summary: chain.RunSummary, settings: Settings) -> None:
     t.add_row("entries seen / new", f"{c['entries_seen']} / {c['entries_new']}")
     t.add_row("pages fetched / failed", f"{c['pages_fetched']} / {c['pages_failed']}")
     t.add_row("new articles (empty)", f"{c['articles_new']} ({c['articles_empty']})")
+    if c["articles_reprocessed"] or c["pages_from_archive"]:
+        t.add_row("reprocessed articles", f"{c['articles_reprocessed']} ({c['pages_from_archive']} pages "
+                  "read from the archive)")
     t.add_row("on topic", str(c["on_topic"]))
     t.add_row("stories (clusters)", str(c["stories"]))
     t.add_row("top subtopics", ", ".join(f"{k} {v}" for k, v in summary.top_topics[:4]) or "-")

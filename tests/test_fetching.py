@@ -297,6 +297,9 @@ def test_articles_point_at_their_warc_record_and_a_re_extract_reads_the_archive(
                            classifier=default_classifier("lexical"))
     assert summary.status == "success" and summary.counts["pages_failed"] == 0
     assert query(cfg.db, "SELECT text, warc_file FROM articles") == [(text, warc_file)]
+    # counted as what happened: one page read from the archive, none fetched, no article new
+    assert (summary.counts["pages_from_archive"], summary.counts["pages_fetched"],
+            summary.counts["articles_new"], summary.counts["articles_reprocessed"]) == (1, 0, 0, 1)
 
 
 # -- the error ledger --------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import urllib.request
 import pytest
 
 from pipeline import run as chain
+from pipeline import store
+from pipeline.config import Settings
 from pipeline.sample.server import serve
 from tests.conftest import counts, duplicate_ids, query
 
@@ -114,6 +116,19 @@ def test_the_run_is_recorded_with_counts_and_time_per_stage(first_run, settings)
                json_keys(stage_seconds) FROM pipeline_runs""")[0]
     assert row[:6] == ("test", "success", 4, 3, first_run.counts["articles_new"], 7)
     assert set(row[6]) >= {"poll", "fetch", "extract", "classify", "load"}
+
+
+def test_a_run_finished_again_with_nothing_to_count_keeps_its_counts(tmp_path):
+    # an Airflow run cleared and run again finds its work done: its record keeps what the first
+    # try did, while a count the second try made (0 included) replaces the first's
+    cfg = Settings(db=tmp_path / "runs.duckdb")
+    with store.open_db(cfg) as con:
+        store.start_run(con, cfg, "r1", "test")
+        first = {"pages_fetched": 22, "articles_new": 19, "on_topic": 7}
+        store.finish_run(con, cfg, "r1", "success", first, {})
+        store.finish_run(con, cfg, "r1", "success", {"on_topic": 0}, {"load": 0.1})
+    assert query(cfg.db, "SELECT status, pages_fetched, articles_new, on_topic FROM pipeline_runs") == [
+        ("success", 22, 19, 0)]
 
 
 def test_a_client_that_hangs_up_on_the_sample_server_prints_nothing(capfd):
