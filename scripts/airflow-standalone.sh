@@ -30,6 +30,12 @@ export AIRFLOW__API__HOST="${AIRFLOW__API__HOST:-127.0.0.1}"
 export AIRFLOW__API__PORT="$PORT"
 export AIRFLOW__API__BASE_URL="${AIRFLOW__API__BASE_URL:-http://localhost:$PORT}"
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${AIRFLOW__CORE__EXECUTION_API_SERVER_URL:-http://localhost:$PORT/execution/}"
+# The scheduler's and triggerer's log servers move with the UI's port (8793 and 8794 beside 8080,
+# Airflow's defaults), so two instances on one machine do not collide. Airflow binds them to
+# every interface (not configurable); they serve a log only to a request signed with this
+# instance's secret key.
+export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="${AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT:-$((PORT + 713))}"
+export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="${AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT:-$((PORT + 714))}"
 # SQLite metadata: wait up to a minute for its lock rather than 5 s (plugins/newsflow_sqlite.py)
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS:-newsflow_sqlite.CONNECT_ARGS}"
 
