@@ -77,8 +77,12 @@ def news_backfill() -> None:
     @fail_fast
     def plan(run: str) -> list[dict[str, Any]]:
         from pipeline import backfill
+        from pipeline.errors import ConfigError
 
         params = get_current_context()["params"]
+        if params["start"] and params["end"] and params["start"] > params["end"]:
+            raise ConfigError(f"news_backfill params: the first day {params['start']} is after the "
+                              f"last day {params['end']}")
         wanted = backfill.Backfill.parse(
             {"stage": params["stage"], "since": params["start"], "until": _day_after(params["end"]),
              "feed_ids": tuple(params.get("sources") or ()), "dry_run": params["dry_run"]},

@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline import backfill, run
 from pipeline.config import Settings
+from pipeline.errors import ConfigError
 from pipeline.sources import load_feeds
 
 #: An interval that ended longer ago than this is history: its run reprocesses instead of polling.
@@ -82,6 +83,10 @@ def plan_processing(settings: Settings, run_id: str, asks: list[dict[str, Any]])
         feeds = [f for f in load_feeds(settings.feeds_file) if f.id in changed]
         run.poll_step(settings, feeds, run_id, changed=changed)
     for ask in asks:
+        misnamed = sorted(set(ask) & {"start", "end"})
+        if misnamed and not any(k in ask for k in REQUEST_KEYS):
+            raise ConfigError(f"reprocessing request: {', '.join(misnamed)}: news_process asks with "
+                              "since/until (news_backfill's form says start/end)")
         if "request" in ask or not any(k in ask for k in REQUEST_KEYS):
             continue  # our own ingest's event (its request is queued already), or counts only
         wanted = backfill.Backfill.parse(

@@ -234,6 +234,20 @@ def test_a_news_process_run_whose_plan_fails_is_failed_and_says_why(bag, loaded_
     assert bag.dags["news_process"].test().state == "success"
 
 
+@pytest.mark.parametrize(("dag_id", "conf", "message"), [
+    ("news_backfill", {"start": "2026-03-01", "end": "2026-02-01", "sources": [], "stage": "re-extract",
+                       "dry_run": False}, "the first day 2026-03-01 is after the last day 2026-02-01"),
+    ("news_process", {"start": "2026-03-01", "end": "2026-03-04"},
+     "start: news_process asks with since/until"),
+])
+def test_a_request_in_the_wrong_words_is_refused_in_the_operators_words(bag, loaded_env, dag_id, conf,
+                                                                        message):
+    assert bag.dags[dag_id].test(run_conf=conf).state == "failed"
+    (error,), = query(loaded_env.db, "SELECT error FROM pipeline_runs WHERE trigger = ?",
+                      [f"airflow:{dag_id}"])
+    assert message in error
+
+
 def test_a_queued_request_that_cannot_be_planned_fails_alone_and_the_runs_go_on(loaded_env):
     """A request whose source has left the feeds file since it was queued is marked failed with
     the reason; the other requests are planned, and later runs do not take it again."""

@@ -104,3 +104,6 @@ def test_feed_activity_shows_last_success_failure_streak_and_articles(sample_db,
         FROM report_feed_activity""")}
     assert rows["sample-error"] == (False, "failed", 2, True)
     assert rows["sample-world"][:3] == (True, "ok", 0)
+    health = {r[0]: r[1:] for r in query(copy.db, "SELECT feed_id, last_status, last_error FROM feed_health")}
+    assert health["sample-error"][0] == "skipped" and "500" in health["sample-error"][1]
+    assert health["sample-world"] == ("skipped", None)  # not "not due until ...": that is no error

@@ -1,5 +1,5 @@
 -- 028_failed_requests_and_feed_activity: a reprocessing request that cannot be planned fails
--- alone, and the Airflow view's feed table counts what a poll's status says.
+-- alone, and the feed tables count what a poll's status says.
 -- A request for a source the feeds file no longer has (or never had) stayed `taken`, and every
 -- later processing run took it again and failed on it: one bad request stopped all processing.
 -- Such a request is now marked `failed`, with the reason, and the runs go on without it.
@@ -21,7 +21,7 @@ polls AS (
     SELECT feed_id,
            max(polled_at) FILTER (WHERE status IN ('ok', 'partial', 'not_modified')) AS last_success,
            arg_max(status, polled_at) AS last_status,
-           arg_max(error_class || ': ' || error, polled_at) AS last_error
+           arg_max_null(error_class || ': ' || error, polled_at) AS last_error
     FROM polled
     GROUP BY feed_id
 ),
@@ -64,3 +64,29 @@ LEFT JOIN counted c USING (feed_id)
 LEFT JOIN polls p USING (feed_id)
 LEFT JOIN streaks k USING (feed_id)
 LEFT JOIN brought b USING (feed_id);
+
+-- feed_health (004) showed as the last error that of the newest poll, a skipped one too: while a
+-- feed backed off, `newsflow status` showed "not due until ..." (or nothing) where the failure
+-- was; and arg_max passes over NULLs, so a feed whose newest poll succeeded still showed an old
+-- error. Now the error of the newest poll that was not skipped, NULL when that one succeeded;
+-- `last_status` still says skipped.
+CREATE OR REPLACE VIEW feed_health AS
+SELECT
+    f.feed_id,
+    f.enabled,
+    count(p.poll_id) AS polls,
+    max(p.polled_at) FILTER (WHERE p.status IN ('ok', 'partial', 'not_modified')) AS last_success,
+    max(p.polled_at) AS last_poll,
+    arg_max(p.status, p.polled_at) AS last_status,
+    arg_max_null(p.error, p.polled_at) FILTER (WHERE p.status <> 'skipped') AS last_error,
+    sum(p.entries_new) AS entries_new_total,
+    coalesce(s.consecutive_failures, 0) AS consecutive_failures,
+    s.next_poll_at,
+    s.ttl_minutes,
+    s.disabled_at,
+    s.disabled_reason,
+    s.etag IS NOT NULL OR s.last_modified IS NOT NULL AS conditional
+FROM feeds f
+LEFT JOIN feed_polls p USING (feed_id)
+LEFT JOIN feed_state s USING (feed_id)
+GROUP BY ALL;
