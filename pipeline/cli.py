@@ -353,6 +353,10 @@ def eval_cmd(mode: ModeOpt = None,
 
     if split not in ("test", "dev"):
         _fail(f"--split {split!r}: choose test or dev")
+    if worst < 0:
+        _fail(f"--worst {worst}: give 0 or more")
+    if db is not None:
+        _settings(db, existing=True)  # before a minute of evaluation, not after
     chosen = _classifier(mode)
     embedder = CachedEmbedder()
     semantic = SemanticClassifier(embedder=embedder)
@@ -401,7 +405,9 @@ def eval_cmd(mode: ModeOpt = None,
     _reliability(items, mine, figures)
     if pages:
         real_pages = labelled.pages()
-        if real_pages:
+        if not real_pages:
+            console.print(f"real pages: {labelled.CORPORA_DIR} not found; their figures are left out")
+        else:
             compare(real_pages, "pages", f"Real web pages (shared/corpora/html): {len(real_pages)} pages, "
                                 f"{sum(p['relevant'] for p in real_pages)} on the story")
     own = labelled.own("test")
