@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -632,12 +633,16 @@ def status(db: DbOpt = None, runs: Annotated[int, typer.Option(help="how many ru
         t.add_row(r[0], r[1], f"{r[2]:%Y-%m-%d %H:%M}", r[3], f"{r[4] or 0}/{r[5] or 0}",
                   str(r[6] or 0), str(r[7] or 0))
     console.print(t)
-    f = Table("feed", "enabled", "polls", "last success", "last status", "fails in a row",
-              "articles", "last error", title="Feed health")
+    # ids and times never wrap; the error takes what width is left. "failed ×3": 3 in a row.
+    f = Table(Column("feed", no_wrap=True), Column("last status", no_wrap=True),
+              Column("last success", no_wrap=True), Column("polls", justify="right"),
+              Column("articles", justify="right"), Column("last error", ratio=1, min_width=24),
+              title="Feed health", box=box.SIMPLE_HEAD, expand=True)
     for r in feed_rows:
-        f.add_row(r[0], "yes" if r[1] else "no", str(r[2]),
-                  f"{r[3]:%Y-%m-%d %H:%M}" if r[3] else "-", r[4] or "-", str(r[5]),
-                  str(r[6]), r[7] or "")
+        waiting = r[4] == "skipped" and r[5]  # skipped after failures: backing off
+        state = ("disabled" if not r[1] else ("failed" if waiting else r[4] or "-")
+                 + (f" ×{r[5]}" if r[5] else "") + (", backing off" if waiting else ""))
+        f.add_row(r[0], state, f"{r[3]:%m-%d %H:%M}" if r[3] else "-", str(r[2]), str(r[6]), r[7] or "")
     console.print(f)
 
 

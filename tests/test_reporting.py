@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+from typer.testing import CliRunner
 
 from pipeline import run as chain
+from pipeline.cli import app
 from tests.conftest import query
 
 D = date
@@ -107,3 +109,6 @@ def test_feed_activity_shows_last_success_failure_streak_and_articles(sample_db,
     health = {r[0]: r[1:] for r in query(copy.db, "SELECT feed_id, last_status, last_error FROM feed_health")}
     assert health["sample-error"][0] == "skipped" and "500" in health["sample-error"][1]
     assert health["sample-world"] == ("skipped", None)  # not "not due until ...": that is no error
+    shown = CliRunner().invoke(app, ["status", "--db", str(copy.db)], env={"COLUMNS": "120"}).output
+    line = next(row for row in shown.splitlines() if "sample-error" in row)
+    assert "failed ×2, backing off" in line and "500" in line
