@@ -562,7 +562,8 @@ def review(db: DbOpt = None, since: DateOpt = None,
         _fail(f"the snapshot of {settings.db} has no review_queue yet: it comes with the next publish "
               f"(newsflow publish --db {settings.db})")
     if not rows:
-        console.print("nothing to review: the model's decisions are all corrected, or none is published")
+        window = f" among the articles published since {since:%Y-%m-%d}" if since else ""
+        console.print(f"nothing to review{window}: every decision there is corrected, or none is published")
         return
     for k, (article, published, source, title, relevant, score, peace, peace_score, closest, _margin,
             explanation) in enumerate(rows, 1):
@@ -839,6 +840,8 @@ def discover(site_url: Annotated[str, typer.Argument(help="the site's home page"
     """List a site's feeds (<link rel=alternate>, common paths) and sitemaps (robots.txt, common paths)."""
     from pipeline import net, sitemaps
 
+    if not site_url.lower().startswith(("http://", "https://")):
+        _fail(f"{site_url}: give the site's address with http:// or https://")
     settings = _settings(allow_hosts=allow_host)
     try:
         found = sitemaps.discover(settings, site_url)

@@ -46,26 +46,33 @@ class SitemapUrl:
 
 
 def discover(settings: Settings, site_url: str) -> dict[str, list[str]]:
-    """{"feeds": [...], "sitemaps": [...]} of a site; raises net.FetchError if the site is unreachable."""
+    """{"feeds": [...], "sitemaps": [...]} of a site; raises net.FetchError if the site is unreachable.
+    A home page that answers with an error (a 404, say) still leaves the common paths to try."""
     feeds: list[str] = []
     with net.make_client(settings) as client:
-        home = client.get(site_url)
-        if home.body:
-            doc = lxml.html.fromstring(home.body)
+        try:
+            home = client.get(site_url)
+            base, body = home.url, home.body
+        except net.FetchError as exc:
+            if exc.status is None:  # no answer at all: nothing else there will answer either
+                raise
+            base, body = site_url, b""
+        if body:
+            doc = lxml.html.fromstring(body)
             for link in doc.xpath("//link[@href]"):
                 rel = (link.get("rel") or "").lower().split()
                 if "alternate" in rel and (link.get("type") or "").lower() in FEED_TYPES:
-                    feeds.append(urljoin(home.url, link.get("href").strip()))
+                    feeds.append(urljoin(base, link.get("href").strip()))
         if not feeds:
-            feeds = [u for u in (urljoin(home.url, p) for p in FEED_PATHS) if _is_feed(client, u)]
+            feeds = [u for u in (urljoin(base, p) for p in FEED_PATHS) if _is_feed(client, u)]
         sitemaps: list[str] = []
         try:
-            robots = client.get(urljoin(home.url, "/robots.txt"), max_bytes=500_000)
+            robots = client.get(urljoin(base, "/robots.txt"), max_bytes=500_000)
             sitemaps = list(Protego.parse(robots.body.decode("utf-8", "replace")).sitemaps)
         except net.FetchError:
             pass
         if not sitemaps:
-            sitemaps = [u for u in (urljoin(home.url, p) for p in SITEMAP_PATHS) if _is_sitemap(client, u)]
+            sitemaps = [u for u in (urljoin(base, p) for p in SITEMAP_PATHS) if _is_sitemap(client, u)]
     return {"feeds": list(dict.fromkeys(feeds)), "sitemaps": list(dict.fromkeys(sitemaps))}
 
 

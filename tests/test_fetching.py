@@ -334,6 +334,12 @@ def test_discover_finds_the_feed_and_the_sitemap_named_in_robots_txt(cfg):
     assert found == {"feeds": [f"{srv.base}/feed.xml"], "sitemaps": [f"{srv.base}/sitemap.xml"]}
 
 
+def test_discover_tries_the_common_paths_when_the_home_page_answers_404(cfg):
+    with hostile.serve("127.0.0.7", robots="User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n") as srv:
+        found = sitemaps.discover(cfg.with_(allow_hosts=[srv.host]), srv.base + "/no-such-home")
+    assert found == {"feeds": [f"{srv.base}/feed.xml"], "sitemaps": [f"{srv.base}/sitemap.xml"]}
+
+
 def test_a_sitemap_index_gives_the_article_urls_of_a_date_range(server, cfg):
     since, until = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC)
     urls = sitemaps.sitemap_urls(cfg, f"{server.base}/sitemap.xml", since, until)
