@@ -725,7 +725,11 @@ def ingest_warc(paths: Annotated[list[Path], typer.Argument(help="WARC files (.w
                   f"other records passed over, {c['warc_errors']} refused")
     for kind, n in sorted((k, v) for k, v in c.items() if k.startswith("warcio: ")):
         console.print(f"{kind} ({n} records)", highlight=False)
+    for problem in summary.problems:
+        err.print(f"refused: {problem}", style="yellow", highlight=False, soft_wrap=True)
     _print_summary(summary, settings)
+    if c["warc_records"] and c["warc_records"] == c["warc_errors"]:
+        _fail("no record of the given files could be read (see above; recorded in the errors table)")
 
 
 @app.command("publish")

@@ -35,6 +35,8 @@ class RunSummary:
     counts: Counter[str] = field(default_factory=Counter)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     failed_feeds: list[tuple[str, str]] = field(default_factory=list)
+    #: what went wrong with an input as a whole, in words (a file that is not a WARC, say)
+    problems: list[str] = field(default_factory=list)
     top_topics: list[tuple[str, int]] = field(default_factory=list)
     error: str | None = None
 

@@ -198,6 +198,8 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
                                             problems=problems)
                 chain.load_step(settings, chain.BatchResult(tables, Counter(), {}))
                 summary.counts["warc_errors"] += len(problems)
+                more = f" (and {len(problems) - 1} more records like it)" if len(problems) > 1 else ""
+                summary.problems.append(problems[0].message + more)
         if publisher.unpublished:
             cluster()  # what the last publish has not carried, published below
         # warcio warns once per odd record (a space in a target URI): counted, not printed

@@ -127,6 +127,14 @@ def test_the_command_loads_a_file_and_refuses_a_missing_one_in_one_line(warc, tm
     missing = CliRunner().invoke(app, ["ingest-warc", str(tmp_path / "nope.warc.gz"), "--db", str(db)])
     assert missing.exit_code == 2
     assert "no such file" in missing.output and len(missing.output.strip().splitlines()) == 1
+    # a file that is no WARC at all: said, with the file and the reason, and not a success
+    (tmp_path / "notes.txt").write_text("hello, not a warc\n")
+    other = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest-warc", str(tmp_path / "notes.txt"),
+                            "--db", str(db)], capture_output=True, text=True,
+                           env={**os.environ, "NEWSFLOW_CLASSIFIER": "lexical"})
+    assert other.returncode == 2
+    assert "refused: notes.txt: unreadable WARC record after offset 0" in other.stderr
+    assert "no record of the given files could be read" in other.stderr
 
 
 PAGE = "https://news.example.org/live/the-page"
