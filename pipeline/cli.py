@@ -72,7 +72,7 @@ def _feeds(settings: Settings, sample: bool) -> Iterator[tuple[Settings, list[Fe
 
         with serve(port=SAMPLE_PORT) as base:
             # our own server on 127.0.0.1: allowed past the address guard, no politeness delay, and
-            # every feed polled every time (a demo rerun shows the same)
+            # every feed polled every time (a demo rerun polls the same feeds, and finds nothing new)
             host = urlsplit(base).netloc
             yield (settings.with_(read_timeout=SAMPLE_TIMEOUT, deadline=SAMPLE_TIMEOUT,
                                   allow_hosts=[*settings.allow_hosts, host], per_host_delay=0.0,
