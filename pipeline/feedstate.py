@@ -54,6 +54,10 @@ def conditional_headers(state: FeedState | None) -> dict[str, str]:
     return headers
 
 
+#: The reason a feed that failed is not polled yet (`skip_reason`).
+BACKING_OFF = "backing off after failures"
+
+
 def skip_reason(state: FeedState | None, now: datetime) -> str | None:
     """Why the feed is not polled now, or None when it is due."""
     if state is None:
@@ -61,7 +65,7 @@ def skip_reason(state: FeedState | None, now: datetime) -> str | None:
     if state.disabled_at is not None:
         return f"disabled since {state.disabled_at:%Y-%m-%d %H:%M} ({state.disabled_reason})"
     if state.next_poll_at is not None and state.next_poll_at > now:
-        why = "backing off after failures" if state.consecutive_failures else "feed's update hint"
+        why = BACKING_OFF if state.consecutive_failures else "feed's update hint"
         return f"not due until {state.next_poll_at:%Y-%m-%d %H:%M:%S} UTC ({why})"
     return None
 

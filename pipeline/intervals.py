@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pipeline import backfill, run
+from pipeline import backfill, feedstate, run
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
 from pipeline.sources import load_feeds
@@ -43,7 +43,10 @@ def ingest(settings: Settings, run_id: str, start: datetime | None, end: datetim
     pending = sum(len(b) for b in run.plan(settings))
     return {"mode": "poll", **run.poll_counts(polls, new), "pages_pending": pending,
             "batches": math.ceil(pending / settings.batch_size),
-            "failed_feeds": sorted(p.feed_id for p in polls if p.status == "failed")}
+            "failed_feeds": sorted(p.feed_id for p in polls if p.status == "failed"),
+            # not polled because they failed before: still broken as far as anyone knows
+            "backing_off_feeds": sorted(p.feed_id for p in polls
+                                        if p.status == "skipped" and feedstate.BACKING_OFF in (p.note or ""))}
 
 
 #: Keys of an asset event's `extra` (or a run's conf) that ask for reprocessing.

@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline import dedup, fetch, malloc, poll, publish, stages, staging, store, workers
+from pipeline import dedup, feedstate, fetch, malloc, poll, publish, stages, staging, store, workers
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
 from pipeline.errors import DatabaseError
@@ -120,6 +120,8 @@ def poll_counts(polls: Sequence[FeedPoll], new: int) -> dict[str, int]:
             "feeds_failed": sum(p.status == "failed" for p in polls),
             "feeds_not_modified": sum(p.status == "not_modified" for p in polls),
             "feeds_skipped": sum(p.status == "skipped" for p in polls),
+            "feeds_backing_off": sum(p.status == "skipped" and feedstate.BACKING_OFF in (p.note or "")
+                                     for p in polls),
             "entries_seen": sum(len(p.entries) for p in polls), "entries_new": new}
 
 

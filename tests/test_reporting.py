@@ -98,7 +98,10 @@ def test_feed_activity_shows_last_success_failure_streak_and_articles(sample_db,
     assert streaks["sample-world"] == 0 and streaks["sample-kyiv"] == 0
     # a third poll, while the failing feeds back off: a skipped poll is no success, and the feed
     # still shows why it fails (028)
-    chain.poll_step(copy, sample_feeds, "third")
+    polls, new = chain.poll_step(copy, sample_feeds, "third")
+    backing_off = {p.feed_id for p in polls if p.status == "skipped" and "after failures" in (p.note or "")}
+    assert {"sample-error", "sample-slow"} <= backing_off
+    assert chain.poll_counts(polls, new)["feeds_backing_off"] == len(backing_off)  # in the ingest's event
     assert query(copy.db, "SELECT status FROM feed_polls WHERE feed_id = 'sample-error' "
                           "ORDER BY polled_at DESC LIMIT 1") == [("skipped",)]
     rows = {r[0]: r[1:] for r in query(copy.db, """
