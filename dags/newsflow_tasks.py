@@ -193,8 +193,9 @@ def cluster(loaded: dict[str, Any], since: str | None = None, until: str | None 
         moment = datetime.fromisoformat(value)
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
-    if get_current_context()["params"].get("dry_run"):  # a backfill's dry run only counts
-        return {"clustered": 0, "stories": 0}
+    context = get_current_context()
+    if "dry_run" in context["dag"].params and context["params"]["dry_run"]:  # a backfill's dry run
+        return {"clustered": 0, "stories": 0}                                # only counts
     cfg = settings()
     start = (utc(since) if since
              else intervals.cluster_since(cfg, backfill.reaches_back(cfg, pipeline_run_id())))

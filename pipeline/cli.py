@@ -640,9 +640,10 @@ def status(db: DbOpt = None, runs: Annotated[int, typer.Option(help="how many ru
               Column("articles", justify="right"), Column("last error", ratio=1, min_width=24),
               title="Feed health", box=box.SIMPLE_HEAD, expand=True)
     for r in feed_rows:
-        waiting = r[4] == "skipped" and r[5]  # skipped after failures: backing off
+        waiting = r[4] == "skipped" and r[5]  # skipped after failures: backing off, or disabled
+        off = ", disabled (newsflow enable-feed)" if r[8] else ", backing off"
         state = ("disabled" if not r[1] else ("failed" if waiting else r[4] or "-")
-                 + (f" ×{r[5]}" if r[5] else "") + (", backing off" if waiting else ""))
+                 + (f" ×{r[5]}" if r[5] else "") + (off if waiting else ""))
         f.add_row(r[0], state, f"{r[3]:%m-%d %H:%M}" if r[3] else "-", str(r[2]), str(r[6]), r[7] or "")
     console.print(f)
 

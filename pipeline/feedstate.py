@@ -54,8 +54,9 @@ def conditional_headers(state: FeedState | None) -> dict[str, str]:
     return headers
 
 
-#: The reason a feed that failed is not polled yet (`skip_reason`).
-BACKING_OFF = "backing off after failures"
+#: The reasons a feed that failed is not polled (`skip_reason`): not yet, or not again until
+#: `newsflow enable-feed`.
+BACKING_OFF, DISABLED = "backing off after failures", "disabled since"
 
 
 def skip_reason(state: FeedState | None, now: datetime) -> str | None:
@@ -63,7 +64,7 @@ def skip_reason(state: FeedState | None, now: datetime) -> str | None:
     if state is None:
         return None
     if state.disabled_at is not None:
-        return f"disabled since {state.disabled_at:%Y-%m-%d %H:%M} ({state.disabled_reason})"
+        return f"{DISABLED} {state.disabled_at:%Y-%m-%d %H:%M} ({state.disabled_reason})"
     if state.next_poll_at is not None and state.next_poll_at > now:
         why = BACKING_OFF if state.consecutive_failures else "feed's update hint"
         return f"not due until {state.next_poll_at:%Y-%m-%d %H:%M:%S} UTC ({why})"

@@ -41,12 +41,13 @@ def ingest(settings: Settings, run_id: str, start: datetime | None, end: datetim
                 "until": end.isoformat() if end else None, "articles_queued": articles}
     polls, new = run.poll_step(settings, load_feeds(settings.feeds_file), run_id)
     pending = sum(len(b) for b in run.plan(settings))
+    unpolled = [(p.feed_id, p.note or "") for p in polls if p.status == "skipped"]
     return {"mode": "poll", **run.poll_counts(polls, new), "pages_pending": pending,
             "batches": math.ceil(pending / settings.batch_size),
             "failed_feeds": sorted(p.feed_id for p in polls if p.status == "failed"),
             # not polled because they failed before: still broken as far as anyone knows
-            "backing_off_feeds": sorted(p.feed_id for p in polls
-                                        if p.status == "skipped" and feedstate.BACKING_OFF in (p.note or ""))}
+            "backing_off_feeds": sorted(f for f, note in unpolled if feedstate.BACKING_OFF in note),
+            "disabled_feeds": sorted(f for f, note in unpolled if note.startswith(feedstate.DISABLED))}
 
 
 #: Keys of an asset event's `extra` (or a run's conf) that ask for reprocessing.

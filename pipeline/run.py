@@ -122,6 +122,8 @@ def poll_counts(polls: Sequence[FeedPoll], new: int) -> dict[str, int]:
             "feeds_skipped": sum(p.status == "skipped" for p in polls),
             "feeds_backing_off": sum(p.status == "skipped" and feedstate.BACKING_OFF in (p.note or "")
                                      for p in polls),
+            "feeds_disabled": sum(p.status == "skipped" and (p.note or "").startswith(feedstate.DISABLED)
+                                  for p in polls),
             "entries_seen": sum(len(p.entries) for p in polls), "entries_new": new}
 
 

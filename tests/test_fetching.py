@@ -7,10 +7,12 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from typer.testing import CliRunner
 
 from pipeline import archive, backfill, charset, extract, failures, fetch, guard, net, poll, sitemaps, store
 from pipeline import run as chain
 from pipeline.classify import default_classifier
+from pipeline.cli import app
 from pipeline.config import Settings
 from pipeline.models import PageTask
 from pipeline.sources import FeedSource
@@ -235,6 +237,10 @@ def test_a_failing_feed_backs_off_honours_retry_after_and_is_disabled(server, cf
     with store.open_db(cfg) as con:
         con.execute("UPDATE feed_state SET next_poll_at = now() - INTERVAL 1 SECOND")
     assert poll_once(cfg, feeds) == {"limited": "skipped"}  # disabled, whatever the time
+    polls, new = chain.poll_step(cfg, feeds, chain.new_run_id("test"))
+    assert chain.poll_counts(polls, new)["feeds_disabled"] == 1  # still failing, as the counts say
+    shown = CliRunner().invoke(app, ["status", "--db", str(cfg.db)], env={"COLUMNS": "160"}).output
+    assert "failed ×2, disabled (newsflow enable-feed)" in shown
     with store.open_db(cfg) as con:
         assert store.enable_feed(con, cfg, "limited")
     assert poll_once(cfg, feeds) == {"limited": "failed"}

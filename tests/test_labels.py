@@ -18,7 +18,7 @@ from pipeline import train as fitting
 from pipeline.classify import LexicalClassifier
 from pipeline.config import Settings
 from pipeline.semantic import Embedder, SemanticClassifier
-from tests.conftest import query
+from tests.conftest import forget_migrations, query
 
 NEWSFLOW = str(Path(sys.executable).parent / "newsflow")
 
@@ -116,6 +116,20 @@ def test_a_version_that_decides_some_articles_leaves_the_others_decisions_and_co
                            FROM current_article_topics t
                            JOIN current_classifications c USING (article_id)""") == [(scores, 0)]
     assert query(db.db, "SELECT count(*) FROM classifications") == [(len(decided) + result["articles"],)]
+    # the weekly counts of on-topic articles and their terms follow (015): the same as counting again
+    weeks = "SELECT week, count(*) FROM term_articles GROUP BY week ORDER BY week"
+    assert query(db.db, "SELECT * FROM on_topic_weeks ORDER BY week") == query(db.db, weeks)
+    # a store that took such a load before 027 counted by the newest version alone: the upgrade
+    # counts every week again
+    with store.open_db(db) as con:
+        forget_migrations(con, 27, only=True)
+        con.execute("DELETE FROM on_topic_weeks")
+        con.execute("DELETE FROM weekly_terms")
+    with store.open_db(db):
+        pass
+    assert query(db.db, "SELECT * FROM on_topic_weeks ORDER BY week") == query(db.db, weeks)
+    assert query(db.db, "SELECT count(*) FROM weekly_terms")[0][0] > 0
+    assert dict(query(db.db, "SELECT article_id, classifier_version FROM current_classifications")) == now
     # readers see the same in the published snapshot
     with publish.read(db) as con:
         lake = dict(con.execute("SELECT article_id, classifier_version "

@@ -14,5 +14,6 @@ WHERE article_id IN (SELECT key FROM staging_pending WHERE kind = 'article' AND 
 INSERT INTO classifications BY NAME
 SELECT article_id, classifier_version, relevant, score, peace, peace_score, explanation::JSON AS explanation,
        classified_at, row_number() OVER newest = 1 AS is_current  -- one per article, in any batch
-FROM (SELECT DISTINCT ON (article_id, classifier_version) * FROM staging_classifications)
+FROM (SELECT DISTINCT ON (article_id, classifier_version) * FROM staging_classifications
+      ORDER BY article_id, classifier_version, classified_at DESC)  -- the newest of a version's rows
 WINDOW newest AS (PARTITION BY article_id ORDER BY classified_at DESC, classifier_version DESC);

@@ -56,3 +56,18 @@ CREATE OR REPLACE VIEW current_article_topics AS
 SELECT t.* EXCLUDE (is_current)
 FROM article_topics t
 WHERE t.is_current;
+
+-- The weekly term counts (015) count the on-topic articles of current_classifications: recount
+-- every week with each article's current decision, as weekly_terms.sql recounts a load's weeks.
+CREATE OR REPLACE TEMP TABLE recounted AS SELECT article_id, week, source FROM term_articles;
+DELETE FROM on_topic_weeks;
+INSERT INTO on_topic_weeks SELECT week, count(*) FROM recounted GROUP BY week;
+DELETE FROM weekly_terms;
+INSERT INTO weekly_terms SELECT * FROM weekly_term_counts(recounted);
+CREATE OR REPLACE TEMP TABLE reflag AS SELECT DISTINCT week FROM weekly_terms;
+CREATE OR REPLACE TEMP TABLE reflagged AS SELECT * FROM weekly_term_flags(reflag);
+DELETE FROM weekly_terms;
+INSERT INTO weekly_terms SELECT * FROM reflagged;
+DROP TABLE recounted;
+DROP TABLE reflag;
+DROP TABLE reflagged;

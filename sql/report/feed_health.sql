@@ -27,7 +27,8 @@ SELECT
     h.last_status,
     greatest(coalesce(s.failures, 0), h.consecutive_failures) AS failure_streak,
     (SELECT count(*) FROM articles a WHERE a.feed_id = f.feed_id) AS articles,
-    l.last_error
+    l.last_error,
+    h.disabled_at IS NOT NULL AS disabled_after_failures
 FROM feeds f
 JOIN feed_health h USING (feed_id)
 LEFT JOIN streak s USING (feed_id)
