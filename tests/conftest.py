@@ -105,13 +105,14 @@ ADDED = {27: ((("classifications", "is_current"), ("article_topics", "is_current
          28: ((("reprocess_requests", "error"),), ())}
 
 
-def forget_migrations(con: duckdb.DuckDBPyConnection, first: int, *, only: bool = False) -> None:
+def forget_migrations(con: duckdb.DuckDBPyConnection, first: int, *, only: bool = False,
+                      undo: tuple[int, ...] | None = None) -> None:
     """Make the open database look migrated before `first` (or, `only`, before `first` alone):
-    forget those migrations, and undo the later ones that added columns (the columns dropped, the
-    views that read them as the migrations before left them), forgetting those too, so the next
-    open applies them all again."""
+    forget those migrations, and undo the later ones that added columns (`undo`: those whose
+    columns the re-run would meet; default all): the columns dropped, the views that read them as
+    the migrations before left them, forgetting those too, so the next open applies them again."""
     files = store.migration_files(Settings().sql_dir)
-    later = [v for v in ADDED if v >= first]
+    later = [v for v in ADDED if v >= first and (undo is None or v in undo)]
     for version in later:
         columns, views = ADDED[version]
         for table, column in columns:
@@ -126,7 +127,8 @@ def forget_migrations(con: duckdb.DuckDBPyConnection, first: int, *, only: bool 
     con.execute("DELETE FROM schema_migrations WHERE list_contains($v, version)", {"v": forgotten})
 
 
-def unkeyed_by_migrations(settings: Settings, keys: dict[str, str], versions: tuple[int, ...]) -> bool:
+def unkeyed_by_migrations(settings: Settings, keys: dict[str, str], versions: tuple[int, ...],
+                          undo: tuple[int, ...] | None = None) -> bool:
     """Give the tables of `keys` ({table: key columns}) their primary keys back and forget the
     migrations `versions`, as a database migrated before them held the tables; then open it, which
     applies them again. Whether the keys were there before and gone after."""
@@ -135,7 +137,7 @@ def unkeyed_by_migrations(settings: Settings, keys: dict[str, str], versions: tu
         for table, key in keys.items():
             con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({key})")
         for version in versions:
-            forget_migrations(con, version, only=True)
+            forget_migrations(con, version, only=True, undo=undo)
     before = {r[0] for r in query(settings.db, keyed)}
     with store.open_db(settings):
         pass
