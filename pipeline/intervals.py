@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pipeline import backfill, feedstate, run
+from pipeline import backfill, run
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
 from pipeline.sources import load_feeds
@@ -41,13 +41,12 @@ def ingest(settings: Settings, run_id: str, start: datetime | None, end: datetim
                 "until": end.isoformat() if end else None, "articles_queued": articles}
     polls, new = run.poll_step(settings, load_feeds(settings.feeds_file), run_id)
     pending = sum(len(b) for b in run.plan(settings))
-    unpolled = [(p.feed_id, p.note or "") for p in polls if p.status == "skipped"]
+    backing_off, disabled = run.unpolled_after_failures(polls)
     return {"mode": "poll", **run.poll_counts(polls, new), "pages_pending": pending,
             "batches": math.ceil(pending / settings.batch_size),
             "failed_feeds": sorted(p.feed_id for p in polls if p.status == "failed"),
             # not polled because they failed before: still broken as far as anyone knows
-            "backing_off_feeds": sorted(f for f, note in unpolled if feedstate.BACKING_OFF in note),
-            "disabled_feeds": sorted(f for f, note in unpolled if note.startswith(feedstate.DISABLED))}
+            "backing_off_feeds": backing_off, "disabled_feeds": disabled}
 
 
 #: Keys of an asset event's `extra` (or a run's conf) that ask for reprocessing.

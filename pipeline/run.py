@@ -114,16 +114,21 @@ def record_polls(settings: Settings, run_id: str, polls: Sequence[FeedPoll]) -> 
     return new
 
 
+def unpolled_after_failures(polls: Sequence[FeedPoll]) -> tuple[list[str], list[str]]:
+    """The feeds a poll step skipped because they failed before: (backing off, disabled)."""
+    skipped = [(p.feed_id, p.note or "") for p in polls if p.status == "skipped"]
+    return (sorted(f for f, note in skipped if feedstate.BACKING_OFF in note),
+            sorted(f for f, note in skipped if note.startswith(feedstate.DISABLED)))
+
+
 def poll_counts(polls: Sequence[FeedPoll], new: int) -> dict[str, int]:
     """The run counts of a poll step."""
+    backing_off, disabled = unpolled_after_failures(polls)
     return {"feeds_ok": sum(p.status in ("ok", "partial", "not_modified") for p in polls),
             "feeds_failed": sum(p.status == "failed" for p in polls),
             "feeds_not_modified": sum(p.status == "not_modified" for p in polls),
             "feeds_skipped": sum(p.status == "skipped" for p in polls),
-            "feeds_backing_off": sum(p.status == "skipped" and feedstate.BACKING_OFF in (p.note or "")
-                                     for p in polls),
-            "feeds_disabled": sum(p.status == "skipped" and (p.note or "").startswith(feedstate.DISABLED)
-                                  for p in polls),
+            "feeds_backing_off": len(backing_off), "feeds_disabled": len(disabled),
             "entries_seen": sum(len(p.entries) for p in polls), "entries_new": new}
 
 
