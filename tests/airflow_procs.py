@@ -7,10 +7,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -75,24 +77,48 @@ def wait_until(check: Callable[[], object], seconds: float, what: str, logs: Pat
 
 @contextmanager
 def running(components: list[list[str]], env: Mapping[str, str], logs: Path) -> Iterator[None]:
-    """`airflow <component>` processes, each logging to `logs/<name>.log`, stopped on the way out."""
+    """`airflow <component>` processes, each logging to `logs/<name>.log`, stopped on the way out.
+
+    A component that exits while they run is started again, as the deployment's `restart:
+    unless-stopped` does (docker-compose.yml), and its log says so. Airflow 3's scheduler can die
+    on a race of its own (`StaleDataError` in `verify_integrity`, apache/airflow#63926); without a
+    restart, everything after it would wait on a scheduler that is gone."""
     logs.mkdir(parents=True, exist_ok=True)
-    procs = []
+    procs: list[tuple[list[str], subprocess.Popen[bytes], IO[str]]] = []
+    stopping = threading.Event()
+    lock = threading.Lock()
+
+    def start(args: list[str], log: IO[str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([AIRFLOW, *args], env=dict(env), stdout=log, stderr=subprocess.STDOUT)
+
+    def supervise() -> None:
+        while not stopping.wait(2):
+            with lock:
+                for i, (args, proc, log) in enumerate(procs):
+                    if proc.poll() is not None and not stopping.is_set():
+                        log.write(f"\n--- newsflow tests: airflow {args[0]} exited with {proc.returncode}; "
+                                  "started again\n")
+                        log.flush()
+                        procs[i] = (args, start(args, log), log)
+
     try:
         for args in components:
-            log = (logs / f"{args[0]}.log").open("w")
-            procs.append((subprocess.Popen([AIRFLOW, *args], env=dict(env), stdout=log,
-                                           stderr=subprocess.STDOUT), log))
+            log = (logs / f"{args[0]}.log").open("a")
+            procs.append((args, start(args, log), log))
+        supervisor = threading.Thread(target=supervise, daemon=True)
+        supervisor.start()
         yield
     finally:
-        for proc, _ in procs:
-            proc.terminate()
-        for proc, log in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            log.close()
+        stopping.set()
+        with lock:
+            for _, proc, _ in procs:
+                proc.terminate()
+            for _, proc, log in procs:
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                log.close()
 
 
 def healthy(base: str) -> bool:
