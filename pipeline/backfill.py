@@ -146,9 +146,10 @@ def plan_requests(settings: Settings, run_id: str) -> list[dict[str, Any]]:
     with store.open_db(settings) as con:
         requests = store.take_requests(con, settings, run_id)
     batches: list[dict[str, Any]] = []
+    selected: dict[str, int] = {}
     for request_id, stage, since, until, feed_ids in requests:
         try:
-            found, _ = plan(settings, Backfill.parse(
+            found, selected[request_id] = plan(settings, Backfill.parse(
                 {"stage": stage, "since": since, "until": until, "feed_ids": tuple(feed_ids or ())},
                 origin=f"reprocessing request {request_id}"), run_id)
         except ConfigError as exc:
@@ -157,6 +158,9 @@ def plan_requests(settings: Settings, run_id: str) -> list[dict[str, Any]]:
                 store.fail_request(con, settings, request_id, str(exc))
             continue
         batches += found
+    if selected:
+        with store.open_db(settings) as con:
+            store.count_requests(con, settings, selected)
     return batches
 
 

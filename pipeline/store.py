@@ -803,6 +803,13 @@ def close_requests(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: s
     con.execute(sql(settings, "load/close_requests"), {"run_id": run_id})
 
 
+def count_requests(con: duckdb.DuckDBPyConnection, settings: Settings, counts: dict[str, int]) -> None:
+    """Record how many articles each planned request selected (`reprocess_requests.articles`)."""
+    if counts:
+        con.execute(sql(settings, "load/count_requests"),
+                    {"request_ids": list(counts), "articles": list(counts.values())})
+
+
 def fail_request(con: duckdb.DuckDBPyConnection, settings: Settings, request_id: str, error: str) -> None:
     con.execute(sql(settings, "load/fail_request"), {"request_id": request_id, "error": error})
 

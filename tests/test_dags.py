@@ -173,6 +173,10 @@ def test_airflow_backfill_of_three_days_reprocesses_exactly_those_days(bag, load
     assert touched_by(db, "news_process:") == expected
     assert counts(db) == before  # reprocessed in place: no duplicates, nothing lost
     assert {r[0] for r in query(db, "SELECT status FROM reprocess_requests")} == {"done"}
+    # each request records how many articles it selected: those published in its day
+    assert [(r[0].day, r[2]) for r in query(db, "SELECT since, until, articles FROM reprocess_requests "
+                                                "ORDER BY since")] \
+        == [(day.subtract(days=1).day, len(in_window(db, day.subtract(days=1), day))) for day in days]
     # a rerun of the same days queues the same requests again, and changes nothing more
     assert bag.dags["news_ingest"].test(logical_date=days[1]).state == "success"
     assert query(db, "SELECT count(*) FROM reprocess_requests")[0][0] == 3
