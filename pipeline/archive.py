@@ -43,11 +43,16 @@ class Pointer:
     length: int
 
 
+#: The WARC header that marks a response record as a feed's answer (written by the poll stage).
+KIND_HEADER = "Newsflow-Kind"
+
+
 class ArchiveWriter:
     """Appends request/response record pairs to this writer's own WARC files (thread-safe)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, feeds: bool = False) -> None:
         self.root = settings.archive_dir
+        self.feeds = feeds
         self.max_bytes = settings.archive_max_bytes
         self._lock = threading.Lock()
         self._file: BinaryIO | None = None
@@ -104,6 +109,8 @@ class ArchiveWriter:
             file, writer = self._open()
             response = writer.create_warc_record(url, "response", payload=io.BytesIO(body),
                                                  http_headers=http)
+            if self.feeds:  # a feed's answer, not a page: `ingest-warc` of this archive passes it over
+                response.rec_headers.add_header(KIND_HEADER, "feed")
             request = writer.create_warc_record(url, "request", payload=io.BytesIO(b""),
                                                 http_headers=req)
             request.rec_headers.add_header("WARC-Concurrent-To",

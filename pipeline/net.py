@@ -222,9 +222,10 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def make_client(settings: Settings, *, archive: bool = False) -> Client:
-    """A guarded client; with `archive` (and archiving on), responses go to the WARC archive."""
-    writer = ArchiveWriter(settings) if archive and settings.archive else None
+def make_client(settings: Settings, *, archive: bool = False, feeds: bool = False) -> Client:
+    """A guarded client; with `archive` (and archiving on), responses go to the WARC archive,
+    marked as feeds' answers with `feeds`."""
+    writer = ArchiveWriter(settings, feeds=feeds) if archive and settings.archive else None
     return Client(settings, writer)
 
 

@@ -48,7 +48,7 @@ def poll_feeds(
     enabled = [f for f in feeds if f.enabled]
     states = states or {}
     polls: list[FeedPoll] = []
-    with net.make_client(settings, archive=True) as client:
+    with net.make_client(settings, archive=True, feeds=True) as client:
         for result in net.parallel_map(
             lambda f: poll_feed(client, f, run_id=run_id, deadline_s=settings.deadline,
                                 state=states.get(f.id)), enabled,

@@ -6,9 +6,9 @@ worker processes and loaded `load_rows` articles at a time, so memory stays flat
 file's size. Articles from a WARC file have no feed
 (`feed_id` NULL); the run that loaded them (`last_run_id`) is recorded with the trigger
 `warc:<file name>`. Records that are not usable pages (requests, metadata, redirects, errors,
-images, PDFs) are counted and passed over; a record that cannot be read, or a truncated or
-corrupt file, is recorded in `errors` with the file and the record's offset, and what was read
-before it is loaded.
+images, PDFs, the feeds' answers in this pipeline's own archive) are counted and passed over; a
+record that cannot be read, or a truncated or corrupt file, is recorded in `errors` with the
+file and the record's offset, and what was read before it is loaded.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
-from pipeline import progress, publish, stages, store, workers
+from pipeline import archive, progress, publish, stages, store, workers
 from pipeline import run as chain
 from pipeline.classify import Classifier, default_classifier
 from pipeline.config import Settings
@@ -40,7 +40,7 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 class Skipped:
     """A record that is not an article page, and why (a count, not an error)."""
 
-    reason: str  # not_response | not_http_url | http_status | not_html
+    reason: str  # not_response | feed | not_http_url | http_status | not_html
 
 
 Item = Page | Skipped | Problem
@@ -69,6 +69,8 @@ def read_records(stream: IO[bytes], source: str, max_bytes: int) -> Iterator[Ite
 def _page(record: ArcWarcRecord, source: str, max_bytes: int) -> Item:
     if record.rec_type != "response":
         return Skipped("not_response")
+    if record.rec_headers.get_header(archive.KIND_HEADER) == "feed":  # this pipeline's own archive
+        return Skipped("feed")
     url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip("<> ")
     if not is_http_url(url) or record.http_headers is None:
         return Skipped("not_http_url")

@@ -201,3 +201,15 @@ def test_a_long_ingest_prints_progress_lines_and_sums_up_warcio_warnings(tmp_pat
     assert lines and "MB read" in lines[-1] and "extract 3 (" in lines[-1] and lines[-1].endswith("errors 0")
     assert "Replacing spaces" not in run.stderr
     assert "warcio: Replacing spaces in invalid WARC-Target-URI (3 records)" in run.stdout
+
+
+def test_the_pipelines_own_archive_loads_its_pages_and_passes_over_the_feeds_answers(sample_db, lexical):
+    """Rebuilding from the raw archive: the feeds' answers are archived beside the pages (among
+    them notafeed.rss, an HTML page where a feed should be), marked as feeds, and never loaded."""
+    warcs = sorted(sample_db.archive_dir.rglob("*.warc.gz"))
+    feeds = set(query(sample_db.db, "SELECT url FROM feed_polls WHERE http_status = 200"))
+    counts = warc_ingest.ingest(lexical, warcs).counts
+    assert counts["skipped_feed"] >= len(feeds) > 0
+    loaded = {u for (u,) in query(lexical.db, "SELECT url FROM articles")}
+    assert not loaded & {u for (u,) in feeds}
+    assert loaded <= {u for (u,) in query(sample_db.db, "SELECT url FROM articles")}
