@@ -782,6 +782,14 @@ def fail_run(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, tr
     con.execute(sql(settings, "load/fail_run"), {"run_id": run_id, "trigger": trigger, "error": error})
 
 
+def mark_run(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, status: str, note: str) -> bool:
+    """A run still `running` here that Airflow has ended (marked by an operator, failed by the
+    scheduler) takes Airflow's `status` and `note`; returns whether a row changed."""
+    rows = con.execute(sql(settings, "load/mark_run"),
+                       {"run_id": run_id, "status": status, "note": note}).fetchall()
+    return bool(rows)
+
+
 # -- reprocessing requests ------------------------------------------------------------------------
 
 def add_request(con: duckdb.DuckDBPyConnection, settings: Settings, *, request_id: str,

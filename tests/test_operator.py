@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import httpx
 import pytest
 
@@ -71,3 +72,39 @@ def test_a_manual_run_polls_now_from_the_rest_api_and_the_cli(airflow):
                        "WHERE run_id LIKE 'news_ingest:manual%'")
     assert polled == [(2,)]
     assert query(db, "SELECT count(*) FROM reprocess_requests") == [(0,)]
+
+
+def status_of(db: Path, run: str) -> str | None:
+    """The run's status in pipeline_runs; None while a task holds the file (or no row yet)."""
+    try:
+        rows = query(db, "SELECT status FROM pipeline_runs WHERE run_id = ?", [run])
+    except duckdb.IOException:
+        return None
+    return rows[0][0] if rows else None
+
+
+def test_a_run_marked_failed_in_airflow_while_it_runs_is_recorded_failed(airflow):
+    """Airflow calls no task callback when an operator marks a run failed: the listener plugin
+    (plugins/newsflow_runs.py) gives the row, still `running`, Airflow's verdict and why."""
+    base, env, db = airflow
+    assert httpx.patch(f"{base}/api/v2/dags/news_ingest", json={"is_paused": False}).status_code == 200
+    # the sample's slow feed (a byte a second) holds the poll for a minute
+    slow = {"key": "newsflow_settings", "value": '{"deadline": 60, "read_timeout": 60}'}
+    assert httpx.post(f"{base}/api/v2/variables", json=slow).status_code in (200, 201)
+    try:
+        posted = httpx.post(f"{base}/api/v2/dags/news_ingest/dagRuns", json={"logical_date": None})
+        assert posted.status_code == 200, posted.text
+        run_id = posted.json()["dag_run_id"]
+        row = f"news_ingest:{run_id}"
+        wait_until(lambda: status_of(db, row) == "running", 120, f"{row} recorded running")
+        marked = httpx.patch(f"{base}/api/v2/dags/news_ingest/dagRuns/{run_id}", json={"state": "failed"})
+        assert marked.status_code == 200, marked.text
+        wait_until(lambda: status_of(db, row) not in (None, "running"), 60, f"{row} recorded as ended")
+        (status, finished_at, error), = query(db, "SELECT status, finished_at, error FROM pipeline_runs "
+                                                  "WHERE run_id = ?", [row])
+        assert status == "failed" and finished_at is not None
+        assert error.startswith("ended in Airflow (failed) while running: Dag Run's state was manually set")
+        wait_until(lambda: finished(base, run_id), 120, f"end of {run_id}")
+        assert finished(base, run_id) == "failed"
+    finally:
+        httpx.delete(f"{base}/api/v2/variables/newsflow_settings")
