@@ -15,6 +15,7 @@ and writers on several machines, with the Parquet folder on storage they all rea
 from __future__ import annotations
 
 import importlib.util
+import itertools
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +42,14 @@ LAKE_ROW_GROUP_ROWS = 8192
 TEXTS = "articles"
 TEXT_ROW_GROUP_ROWS = 512
 TEXT_ROW_GROUP_BYTES = "1MB"
+#: The texts are written in order of article_id, a run of this many rows at a time, so each row
+#: group spans a narrow range of ids and a search finds its hits' rows (sql/search/hit_places.sql)
+#: in the few groups whose range holds them. Article ids are hashes: written in load order,
+#: every group spans them all and each search read every id of the table (1.445M articles: 0.15
+#: to 0.2 s of a search; sorted, 0.01 s; docs/performance.md, 7 December 2026). A publish's own
+#: texts are one run; a whole rebuild sorts a run at a time (about 100 MB of the benchmark's
+#: texts), which is what it holds at once.
+TEXT_SORT_ROWS = 16_384
 #: ... and bytes: the writer holds a row group in memory, and 8,192 unique 5 KB texts are 45 MB,
 #: which with its buffers did not fit a backfill's 128 MB (`Settings.long_run`). DuckDB honours
 #: it only where insertion order is not kept, so the publishing connection does not keep it (no
@@ -122,9 +131,24 @@ def _groups(con: duckdb.DuckDBPyConnection, rows: int, size: str, *, table: str 
                 f"{store.quote_literal(size)}{scope})")
 
 
+def _by_id(rows: pa.RecordBatchReader, run: int = TEXT_SORT_ROWS) -> Iterator[pa.RecordBatch]:
+    """The rows in runs of `run` sorted by article_id, in batches of `TEXT_ROW_GROUP_ROWS`."""
+    held: list[pa.RecordBatch] = []
+    count = 0
+    for batch in itertools.chain(rows, [None]):
+        if batch is not None and batch.num_rows:
+            held.append(batch)
+            count += batch.num_rows
+        if held and (batch is None or count >= run):
+            yield from pa.Table.from_batches(held).sort_by("article_id").to_batches(TEXT_ROW_GROUP_ROWS)
+            held, count = [], 0
+
+
 def _insert_texts(con: duckdb.DuckDBPyConnection, rows: pa.RecordBatchReader) -> None:
     """Insert the table of texts' rows into the DuckLake a batch of `TEXT_ROW_GROUP_ROWS` at a time,
-    so that each batch closes a row group (its byte limit is under a batch of texts)."""
+    so that each batch closes a row group (its byte limit is under a batch of texts), in runs
+    sorted by article_id (`TEXT_SORT_ROWS`)."""
+    rows = pa.RecordBatchReader.from_batches(rows.schema, _by_id(rows))
     con.register("newsflow_text_rows", rows)
     try:
         con.execute(f"INSERT INTO {WRITER_ALIAS}.{TEXTS} BY NAME SELECT * FROM newsflow_text_rows")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from datetime import UTC, datetime
@@ -154,7 +155,8 @@ def test_a_hit_shows_its_text_from_the_published_snapshot_and_the_index_keeps_no
 def test_the_lakes_texts_are_written_in_row_groups_a_hit_can_be_read_from_alone(settings, monkeypatch):
     """`articles` has its own, small row groups in the DuckLake (here 16 rows), written so by a
     whole build and by each publish, and set as its own options on a DuckLake an older version
-    built with the global size; other tables keep the global size."""
+    built with the global size; other tables keep the global size. The groups hold runs of ids
+    sorted, so a hit's id falls in the range of one group of a file."""
     from tests.test_terms import fetched, load
 
     monkeypatch.setattr(lake, "TEXT_ROW_GROUP_ROWS", 16)
@@ -179,10 +181,18 @@ def test_the_lakes_texts_are_written_in_row_groups_a_hit_can_be_read_from_alone(
     publish.publish(settings)  # the first: built whole
     assert groups()[1] == {16, 50 - 48}
     assert options() == {"": str(lake.LAKE_ROW_GROUP_ROWS), "main.articles": "16"}
-    load(settings, *[fetched(t, n=n) for n, t in enumerate(texts[50:], start=50)], decide=True)
+    # loaded out of the order of their ids (13 is prime to 40: a permutation), as hashes are
+    load(settings, *[fetched(texts[n], n=n) for n in (50 + (i * 13) % 40 for i in range(40))], decide=True)
     publish.publish(settings)
     files, sizes = groups()
     assert len(files) == 2 and sizes == {16, 2, 8}  # 40 rows: 16, 16, 8
+    # in order of article_id: a hit's row is in the one group of each file whose range holds it
+    with publish.read(settings) as con:
+        for file in files:
+            ranges = con.execute("SELECT stats_min, stats_max FROM parquet_metadata(?) WHERE "
+                                 "path_in_schema = 'article_id' ORDER BY row_group_id", [file]).fetchall()
+            ranges.sort()  # groups may be written in any order, each of its own range
+            assert all(low <= high < after for (low, high), (after, _) in itertools.pairwise(ranges)), ranges
     with publish.read(settings) as con:
         other = con.execute("SELECT DISTINCT filename FROM article_topics").fetchall()
         assert max(r[0] for r in con.execute("SELECT row_group_num_rows FROM parquet_metadata($f)",
