@@ -42,13 +42,14 @@ LAKE_ROW_GROUP_ROWS = 8192
 TEXTS = "articles"
 TEXT_ROW_GROUP_ROWS = 512
 TEXT_ROW_GROUP_BYTES = "1MB"
-#: The texts are written in order of article_id, a run of this many rows at a time, so each row
-#: group spans a narrow range of ids and a search finds its hits' rows (sql/search/hit_places.sql)
-#: in the few groups whose range holds them. Article ids are hashes: written in load order,
-#: every group spans them all and each search read every id of the table (1.445M articles: 0.15
-#: to 0.2 s of a search; sorted, 0.01 s; docs/performance.md, 7 December 2026). A publish's own
-#: texts are one run; a whole rebuild sorts a run at a time (about 100 MB of the benchmark's
-#: texts), which is what it holds at once.
+#: The texts are written in order of article_id, so each row group spans a narrow range of ids
+#: and a search finds its hits' rows (sql/search/hit_places.sql) by reading only the groups whose
+#: range holds them. Article ids are hashes: written in load order, every group spans them all
+#: and each search read every id of the table (1,445,000 articles: 162 ms of a search's 378 at
+#: p50; sorted in runs of this size, 58 ms; docs/performance.md, 7 December 2026, evening). A
+#: publish's texts, which it holds already, are sorted whole; a whole rebuild streams its texts
+#: and sorts a run of this many at a time, holding the run and its sorted copy (about 2 x 90 MB
+#: of the benchmark's texts). A lookup reads one group per run.
 TEXT_SORT_ROWS = 16_384
 #: ... and bytes: the writer holds a row group in memory, and 8,192 unique 5 KB texts are 45 MB,
 #: which with its buffers did not fit a backfill's 128 MB (`Settings.long_run`). DuckDB honours
@@ -144,12 +145,13 @@ def _by_id(rows: pa.RecordBatchReader, run: int = TEXT_SORT_ROWS) -> Iterator[pa
             held, count = [], 0
 
 
-def _insert_texts(con: duckdb.DuckDBPyConnection, rows: pa.RecordBatchReader) -> None:
+def _insert_texts(con: duckdb.DuckDBPyConnection, rows: pa.RecordBatchReader,
+                  run: int = TEXT_SORT_ROWS) -> None:
     """Insert the table of texts' rows into the DuckLake a batch of `TEXT_ROW_GROUP_ROWS` at a time,
-    so that each batch closes a row group (its byte limit is under a batch of texts), in runs
-    sorted by article_id (`TEXT_SORT_ROWS`)."""
-    rows = pa.RecordBatchReader.from_batches(rows.schema, _by_id(rows))
-    con.register("newsflow_text_rows", rows)
+    so that each batch closes a row group (its byte limit is under a batch of texts), in runs of
+    `run` rows sorted by article_id."""
+    sorted_rows = pa.RecordBatchReader.from_batches(rows.schema, _by_id(rows, run))
+    con.register("newsflow_text_rows", sorted_rows)
     try:
         con.execute(f"INSERT INTO {WRITER_ALIAS}.{TEXTS} BY NAME SELECT * FROM newsflow_text_rows")
     finally:
@@ -372,9 +374,10 @@ def apply(con: duckdb.DuckDBPyConnection, settings: Settings, *, views: bool = F
             query = store.sql(settings, f"publish/{statement}").format(table=name, fresh=fresh)
             if kind != "article":
                 con.execute(query)
-            elif name == TEXTS:  # held whole: a load's texts
-                _insert_texts(con, con.execute(query).fetch_arrow_table()
-                              .to_reader(max_chunksize=TEXT_ROW_GROUP_ROWS))
+            elif name == TEXTS:  # held whole: a load's texts, sorted as one run
+                held = con.execute(query).fetch_arrow_table()
+                _insert_texts(con, held.to_reader(max_chunksize=TEXT_ROW_GROUP_ROWS),
+                              run=max(held.num_rows, 1))
             else:
                 con.execute(f"INSERT INTO {WRITER_ALIAS}.{name} BY NAME {query}")
         if views:

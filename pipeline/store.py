@@ -783,8 +783,8 @@ def fail_run(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, tr
 
 
 def mark_run(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, status: str, note: str) -> bool:
-    """A run still `running` here that Airflow has ended (marked by an operator, failed by the
-    scheduler) takes Airflow's `status` and `note`; returns whether a row changed."""
+    """A run still `running` here that an operator marked in Airflow takes that `status` and
+    `note`; returns whether a row changed."""
     rows = con.execute(sql(settings, "load/mark_run"),
                        {"run_id": run_id, "status": status, "note": note}).fetchall()
     return bool(rows)

@@ -111,10 +111,15 @@ def _charset(content_type: str) -> str | None:
     return None
 
 
-def pages_of(items: Iterator[Item], counts: Counter[str], problems: list[Problem]) -> Iterator[Page]:
-    """The pages of a record stream; skipped records are counted and problems collected."""
+def pages_of(items: Iterator[Item], counts: Counter[str], problems: list[Problem],
+             feed_urls: frozenset[str] = frozenset()) -> Iterator[Page]:
+    """The pages of a record stream; skipped records are counted and problems collected. A
+    response from one of `feed_urls` is a feed's answer, passed over (an archive written before
+    feed responses were marked, or another crawler's)."""
     for item in items:
         counts["warc_records"] += 1
+        if isinstance(item, Page) and item.task.url in feed_urls:
+            item = Skipped("feed")
         if isinstance(item, Skipped):
             counts[f"skipped_{item.reason}"] += 1
         elif isinstance(item, Problem):
@@ -168,13 +173,14 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
             window[:] = [min(window), max(window)]
         publisher.loaded(result.tables["articles"].num_rows)
 
+    feed_urls = frozenset(normalise_url(f.url) for f in feeds)
     files_mb, read_mb = 0.0, 0  # MB of the files read before this one; MB reported so far
     with chain.recorded(settings, summary), progress.counted_warnings("warcio") as warnings:
         for path in paths:
             problems: list[Problem] = []
             with path.open("rb") as stream:
                 pages = pages_of(read_records(stream, path.name, settings.max_page_bytes),
-                                 summary.counts, problems)
+                                 summary.counts, problems, feed_urls)
                 done = stages.Worked()
                 for part in stages.stream(pages, classifier,
                                           processes=workers.count(settings.extract_workers),

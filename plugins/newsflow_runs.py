@@ -1,16 +1,18 @@
-"""Airflow's verdict on a run, kept in `pipeline_runs` when the run's own tasks cannot record it.
+"""An operator's verdict on a running DAG run, kept in `pipeline_runs`.
 
 A run's tasks record how it ended: `finish` its counts and status, a task that fails for good its
-reason (`record_failure`). When an operator marks a running DAG run failed or success (UI or REST
-API), Airflow stops its tasks and calls neither: the row stayed `running` for ever, and `newsflow
-status` showed a run that was long over. This listener hears every newsflow DAG run that ends
-(the api-server calls it for a run marked by hand, the scheduler for one it ends itself) and gives
-a row still `running` Airflow's status and a note of what happened. A row its tasks ended keeps
-what they wrote.
+reason (`record_failure`, which Airflow also runs for a task whose worker was lost). When an
+operator marks a running DAG run failed or success (UI or REST API), Airflow stops its tasks and
+calls neither: the row stayed `running` for ever, and `newsflow status` showed a run that was
+long over. The api-server then calls this listener, which gives a row still `running`
+Airflow's status and a note of what happened. A row its tasks ended keeps what they wrote.
 
-The write is `pipeline.store.mark_run`, in a thread: neither the api-server's request nor the
-scheduler's loop waits on the DuckDB lock. Settings come from the component's NEWSFLOW_*
-environment, as for the watcher and the deadline notifier.
+Only runs marked by hand are recorded here (Airflow's message for them, `MARKED`): a run the
+scheduler ends has its reason from its own task, which may come after the scheduler's verdict
+(a lost worker's task callback runs later, in the dag-processor), and the scheduler never opens
+the DuckDB file. The write is `pipeline.store.mark_run`, in a thread, so the api-server's answer
+never waits on the DuckDB lock. Settings come from the api-server's NEWSFLOW_* environment, as
+for the watcher and the deadline notifier (not the `newsflow_settings` Variable).
 """
 
 from __future__ import annotations
@@ -27,11 +29,15 @@ log = logging.getLogger(__name__)
 
 #: The DAGs whose runs have a `pipeline_runs` row (tests/test_dags.py checks it against dags/).
 NEWSFLOW_DAGS = frozenset({"news_ingest", "news_process", "news_backfill", "news_report"})
+#: How Airflow's api-server words a run's state set by hand (tests/test_operator.py would fail
+#: if a new Airflow worded it otherwise).
+MARKED = "Dag Run's state was manually set"
 
 
 def record(dag_id: str, run_id: str, status: str, msg: str | None) -> bool:
-    """Give the run's row, if still `running`, Airflow's `status` ('failed' or 'success') and
-    why; returns whether it changed. Never raises: a listener's failure is only logged."""
+    """Give the run's row, if still `running`, the `status` it was marked with ('failed' or
+    'success') and Airflow's message; returns whether it changed. Never raises: a listener's
+    failure is only logged."""
     try:
         from pipeline import store
         from pipeline.config import Settings
@@ -39,7 +45,7 @@ def record(dag_id: str, run_id: str, status: str, msg: str | None) -> bool:
         settings = Settings.from_env()
         if not settings.db.exists():
             return False
-        note = f"ended in Airflow ({status}) while running: {msg or 'no reason given'}"
+        note = f"marked {status} in Airflow while running: {msg or 'no reason given'}"
         with store.open_db(settings) as con:
             changed = store.mark_run(con, settings, f"{dag_id}:{run_id}", status, note[:2000])
         if changed:
@@ -51,7 +57,7 @@ def record(dag_id: str, run_id: str, status: str, msg: str | None) -> bool:
 
 
 def _later(dag_run: Any, status: str, msg: str | None) -> None:
-    if dag_run.dag_id in NEWSFLOW_DAGS:
+    if dag_run.dag_id in NEWSFLOW_DAGS and (msg or "").startswith(MARKED):
         threading.Thread(target=record, args=(dag_run.dag_id, dag_run.run_id, status, msg),
                          name=f"newsflow-mark-{dag_run.run_id}", daemon=True).start()
 

@@ -40,7 +40,7 @@ def test_every_dag_imports_without_errors_and_has_docs_tags_and_owner(bag):
     for dag in bag.dags.values():
         assert dag.doc_md and dag.tags
         assert all(t.owner == "newsflow" for t in dag.tasks)
-    # the listener that records runs ended in Airflow (plugins/newsflow_runs.py) hears every one
+    # the listener that records runs marked in Airflow (plugins/newsflow_runs.py) hears every one
     sys.path.insert(0, str(DAGS.parent / "plugins"))
     try:
         from newsflow_runs import NEWSFLOW_DAGS
@@ -181,7 +181,7 @@ def test_airflow_backfill_of_three_days_reprocesses_exactly_those_days(bag, load
     assert counts(db) == before  # reprocessed in place: no duplicates, nothing lost
     assert {r[0] for r in query(db, "SELECT status FROM reprocess_requests")} == {"done"}
     # each request records how many articles it selected: those published in its day
-    assert [(r[0].day, r[2]) for r in query(db, "SELECT since, until, articles FROM reprocess_requests "
+    assert [(r[0].day, r[1]) for r in query(db, "SELECT since, articles FROM reprocess_requests "
                                                 "ORDER BY since")] \
         == [(day.subtract(days=1).day, len(in_window(db, day.subtract(days=1), day))) for day in days]
     # a rerun of the same days queues the same requests again, and changes nothing more

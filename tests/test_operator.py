@@ -103,7 +103,7 @@ def test_a_run_marked_failed_in_airflow_while_it_runs_is_recorded_failed(airflow
         (status, finished_at, error), = query(db, "SELECT status, finished_at, error FROM pipeline_runs "
                                                   "WHERE run_id = ?", [row])
         assert status == "failed" and finished_at is not None
-        assert error.startswith("ended in Airflow (failed) while running: Dag Run's state was manually set")
+        assert error.startswith("marked failed in Airflow while running: Dag Run's state was manually set")
         wait_until(lambda: finished(base, run_id), 120, f"end of {run_id}")
         assert finished(base, run_id) == "failed"
     finally:

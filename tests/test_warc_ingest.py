@@ -213,3 +213,20 @@ def test_the_pipelines_own_archive_loads_its_pages_and_passes_over_the_feeds_ans
     loaded = {u for (u,) in query(lexical.db, "SELECT url FROM articles")}
     assert not loaded & {u for (u,) in feeds}
     assert loaded <= {u for (u,) in query(sample_db.db, "SELECT url FROM articles")}
+
+
+def test_an_answer_from_a_configured_feed_is_passed_over_in_any_archive(lexical, tmp_path):
+    """An archive written before feed answers were marked, or another crawler's: a response from
+    a feed of the feeds file is a feed's answer (here an HTML page where the feed should be)."""
+    from pipeline.sources import FeedSource
+
+    path = tmp_path / "older.warc.gz"
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for url, name in (("https://news.example.org/feed.rss", "seed-1.html"),
+                          ("https://news.example.org/2026/03/seed-2", "seed-2.html")):
+            response(writer, url, (SITE / "articles" / name).read_bytes())
+    feed = FeedSource(id="example", url="https://news.example.org/feed.rss")
+    counts = warc_ingest.ingest(lexical, [path], [feed]).counts
+    assert counts["skipped_feed"] == 1 and counts["pages_fetched"] == 1
+    assert query(lexical.db, "SELECT url FROM articles") == [("https://news.example.org/2026/03/seed-2",)]

@@ -1,5 +1,5 @@
--- Airflow says a run ended (an operator marked it failed or success, or the scheduler failed it)
--- while its row here still says running: record Airflow's verdict and why. A row already ended
+-- An operator marked a run failed or success in Airflow while its row here still says running
+-- (plugins/newsflow_runs.py): record that status and Airflow's message. A row already ended
 -- keeps what its own tasks recorded.
 UPDATE pipeline_runs
 SET status = $status, finished_at = now(), error = coalesce(error, $note)
