@@ -266,12 +266,14 @@ def search(con: duckdb.DuckDBPyConnection, settings: Settings, query: str, *,
     boosts = {f"title_{name}": TITLE_BOOST for name in ANALYZERS}
     words, _errors = index.parse_query_lenient(query, fields, field_boosts=boosts)
     must = [(tantivy.Occur.Must, words)]
+    # the filters score nothing: a hit's score is its words' alone, the same with or without them
     if topic is not None:
-        must.append((tantivy.Occur.Must, tantivy.Query.term_query(sch, "on_topic", True) if story
-                     else tantivy.Query.term_query(sch, "topic", topic)))
+        must.append((tantivy.Occur.Must, tantivy.Query.const_score_query(
+            tantivy.Query.term_query(sch, "on_topic", True) if story
+            else tantivy.Query.term_query(sch, "topic", topic), 0.0)))
     if since is not None:
-        must.append((tantivy.Occur.Must, tantivy.Query.range_query(
-            sch, "published", tantivy.FieldType.Date, since, None)))
+        must.append((tantivy.Occur.Must, tantivy.Query.const_score_query(tantivy.Query.range_query(
+            sch, "published", tantivy.FieldType.Date, since, None), 0.0)))
     searcher = index.searcher()
     found = searcher.search(tantivy.Query.boolean_query(must), limit)
     docs = [(score, searcher.doc(address)) for score, address in found.hits]

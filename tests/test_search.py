@@ -53,6 +53,12 @@ def test_the_topic_and_since_filters_narrow_the_hits(sample_db):
     assert narratives and {h.topic for h in narratives} == {"russian_narratives"}
     assert late and all(h.published and h.published >= datetime(2026, 2, 20, tzinfo=UTC) for h in late)
     assert "seed-5.html" not in {page(h) for h in late}  # published 2026-02-10
+    # a filter narrows the hits and leaves each one's score as it was
+    score = {h.article_id: h.score for h in everything}
+    assert all(h.score == pytest.approx(score[h.article_id]) for h in on_topic)
+    with publish.read(sample_db) as con:
+        peace = {h.article_id: h.score for h in fts.search(con, sample_db, "peace", limit=100)}
+    assert all(h.score == pytest.approx(peace[h.article_id]) for h in narratives + late)
 
 
 def test_a_caller_mistake_is_a_one_line_error(sample_db):
