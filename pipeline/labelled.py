@@ -13,6 +13,7 @@ analysts' corrections. Every item is a dict with at least id, title, text, lang,
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -24,8 +25,10 @@ from pipeline.taxonomy import TOPICS_DIR
 EVAL_DIR = TOPICS_DIR / "eval"
 HEADLINES_FILE = EVAL_DIR / "real-headlines.jsonl"
 PAGES_FILE = EVAL_DIR / "real-pages.jsonl"
-#: Where the real pages' HTML lives in a checkout beside `shared/` (NEWSFLOW_CORPORA overrides).
-CORPORA_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "html"
+#: Where the real pages' HTML lives: $NEWSFLOW_CORPUS, else `shared/corpora/html` beside the
+#: checkout (whatever the working folder; `newsflow eval-extract` and the benchmarks read the same).
+CORPORA_DIR = Path(os.environ.get("NEWSFLOW_CORPUS")
+                   or Path(__file__).resolve().parents[2] / "shared" / "corpora" / "html")
 #: The first day of each split of the real headlines (by the day they were first seen).
 DEV_FROM, TEST_FROM = "2026-03-01", "2026-06-01"
 
