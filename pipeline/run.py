@@ -185,7 +185,8 @@ def worked_to_batch(settings: Settings, worked: stages.Worked, run_id: str, clas
     succeeded = [("fetch", p.link) for p in pages if p.problem is None]
     succeeded += [("extract", a.link) for a in usable]
     counts: Counter[str] = Counter(
-        pages_fetched=sum(1 for p in pages if p.http_status and p.http_status < 400),
+        # a page that answered but was refused (a PDF, an image) counts as failed, not fetched
+        pages_fetched=sum(1 for p in pages if p.problem is None and p.http_status and p.http_status < 400),
         pages_failed=len(fetch_problems),
         articles_new=len(usable),
         articles_empty=len(articles) - len(usable),

@@ -88,6 +88,9 @@ def test_each_broken_case_is_recorded_with_its_reason_while_the_rest_loads(first
     kyiv = query(settings.db, "SELECT count(*) FROM entries WHERE feed_id = 'sample-kyiv'")
     assert kyiv == [(4,)]
     assert first_run.counts["feeds_failed"] == 3 and first_run.counts["feeds_ok"] == 4
+    # each page counts once: the PDF, the image and the 404 as failed, none of them as fetched
+    fetched = query(settings.db, "SELECT count(*) FROM articles")[0][0]
+    assert (first_run.counts["pages_fetched"], first_run.counts["pages_failed"]) == (fetched, 3)
 
 
 def test_a_rerun_leaves_rows_and_ids_unchanged(first_run, settings, sample_feeds):
