@@ -46,14 +46,17 @@ class Skipped:
 Item = Page | Skipped | Problem
 
 
-def read_records(stream: IO[bytes], source: str, max_bytes: int) -> Iterator[Item]:
+def read_records(stream: IO[bytes], source: str, max_bytes: int,
+                 feed_urls: frozenset[str] = frozenset()) -> Iterator[Item]:
     """Pages from the HTML responses of a WARC stream, in file order; `source` names the file in
-    errors. A read failure ends the stream with one Problem."""
+    errors. A response this pipeline's archive marks as a feed's, or from one of `feed_urls` (an
+    archive written before the mark, or another crawler's), is a feed's answer, passed over. A
+    read failure ends the stream with one Problem."""
     records = ArchiveIterator(stream)
     offset = 0
     try:
         for record in records:
-            item = _page(record, source, max_bytes)
+            item = _page(record, source, max_bytes, feed_urls)
             # warcio knows a record's offset once the record is read to its end
             offset = records.get_record_offset()
             if isinstance(item, Problem):
@@ -66,14 +69,15 @@ def read_records(stream: IO[bytes], source: str, max_bytes: int) -> Iterator[Ite
                       f"{type(exc).__name__}: {exc}"[:500])
 
 
-def _page(record: ArcWarcRecord, source: str, max_bytes: int) -> Item:
+def _page(record: ArcWarcRecord, source: str, max_bytes: int, feed_urls: frozenset[str]) -> Item:
     if record.rec_type != "response":
         return Skipped("not_response")
-    if record.rec_headers.get_header(archive.KIND_HEADER) == "feed":  # this pipeline's own archive
-        return Skipped("feed")
     url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip("<> ")
     if not is_http_url(url) or record.http_headers is None:
         return Skipped("not_http_url")
+    normalised = normalise_url(url)
+    if record.rec_headers.get_header(archive.KIND_HEADER) == "feed" or normalised in feed_urls:
+        return Skipped("feed")
     status = int(record.http_headers.get_statuscode() or 0)
     if status != 200:
         return Skipped("http_status")
@@ -89,7 +93,7 @@ def _page(record: ArcWarcRecord, source: str, max_bytes: int) -> Item:
     if missing:  # the file ends inside this record
         return Problem("ingest", url, "parse_error",
                        f"record truncated: {missing} of its {record.length} bytes are missing")
-    task = PageTask(article_id=article_id(url), url=normalise_url(url), link=url, feed_id=None)
+    task = PageTask(article_id=article_id(url), url=normalised, link=url, feed_id=None)
     return Page(task=task, fetched_at=_warc_date(record.rec_headers.get_header("WARC-Date")),
                 final_url=url, http_status=status, content_type=content_type or None,
                 size_bytes=len(body), elapsed_ms=0.0, body=body, encoding=_charset(content_type))
@@ -111,15 +115,10 @@ def _charset(content_type: str) -> str | None:
     return None
 
 
-def pages_of(items: Iterator[Item], counts: Counter[str], problems: list[Problem],
-             feed_urls: frozenset[str] = frozenset()) -> Iterator[Page]:
-    """The pages of a record stream; skipped records are counted and problems collected. A
-    response from one of `feed_urls` is a feed's answer, passed over (an archive written before
-    feed responses were marked, or another crawler's)."""
+def pages_of(items: Iterator[Item], counts: Counter[str], problems: list[Problem]) -> Iterator[Page]:
+    """The pages of a record stream; skipped records are counted and problems collected."""
     for item in items:
         counts["warc_records"] += 1
-        if isinstance(item, Page) and item.task.url in feed_urls:
-            item = Skipped("feed")
         if isinstance(item, Skipped):
             counts[f"skipped_{item.reason}"] += 1
         elif isinstance(item, Problem):
@@ -179,8 +178,8 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
         for path in paths:
             problems: list[Problem] = []
             with path.open("rb") as stream:
-                pages = pages_of(read_records(stream, path.name, settings.max_page_bytes),
-                                 summary.counts, problems, feed_urls)
+                pages = pages_of(read_records(stream, path.name, settings.max_page_bytes, feed_urls),
+                                 summary.counts, problems)
                 done = stages.Worked()
                 for part in stages.stream(pages, classifier,
                                           processes=workers.count(settings.extract_workers),
