@@ -203,8 +203,7 @@ def process(settings: Settings, batch: dict[str, Any], run_id: str,
     fetched = fetch.fetch_pages(missing, settings)
     result = chain.pages_to_batch(settings, archived + fetched, run_id, classifier, chain.Quiet(),
                                   {"fetch": time.perf_counter() - started})
-    result.counts["pages_fetched"] = sum(1 for p in fetched if p.problem is None and p.http_status
-                                         and p.http_status < 400)
+    result.counts["pages_fetched"] = chain.pages_fetched(fetched)
     result.counts["pages_from_archive"] = len(archived)
     return _reprocessed(result)
 

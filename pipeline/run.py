@@ -176,6 +176,12 @@ def pages_to_batch(settings: Settings, pages: Sequence[Page], run_id: str, class
     return worked_to_batch(settings, worked, run_id, classifier, seconds)
 
 
+def pages_fetched(pages: Sequence[Page | stages.Fetched]) -> int:
+    """Pages that answered and were taken: one that answered but was refused (a PDF, an image)
+    counts as failed, not fetched."""
+    return sum(1 for p in pages if p.problem is None and p.http_status and p.http_status < 400)
+
+
 def worked_to_batch(settings: Settings, worked: stages.Worked, run_id: str, classifier: Classifier,
                     seconds: dict[str, float] | None = None) -> BatchResult:
     """The tables and counts of pages the stages worked on."""
@@ -185,8 +191,7 @@ def worked_to_batch(settings: Settings, worked: stages.Worked, run_id: str, clas
     succeeded = [("fetch", p.link) for p in pages if p.problem is None]
     succeeded += [("extract", a.link) for a in usable]
     counts: Counter[str] = Counter(
-        # a page that answered but was refused (a PDF, an image) counts as failed, not fetched
-        pages_fetched=sum(1 for p in pages if p.problem is None and p.http_status and p.http_status < 400),
+        pages_fetched=pages_fetched(pages),
         pages_failed=len(fetch_problems),
         articles_new=len(usable),
         articles_empty=len(articles) - len(usable),
