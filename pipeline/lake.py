@@ -15,7 +15,6 @@ and writers on several machines, with the Parquet folder on storage they all rea
 from __future__ import annotations
 
 import importlib.util
-import itertools
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -134,15 +133,19 @@ def _groups(con: duckdb.DuckDBPyConnection, rows: int, size: str, *, table: str 
 
 def _by_id(rows: pa.RecordBatchReader, run: int = TEXT_SORT_ROWS) -> Iterator[pa.RecordBatch]:
     """The rows in runs of `run` sorted by article_id, in batches of `TEXT_ROW_GROUP_ROWS`."""
+    def sorted_run(held: list[pa.RecordBatch]) -> list[pa.RecordBatch]:
+        return pa.Table.from_batches(held).sort_by("article_id").to_batches(TEXT_ROW_GROUP_ROWS)
+
     held: list[pa.RecordBatch] = []
     count = 0
-    for batch in itertools.chain(rows, [None]):
-        if batch is not None and batch.num_rows:
-            held.append(batch)
-            count += batch.num_rows
-        if held and (batch is None or count >= run):
-            yield from pa.Table.from_batches(held).sort_by("article_id").to_batches(TEXT_ROW_GROUP_ROWS)
+    for batch in rows:
+        held.append(batch)
+        count += batch.num_rows
+        if count >= run:
+            yield from sorted_run(held)
             held, count = [], 0
+    if held:
+        yield from sorted_run(held)
 
 
 def _insert_texts(con: duckdb.DuckDBPyConnection, rows: pa.RecordBatchReader,
