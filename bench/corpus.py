@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
-CORPUS = Path(os.environ.get("NEWSFLOW_CORPUS",
-                            Path(__file__).resolve().parents[2] / "shared" / "corpora" / "html"))
+from pipeline.labelled import CORPORA_DIR as CORPUS  # $NEWSFLOW_CORPUS, else shared/ beside the checkout
 
 
 def corpus_pages(n: int) -> list[tuple[str, bytes]]:

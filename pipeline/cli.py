@@ -442,7 +442,8 @@ def eval_cmd(mode: ModeOpt = None,
 
 @app.command("eval-extract")
 def eval_extract(corpus: Annotated[Path | None, typer.Option(
-                     "--corpus", help="the shared corpora/html folder [default: ../shared/corpora/html]"
+                     "--corpus", help="the shared corpora/html folder [default: $NEWSFLOW_CORPUS, else "
+                             "shared/corpora/html beside the checkout]"
                  )] = None,
                  limit: Annotated[int | None, typer.Option(help="only the first N pages")] = None,
                  worst: Annotated[int, typer.Option(help="wrong dates and bylines to list")] = 5,
@@ -452,9 +453,9 @@ def eval_extract(corpus: Annotated[Path | None, typer.Option(
     the same options in the same run: body text (snippet F1 on trafilatura-eval, token F1 on
     mozilla-readability), title, exact day of the date, exact authors, time per page; news pages
     (labelled by reading) and the others apart."""
-    from pipeline import extract_eval
+    from pipeline import extract_eval, labelled
 
-    root = corpus or extract_eval.CORPUS
+    root = corpus or labelled.CORPORA_DIR
     try:
         cases = extract_eval.load_cases(root)
     except FileNotFoundError as exc:

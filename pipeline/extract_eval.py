@@ -31,11 +31,8 @@ from pathlib import Path
 import lxml.html
 
 from pipeline.extract import Fields, bare_fields, page_fields
-from pipeline.labelled import CORPORA_DIR
 
 LABELS = Path(__file__).with_name("pages") / "news-pages.tsv"
-#: Where the shared corpora are: $NEWSFLOW_CORPUS, else shared/corpora/html beside the checkout.
-CORPUS = CORPORA_DIR
 SETS = ("trafilatura-eval", "mozilla-readability")
 #: A token: a run of word characters, or one CJK character (those scripts put no spaces between words).
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
