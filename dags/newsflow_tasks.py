@@ -13,14 +13,14 @@ a run, polls, clusters) wait for the lock instead of failing (`Settings.lock_wai
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from airflow.sdk import Asset, AssetWatcher, Variable, get_current_context, task
+import newsflow_settings  # plugins/, as every component reads the settings
+from airflow.sdk import Asset, AssetWatcher, get_current_context, task
 from newsflow_watcher import FeedWatcher  # plugins/: the triggerer imports it from there too
 
 if TYPE_CHECKING:
@@ -40,8 +40,6 @@ ARTICLES = Asset(name="newsflow_articles", uri="newsflow://duckdb/articles", gro
 DB_POOL = "newsflow_db"
 #: The pool of backfill batches, so a large backfill leaves slots for the daily run.
 BACKFILL_POOL = "newsflow_backfill"
-#: The Airflow Variable that may hold a JSON object of `Settings` fields (over NEWSFLOW_* env).
-SETTINGS_VARIABLE = "newsflow_settings"
 
 
 def _retries() -> int:
@@ -58,7 +56,8 @@ def record_failure(context: Any) -> None:
         exc = context.get("exception")
         where = ti.task_id if getattr(ti, "map_index", -1) in (-1, None) else f"{ti.task_id}[{ti.map_index}]"
         reason = f"task {where} failed: {type(exc).__name__}: {exc}" if exc else f"task {where} failed"
-        cfg = settings()
+        # a bad Variable is what failed the task: the reason then goes to the environment's database
+        cfg = newsflow_settings.settings_or_env(log, "failure callback")
         with store.open_db(cfg) as con:
             store.fail_run(con, cfg, pipeline_run_id(context), f"airflow:{ti.dag_id}", reason[:2000])
     except Exception:
@@ -108,25 +107,9 @@ def fail_fast(body: Callable[..., T]) -> Callable[..., T]:
 @fail_fast
 def settings() -> Settings:
     """Settings for a task: NEWSFLOW_* environment, overridden by the `newsflow_settings`
-    Variable (a JSON object of Settings fields) when it exists. A bad one fails the task at once."""
-    from pipeline.config import Settings
-    from pipeline.errors import ConfigError
-
-    base = Settings.from_env()
-    overrides = Variable.get(SETTINGS_VARIABLE, default=None)
-    if not overrides:
-        return base
-    if isinstance(overrides, str):
-        try:
-            overrides = json.loads(overrides)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: not JSON: {exc}") from None
-    if not isinstance(overrides, dict):
-        raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: expected a JSON object of settings")
-    try:
-        return base.with_(**overrides)
-    except ConfigError as exc:
-        raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE}: {exc}") from None
+    Variable (plugins/newsflow_settings.py, shared with the plugins). A bad one fails the task
+    at once."""
+    return newsflow_settings.settings()
 
 
 def pipeline_run_id(context: Any | None = None) -> str:

@@ -6,6 +6,7 @@ NEWSFLOW_BATCH_SIZE); the CLI and the DAGs override single fields with `Settings
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -139,6 +140,24 @@ class Settings(BaseModel):
             err = exc.errors()[0]
             raise ConfigError(f"setting {'.'.join(str(p) for p in err['loc'])}: {err['msg']} "
                               f"(got {err.get('input')!r})") from None
+
+    def overridden(self, overrides: object, source: str) -> Settings:
+        """A copy with the fields of `overrides` (a JSON object of settings, as text or already
+        parsed; empty or None changes nothing), as Airflow's `newsflow_settings` Variable gives
+        them. What is wrong is a one-line ConfigError naming `source`."""
+        if overrides is None or overrides == "":
+            return self
+        if isinstance(overrides, str):
+            try:
+                overrides = json.loads(overrides)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"{source}: not JSON: {exc}") from None
+        if not isinstance(overrides, dict):
+            raise ConfigError(f"{source}: expected a JSON object of settings, got {type(overrides).__name__}")
+        try:
+            return self.with_(**overrides)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
 
     def long_run(self) -> Settings:
         """These settings for `ingest-warc` and `backfill`: DuckDB limited to

@@ -54,20 +54,29 @@ def conditional_headers(state: FeedState | None) -> dict[str, str]:
     return headers
 
 
-#: The reasons a feed that failed is not polled (`skip_reason`): not yet, or not again until
-#: `newsflow enable-feed`.
-BACKING_OFF, DISABLED = "backing off after failures", "disabled since"
+#: Why a feed is not polled now (`Skip.why`): it failed and waits out its backoff, it was
+#: disabled after failures (until `newsflow enable-feed`), or its own update hint asks for time.
+BACKING_OFF, DISABLED, HINT = "backing_off", "disabled", "hint"
 
 
-def skip_reason(state: FeedState | None, now: datetime) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A feed not polled now: `why` (one of the three above) and the note the poll records."""
+
+    why: str
+    note: str
+
+
+def skip_reason(state: FeedState | None, now: datetime) -> Skip | None:
     """Why the feed is not polled now, or None when it is due."""
     if state is None:
         return None
     if state.disabled_at is not None:
-        return f"{DISABLED} {state.disabled_at:%Y-%m-%d %H:%M} ({state.disabled_reason})"
+        return Skip(DISABLED, f"disabled since {state.disabled_at:%Y-%m-%d %H:%M} ({state.disabled_reason})")
     if state.next_poll_at is not None and state.next_poll_at > now:
-        why = BACKING_OFF if state.consecutive_failures else "feed's update hint"
-        return f"not due until {state.next_poll_at:%Y-%m-%d %H:%M:%S} UTC ({why})"
+        why, words = ((BACKING_OFF, "backing off after failures") if state.consecutive_failures
+                      else (HINT, "feed's update hint"))
+        return Skip(why, f"not due until {state.next_poll_at:%Y-%m-%d %H:%M:%S} UTC ({words})")
     return None
 
 

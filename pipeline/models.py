@@ -51,7 +51,8 @@ class FeedPoll:
     last_modified: str | None = None
     ttl_minutes: int | None = None  # the feed's own update hint
     retry_after: float | None = None  # seconds a 429/503 asked us to wait
-    note: str | None = None  # why a poll was skipped
+    note: str | None = None  # why a poll was skipped, in words
+    skipped_for: str | None = None  # ... as one of feedstate's BACKING_OFF, DISABLED, HINT
 
 
 @dataclass(frozen=True, slots=True)

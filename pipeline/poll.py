@@ -81,7 +81,7 @@ def poll_feed(client: net.Client, feed: FeedSource, *, run_id: str, deadline_s: 
     if skip:
         return FeedPoll(poll_id=poll_id, feed_id=feed.id, url=feed.url, polled_at=polled_at,
                         status="skipped", http_status=None, content_type=None, elapsed_ms=0.0,
-                        note=skip)
+                        note=skip.note, skipped_for=skip.why)
     try:
         resp = client.get(feed.url, max_bytes=MAX_FEED_BYTES, deadline_s=deadline_s,
                           headers=feedstate.conditional_headers(state))

@@ -116,9 +116,8 @@ def record_polls(settings: Settings, run_id: str, polls: Sequence[FeedPoll]) -> 
 
 def unpolled_after_failures(polls: Sequence[FeedPoll]) -> tuple[list[str], list[str]]:
     """The feeds a poll step skipped because they failed before: (backing off, disabled)."""
-    skipped = [(p.feed_id, p.note or "") for p in polls if p.status == "skipped"]
-    return (sorted(f for f, note in skipped if feedstate.BACKING_OFF in note),
-            sorted(f for f, note in skipped if note.startswith(feedstate.DISABLED)))
+    return (sorted(p.feed_id for p in polls if p.skipped_for == feedstate.BACKING_OFF),
+            sorted(p.feed_id for p in polls if p.skipped_for == feedstate.DISABLED))
 
 
 def poll_counts(polls: Sequence[FeedPoll], new: int) -> dict[str, int]:

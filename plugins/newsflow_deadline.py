@@ -3,21 +3,29 @@
 
 Airflow runs an `AsyncCallback` in the triggerer, which imports it from here (the plugins folder);
 the work is `pipeline.late.record_miss`, in a thread so the triggerer's loop never blocks on the
-DuckDB lock or the webhook. Settings come from the triggerer's NEWSFLOW_* environment.
+DuckDB lock or the webhook. Settings are the tasks' own: the NEWSFLOW_* environment and the
+`newsflow_settings` Variable (`newsflow_settings`, read through the triggerer's supervisor).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 async def report_late(context: dict[str, Any], **_: Any) -> str:
     """AsyncCallback: `context` holds the late DAG run (as the REST API shows it) and the deadline.
     Returns the message: Airflow stores it as the callback's output, a text column (a dict there
     stops the triggerer)."""
-    from pipeline import late
-    from pipeline.config import Settings
+    from newsflow_settings import settings_or_env
 
-    miss = await asyncio.to_thread(late.record_miss, Settings.from_env(), context)
+    from pipeline import late
+
+    def record() -> dict[str, Any]:
+        return late.record_miss(settings_or_env(log, "late-report notifier"), context)
+
+    miss = await asyncio.to_thread(record)
     return str(miss["text"])

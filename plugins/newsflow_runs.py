@@ -11,8 +11,9 @@ Only runs marked by hand are recorded here (Airflow's message for them, `MARKED`
 scheduler ends has its reason from its own task, which may come after the scheduler's verdict
 (a lost worker's task callback runs later, in the dag-processor), and the scheduler never opens
 the DuckDB file. The write is `pipeline.store.mark_run`, in a thread, so the api-server's answer
-never waits on the DuckDB lock. Settings come from the api-server's NEWSFLOW_* environment, as
-for the watcher and the deadline notifier (not the `newsflow_settings` Variable).
+never waits on the DuckDB lock. Settings are the tasks' own: the NEWSFLOW_* environment and the
+`newsflow_settings` Variable (`newsflow_settings`), so the row is marked in the database the
+run's tasks wrote.
 """
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ def record(dag_id: str, run_id: str, status: str, msg: str | None) -> bool:
     'success') and Airflow's message; returns whether it changed. Never raises: a listener's
     failure is only logged."""
     try:
-        from pipeline import store
-        from pipeline.config import Settings
+        from newsflow_settings import settings as current
 
-        settings = Settings.from_env()
+        from pipeline import store
+
+        settings = current()
         if not settings.db.exists():
             return False
         note = f"marked {status} in Airflow while running: {msg or 'no reason given'}"

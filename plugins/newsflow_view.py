@@ -4,7 +4,8 @@ writer's file).
 
 A FastAPI app mounted by the API server under /newsflow (`fastapi_apps`) serves the page and its
 figures as JSON (/newsflow/api/summary); `external_views` adds the menu entry that shows the page
-in the UI. The figures come from `pipeline.view`; settings from NEWSFLOW_* variables.
+in the UI. The figures come from `pipeline.view`; settings from the NEWSFLOW_* environment and
+the `newsflow_settings` Variable, as the tasks read them (`newsflow_settings`).
 
 Airflow mounts a plugin's app without its own authentication, so every route here requires an
 Airflow user through the auth manager (a JWT in `Authorization: Bearer`, or the UI's session
@@ -21,9 +22,9 @@ from airflow.api_fastapi.core_api.security import requires_access_view
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse
+from newsflow_settings import settings
 
 from pipeline import view
-from pipeline.config import Settings
 from pipeline.errors import NewsflowError
 
 Day = Annotated[date | None, Query(description="UTC day (default: today)")]
@@ -35,7 +36,7 @@ app = FastAPI(title="newsflow",
 
 def _figures(day: date | None) -> dict:
     try:
-        return view.summary(Settings.from_env(), day)
+        return view.summary(settings(), day)
     except NewsflowError as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
 

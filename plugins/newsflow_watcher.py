@@ -12,8 +12,9 @@ start one run together (`max_active_runs=1`).
 
 Each feed's ETag, Last-Modified, next poll time and the entry ids seen are kept in the asset's
 state store (Airflow's metadata database), so a restarted triggerer neither polls early nor
-announces entries again. Settings come from the triggerer's NEWSFLOW_* environment
-(`watch_min_interval`, `watch_check_every`, and the fetching settings the pipeline uses).
+announces entries again. Settings (`watch_min_interval`, `watch_check_every`, the feeds file and
+the fetching settings the pipeline uses) are the tasks' own: the NEWSFLOW_* environment and the
+`newsflow_settings` Variable (`newsflow_settings`), read again each round.
 """
 
 from __future__ import annotations
@@ -39,20 +40,23 @@ class FeedWatcher(BaseEventTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         # the pipeline's modules (httpx, lxml, feedparser) load in a thread: the loop never waits
         await asyncio.to_thread(importlib.import_module, "pipeline.watch")
+        from newsflow_settings import settings_or_env
+
         from pipeline import watch
-        from pipeline.config import Settings
         from pipeline.errors import NewsflowError
         from pipeline.sources import load_feeds
 
-        settings = Settings.from_env()
         store = self.asset_state_store
         if store is None:
             log.warning("newsflow watcher: no asset state store (not run by a triggerer for an asset); "
                         "feed state lives in memory only")
         states: dict[str, dict[str, Any] | None] = {}
-        log.info("newsflow watcher: watching %s, no feed more often than every %g s",
-                 settings.feeds_file, settings.watch_min_interval)
+        watching: tuple[Any, ...] = ()
         while True:
+            settings = await asyncio.to_thread(settings_or_env, log, "watcher")  # a change counts now
+            if (settings.feeds_file, settings.watch_min_interval) != watching:
+                watching = (settings.feeds_file, settings.watch_min_interval)
+                log.info("newsflow watcher: watching %s, no feed more often than every %g s", *watching)
             try:
                 feeds = [f for f in await asyncio.to_thread(load_feeds, settings.feeds_file) if f.enabled]
             except NewsflowError as exc:  # a broken feed list: say so and look again later

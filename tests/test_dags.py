@@ -306,6 +306,30 @@ def test_settings_come_from_the_newsflow_settings_variable(bag, loaded_env, tmp_
     assert query(loaded_env.db, "SELECT count(*) FROM pipeline_runs WHERE trigger LIKE 'airflow:%'") == [(0,)]
 
 
+@pytest.mark.parametrize(("value", "reason"), [
+    ('{"batch_size": 500', "Airflow Variable newsflow_settings: not JSON"),
+    ('["db", "/data/news.duckdb"]', "Airflow Variable newsflow_settings: expected a JSON object of settings"),
+    ('{"batch_size": 0}', "Airflow Variable newsflow_settings: setting batch_size: Input should be greater"),
+    ('{"bach_size": 500}', "Airflow Variable newsflow_settings: setting bach_size: Extra inputs are not"),
+])
+def test_a_bad_newsflow_settings_variable_fails_the_run_at_once_and_says_why(bag, loaded_env, value, reason):
+    from airflow.models.variable import Variable
+
+    Variable.set("newsflow_settings", value)
+    try:
+        run = bag.dags["news_backfill"].test(
+            run_conf={"start": "2026-02-24", "end": "2026-02-26", "sources": [], "stage": "re-classify",
+                      "dry_run": True})
+    finally:
+        Variable.delete("newsflow_settings")
+    assert run.state == "failed"
+    assert {ti.try_number for ti in run.get_task_instances() if ti.state == "failed"} == {1}
+    # the reason is recorded where the environment points, the only database known then
+    (status, error), = query(loaded_env.db, "SELECT status, error FROM pipeline_runs "
+                                            "WHERE trigger = 'airflow:news_backfill'")
+    assert status == "failed" and reason in error, error
+
+
 @pytest.fixture(scope="module")
 def chaos(airflow_db):
     from airflow.dag_processing.dagbag import BundleDagBag

@@ -113,6 +113,28 @@ def test_without_a_webhook_the_notifier_runs_in_the_triggerers_event_loop(settin
         ("news_report:asset_triggered__loop", "late")]
 
 
+def test_the_notifier_records_where_the_variable_says_and_in_the_environment_s_db_if_it_is_bad(
+        settings, monkeypatch, tmp_path, airflow_db, caplog):
+    import airflow  # noqa: F401  (puts plugins/ on sys.path)
+    from airflow.models.variable import Variable
+    from newsflow_deadline import report_late
+
+    for name, value in {"NEWSFLOW_DB": str(settings.db), "NEWSFLOW_SQL_DIR": str(settings.sql_dir)}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("NEWSFLOW_REPORT_WEBHOOK_URL", raising=False)
+    other = tmp_path / "other.duckdb"
+    Variable.set("newsflow_settings", json.dumps({"db": str(other)}))
+    try:
+        asyncio.run(report_late(context=alert_context("asset_triggered__there")))
+        Variable.set("newsflow_settings", '{"db": 3')
+        asyncio.run(report_late(context=alert_context("asset_triggered__here")))
+    finally:
+        Variable.delete("newsflow_settings")
+    assert query(other, "SELECT run_id FROM pipeline_runs") == [("news_report:asset_triggered__there",)]
+    assert query(settings.db, "SELECT run_id FROM pipeline_runs") == [("news_report:asset_triggered__here",)]
+    assert "late-report notifier: Airflow Variable newsflow_settings: not JSON" in caplog.text
+
+
 def test_news_report_carries_the_deadline_alert_with_the_configured_hours(airflow_db):
     import runpy
     import sys

@@ -7,6 +7,8 @@ it is watched, a DuckDB file and a webhook.
 - A restarted triggerer keeps the feeds' validators and seen entries (the asset state store).
 - news_report's Deadline Alert fires (the deadline is set to seconds here): the miss is recorded
   in pipeline_runs and posted to the webhook.
+- The triggerer reads the `newsflow_settings` Variable as the tasks do: the watcher's intervals
+  and the webhook are set there, not in the environment (which would poll every 300 s).
 - A backfill of N days of news_ingest through the REST API is worked off by one or two
   news_process runs, not N.
 
@@ -14,6 +16,7 @@ The tests share one Airflow and run in order; each says what it adds."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from collections.abc import Iterator
@@ -99,13 +102,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             **newsflow_in(folder),
             "NEWSFLOW_ALLOW_HOSTS": "127.0.0.1", "NEWSFLOW_PER_HOST_DELAY": "0",
             "NEWSFLOW_CLASSIFIER": "lexical", "NEWSFLOW_EXTRACT_WORKERS": "1", "NEWSFLOW_TASK_RETRIES": "0",
-            "NEWSFLOW_WATCH_MIN_INTERVAL": "2", "NEWSFLOW_WATCH_CHECK_EVERY": "1",
             "NEWSFLOW_READ_TIMEOUT": "60", "NEWSFLOW_DEADLINE": "120",
-            "NEWSFLOW_REPORT_DEADLINE_HOURS": "0.0005", "NEWSFLOW_REPORT_WEBHOOK_URL": hook.url,
+            "NEWSFLOW_REPORT_DEADLINE_HOURS": "0.0005",
         })
         for pool, slots in (("newsflow_db", "1"), ("newsflow_backfill", "2")):
             subprocess.run([AIRFLOW, "pools", "set", pool, slots, pool], env=env, check=True,
                            capture_output=True)
+        # the triggerer's watcher and late-report notifier read the Variable as the tasks do
+        subprocess.run([AIRFLOW, "variables", "set", "newsflow_settings", json.dumps(
+            {"watch_min_interval": 2, "watch_check_every": 1, "report_webhook_url": hook.url})],
+            env=env, check=True, capture_output=True)
         base, logs = f"http://127.0.0.1:{port}", folder / "logs"
         with running([["api-server", "--port", str(port)], ["scheduler"], ["dag-processor"]], env, logs):
             wait_until(lambda: httpx.get(f"{base}/api/v2/dags/news_report", timeout=5).status_code == 200,

@@ -386,3 +386,31 @@ def test_allow_host_on_the_command_line(tmp_path, cfg):
         allowed = subprocess.run([*args, "--allow-host", srv.host, "--db", str(tmp_path / "q.duckdb")],
                                  capture_output=True, text=True, env=env)
         assert allowed.returncode == 0 and srv.hits["/feed.xml"] == 1, allowed.stdout
+
+
+def test_a_skipped_poll_says_why_in_words_and_as_a_kind_the_counts_read():
+    from pipeline import feedstate, run
+    from pipeline.models import FeedPoll
+
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    later = now + timedelta(minutes=30)
+    cases = {
+        "hinted": feedstate.FeedState("hinted", next_poll_at=later, ttl_minutes=60),
+        "failing": feedstate.FeedState("failing", consecutive_failures=2, next_poll_at=later),
+        "off": feedstate.FeedState("off", consecutive_failures=5, disabled_at=now,
+                                   disabled_reason="HTTP 500"),
+        "due": feedstate.FeedState("due", consecutive_failures=1, next_poll_at=now - timedelta(seconds=1)),
+    }
+    skips = {feed: feedstate.skip_reason(state, now) for feed, state in cases.items()}
+    assert skips["due"] is None
+    assert skips["hinted"] == feedstate.Skip(feedstate.HINT,
+                                             "not due until 2026-03-01 12:30:00 UTC (feed's update hint)")
+    failing = skips["failing"]
+    assert failing.why == feedstate.BACKING_OFF and "backing off after failures" in failing.note
+    assert skips["off"] == feedstate.Skip(feedstate.DISABLED, "disabled since 2026-03-01 12:00 (HTTP 500)")
+    polls = [FeedPoll(poll_id=f"p-{feed}", feed_id=feed, url=f"http://127.0.0.1/{feed}", polled_at=now,
+                      status="skipped", http_status=None, content_type=None, elapsed_ms=0.0,
+                      note=skip.note, skipped_for=skip.why)
+             for feed, skip in skips.items() if skip]
+    # a feed waiting on its own hint is healthy: neither backing off nor disabled
+    assert run.unpolled_after_failures(polls) == (["failing"], ["off"])

@@ -6,6 +6,7 @@ trigger`."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,21 +76,25 @@ def test_a_manual_run_polls_now_from_the_rest_api_and_the_cli(airflow):
 
 
 def status_of(db: Path, run: str) -> str | None:
-    """The run's status in pipeline_runs; None while a task holds the file (or no row yet)."""
+    """The run's status in pipeline_runs; None while a task holds the file (or no file, table or
+    row yet)."""
     try:
         rows = query(db, "SELECT status FROM pipeline_runs WHERE run_id = ?", [run])
-    except duckdb.IOException:
+    except (duckdb.IOException, duckdb.CatalogException):
         return None
     return rows[0][0] if rows else None
 
 
 def test_a_run_marked_failed_in_airflow_while_it_runs_is_recorded_failed(airflow):
     """Airflow calls no task callback when an operator marks a run failed: the listener plugin
-    (plugins/newsflow_runs.py) gives the row, still `running`, Airflow's verdict and why."""
-    base, env, db = airflow
+    (plugins/newsflow_runs.py) gives the row, still `running`, Airflow's verdict and why, in the
+    database the run's tasks write to (here one the `newsflow_settings` Variable names)."""
+    base, env, default_db = airflow
+    db = default_db.with_name("variable.duckdb")
     assert httpx.patch(f"{base}/api/v2/dags/news_ingest", json={"is_paused": False}).status_code == 200
     # the sample's slow feed (a byte a second) holds the poll for a minute
-    slow = {"key": "newsflow_settings", "value": '{"deadline": 60, "read_timeout": 60}'}
+    slow = {"key": "newsflow_settings",
+            "value": json.dumps({"deadline": 60, "read_timeout": 60, "db": str(db)})}
     assert httpx.post(f"{base}/api/v2/variables", json=slow).status_code in (200, 201)
     try:
         posted = httpx.post(f"{base}/api/v2/dags/news_ingest/dagRuns", json={"logical_date": None})

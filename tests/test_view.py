@@ -117,6 +117,27 @@ def test_no_snapshot_is_a_clear_503(client, monkeypatch, tmp_path):
     assert answer.status_code == 503 and "no snapshot published yet" in answer.json()["detail"]
 
 
+def test_the_view_reads_the_database_the_newsflow_settings_variable_names(client, sample_db, monkeypatch,
+                                                                         tmp_path, loaded_day):
+    """The tasks write where the `newsflow_settings` Variable says; the view reads the same."""
+    from airflow.models.variable import Variable
+
+    monkeypatch.setenv("NEWSFLOW_DB", str(tmp_path / "elsewhere.duckdb"))
+    monkeypatch.setenv("NEWSFLOW_LAKE_CATALOG", str(tmp_path / "elsewhere.sqlite"))
+    assert client.get("/api/summary").status_code == 503  # the environment alone: nothing there
+    Variable.set("newsflow_settings", json.dumps({"db": str(sample_db.db),
+                                                  "lake_catalog": str(publish.where(sample_db))}))
+    try:
+        answer = client.get("/api/summary", params={"day": loaded_day})
+        assert answer.status_code == 200 and answer.json()["subtopics"], answer.text
+        Variable.set("newsflow_settings", '{"db": ')
+        broken = client.get("/api/summary")
+        assert broken.status_code == 503
+        assert broken.json()["detail"].startswith("Airflow Variable newsflow_settings: not JSON")
+    finally:
+        Variable.delete("newsflow_settings")
+
+
 @pytest.fixture(scope="module")
 def api_server(airflow_db, sample_db, tmp_path_factory):
     """A real `airflow api-server` on 127.0.0.1 with the SimpleAuthManager that `make

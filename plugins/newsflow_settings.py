@@ -1,0 +1,62 @@
+"""newsflow's settings in every Airflow component: the NEWSFLOW_* environment, overridden by the
+Airflow Variable `newsflow_settings` (a JSON object of `pipeline.config.Settings` fields).
+
+One definition for the tasks (`dags/newsflow_tasks.py`), the api-server's plugins (the newsflow
+view, the runs listener) and the triggerer's (the feed watcher, the late-report notifier), so
+that a database, feed list or webhook set in the Variable is the one each of them uses. This
+module lives in the plugins folder because every component has that folder on its import path;
+it registers no plugin.
+
+Tasks and the triggerer reach the Variable through their supervisor (the Task SDK), the
+api-server reads Airflow's metadata database: `variable()` takes whichever path the process has,
+as `airflow.models.Variable` itself does (without its deprecation warning in a task). The
+Variable is read on every call, so a change reaches the next task, page or watcher round.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
+
+#: The Airflow Variable that may hold a JSON object of `Settings` fields (over NEWSFLOW_* env).
+VARIABLE = "newsflow_settings"
+SOURCE = f"Airflow Variable {VARIABLE}"
+
+
+def variable() -> object:
+    """The Variable's value (None when it is not set)."""
+    if hasattr(sys.modules.get("airflow.sdk.execution_time.task_runner"), "SUPERVISOR_COMMS"):
+        from airflow.sdk import Variable
+
+        return Variable.get(VARIABLE, default=None)
+    from airflow.models.variable import Variable as Stored
+
+    return Stored.get(VARIABLE, default_var=None)
+
+
+def settings() -> Settings:
+    """The settings of this component: environment, then the Variable. A Variable that is not a
+    JSON object of valid settings is a one-line ConfigError naming it."""
+    from pipeline.config import Settings
+
+    return Settings.from_env().overridden(variable(), SOURCE)
+
+
+def settings_or_env(log: logging.Logger, what: str) -> Settings:
+    """`settings()`, or where the Variable cannot be read or is wrong, the environment's alone,
+    with the reason logged: for the work that must be done even then (recording a late report)."""
+    from pipeline.config import Settings
+    from pipeline.errors import ConfigError
+
+    try:
+        return settings()
+    except ConfigError as exc:
+        log.error("newsflow %s: %s; using the NEWSFLOW_* environment alone", what, exc)
+    except Exception as exc:  # the metadata database or the supervisor did not answer
+        log.error("newsflow %s: cannot read the Airflow Variable %s (%s: %s); using the NEWSFLOW_* "
+                  "environment alone", what, VARIABLE, type(exc).__name__, exc)
+    return Settings.from_env()
