@@ -411,13 +411,53 @@ def _one(con: duckdb.DuckDBPyConnection, query: str) -> object:
     return row[0] if row else None
 
 
-def compact(con: duckdb.DuckDBPyConnection) -> None:
-    """Merge the small files of many publishes and drop the files of long-replaced snapshots."""
-    con.execute(f"CALL ducklake_merge_adjacent_files('{WRITER_ALIAS}')")
+def compact(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Merge the small files of many publishes and drop the files of long-replaced snapshots. The
+    texts' short runs are written again sorted (`sort_short_runs`) instead of merged: DuckLake's
+    merge keeps each file's row groups as they are, so a merged file of small publishes would
+    still hold a group per publish spanning every id."""
+    sort_short_runs(con, settings)
+    for kind, name in con.execute(store.sql(settings, "publish/lake_objects")).fetchall():
+        if kind == "TABLE" and name != TEXTS:
+            con.execute(f"CALL ducklake_merge_adjacent_files('{WRITER_ALIAS}', '{name}')")
     con.execute(f"CALL ducklake_expire_snapshots('{WRITER_ALIAS}', "
                 f"older_than => now() - INTERVAL '{KEEP_SNAPSHOTS}')")
     con.execute(f"CALL ducklake_cleanup_old_files('{WRITER_ALIAS}', "
                 f"older_than => now() - INTERVAL '{KEEP_SNAPSHOTS}')")
+
+
+def sort_short_runs(con: duckdb.DuckDBPyConnection, settings: Settings, limit: int | None = None) -> int:
+    """Write the texts of the DuckLake's short runs again as one run sorted by article_id, in one
+    snapshot; returns how many rows moved. A short run is a file of fewer than `limit` rows, as a
+    publish of a few articles writes (an event-driven run's): its one row group spans nearly
+    every id, so a search's lookup read a group of each, one per publish. Files are taken
+    shortest first while they add up to `limit` rows (default `TEXT_SORT_ROWS`; it holds them and
+    their sorted copy, about 2 x 90 MB of the benchmark's texts); what is left waits for the next
+    compaction. A run it writes is short too, and is sorted again with later ones while they fit
+    in `limit` rows, so runs grow to between half and all of `limit` rows."""
+    limit = limit or TEXT_SORT_ROWS
+    taken: list[str] = []
+    rows = 0
+    short = con.execute(store.sql(settings, "publish/short_text_runs"), {"rows": limit}).fetchall()
+    for filename, n in short:
+        if taken and rows + n > limit:
+            break
+        taken.append(filename)
+        rows += n
+    if len(taken) < 2:  # one file is one sorted run already
+        return 0
+    con.execute("BEGIN")
+    try:
+        con.execute(store.sql(settings, "publish/take_texts"), {"files": taken})
+        con.execute(store.sql(settings, "publish/drop_texts"))
+        held = con.execute("SELECT * EXCLUDE (newsflow_row_id) FROM newsflow_short_runs").fetch_arrow_table()
+        _insert_texts(con, held.to_reader(max_chunksize=TEXT_ROW_GROUP_ROWS), run=max(held.num_rows, 1))
+        con.execute("DROP TABLE newsflow_short_runs")
+        con.execute("COMMIT")
+    except duckdb.Error:
+        con.execute("ROLLBACK")
+        raise
+    return held.num_rows
 
 
 def snapshots(con: duckdb.DuckDBPyConnection) -> int:

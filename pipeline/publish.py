@@ -85,7 +85,7 @@ def compact(settings: Settings, *, force: bool = False) -> bool:
             due = force or lake.snapshots(con) >= lake.COMPACT_EVERY
             due = due or fts.segments(settings) >= fts.MAX_SEGMENTS
             if due:
-                lake.compact(con)
+                lake.compact(con, settings)
                 fts.compact(settings)
         except duckdb.Error as exc:
             raise DatabaseError(f"{settings.db}: cannot compact: {str(exc).splitlines()[0]}") from None

@@ -213,6 +213,57 @@ def test_the_lakes_texts_are_written_in_row_groups_a_hit_can_be_read_from_alone(
     assert options()["main.articles"] == "16"  # set again by the next publish's attach
 
 
+def test_compaction_writes_the_texts_of_small_publishes_again_as_one_sorted_run(settings, monkeypatch):
+    """Small publishes (an event-driven run's few articles) each leave a file whose one row group
+    spans nearly every id. Compaction writes their texts again as one run sorted by id, in groups
+    of their own ranges, shortest files first up to `TEXT_SORT_ROWS` rows; DuckLake's merge alone
+    would keep a group per publish. Nothing is lost, and search still shows each hit's text."""
+    from tests.test_terms import fetched, load
+
+    monkeypatch.setattr(lake, "TEXT_ROW_GROUP_ROWS", 8)
+    monkeypatch.setattr(lake, "TEXT_SORT_ROWS", 40)
+    texts = real_texts(90)
+    order = [(i * 37) % 90 for i in range(90)]  # loaded out of id order (37 is prime to 90)
+    sizes = (30, 6, 6, 6, 5, 5, 5, 5, 5, 5, 5, 7)  # a first, larger publish, then small ones
+    start = 0
+    for size in sizes:
+        load(settings, *[fetched(texts[n], n=n) for n in order[start:start + size]], decide=True)
+        publish.publish(settings)
+        start += size
+    assert start == 90
+
+    def runs() -> dict[str, list[tuple[str, str]]]:
+        """Each file of texts and the id ranges of its row groups."""
+        with publish.read(settings) as con:
+            files = [r[0] for r in con.execute("SELECT DISTINCT filename FROM articles").fetchall()]
+            return {f: con.execute("SELECT stats_min, stats_max FROM parquet_metadata(?) WHERE "
+                                   "path_in_schema = 'article_id' ORDER BY stats_min", [f]).fetchall()
+                    for f in files}
+
+    before = runs()
+    assert len(before) == len(sizes)
+    publish.compact(settings, force=True)
+    after = runs()
+    # the shortest files up to 40 rows became one sorted run: the seven of 5 rows, 35 (a 6 would
+    # pass 40); the 30-row file and the rest are left for a later compaction
+    new = [f for f in after if f not in before]
+    assert len(new) == 1 and len(after) == len(sizes) - 7 + 1
+    ranges = after[new[0]]
+    assert len(ranges) == 5  # 35 rows in groups of 8
+    assert all(high < low for (_, high), (low, _) in itertools.pairwise(ranges)), ranges
+    with publish.read(settings) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone() == (90, 90)
+        (found,) = con.execute("SELECT count(*) FROM articles WHERE filename = ?", [new[0]]).fetchone()
+        assert found == 35
+    publish.compact(settings, force=True)  # the 6-row files, then the 35-row run
+    assert len(runs()) < len(after)
+    for n in (order[0], order[40], order[89]):
+        words = unique_phrase(texts[n], texts)
+        with publish.read(settings) as con:
+            hits = fts.search(con, settings, f'"{words}"', limit=3)
+        assert any(h.article_id == f"{n:016x}" and words in h.snippet for h in hits), n
+
+
 def test_an_index_an_older_version_built_is_rebuilt_by_the_next_publish(settings):
     """An index whose fields are not this version's (an upgrade) cannot be searched until the next
     publish, which rebuilds it whole, and the DuckLake too, even when it has nothing new to
