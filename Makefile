@@ -46,7 +46,7 @@ cluster-test: env
 	$(BIN)/pytest -m cluster -s tests/test_cluster.py
 
 # Benchmarks (not tests): each prints a table and writes bench/results/<name>.json.
-BENCHES := extract feed load backfill classify dedup airflow
+BENCHES := extract feed load backfill classify dedup airflow compact
 bench: env
 	for b in $(BENCHES); do $(BIN)/python bench/$${b}_bench.py || exit 1; done
 	$(BIN)/python bench/extract_quality.py
