@@ -53,6 +53,11 @@ LAST_WEEK = pendulum.today("UTC").subtract(days=7).to_date_string()
 TODAY = pendulum.today("UTC").to_date_string()
 
 
+#: Days the form takes: 1900-2099 (a day like 9999-12-31 has no day after it to end the window
+#: on, and no news). Refused when the run is triggered, as a malformed date is.
+IN_RANGE = r"^(19|20)[0-9]{2}-"
+
+
 @dag(
     dag_id="news_backfill",
     schedule=None,
@@ -60,9 +65,9 @@ TODAY = pendulum.today("UTC").to_date_string()
     tags=["newsflow", "backfill"],
     doc_md=__doc__,
     params={
-        "start": Param(LAST_WEEK, type="string", format="date", title="First day",
+        "start": Param(LAST_WEEK, type="string", format="date", pattern=IN_RANGE, title="First day",
                        description="Articles published on or after this day (UTC)."),
-        "end": Param(TODAY, type="string", format="date", title="Last day",
+        "end": Param(TODAY, type="string", format="date", pattern=IN_RANGE, title="Last day",
                      description="... and on or before this day (UTC)."),
         "sources": Param([], type="array", items={"type": "string"}, title="Sources",
                          description="Feed ids to reprocess, one per line; empty means every source."),
@@ -79,7 +84,13 @@ def news_backfill() -> None:
         from pipeline import backfill
         from pipeline.errors import ConfigError
 
-        params = get_current_context()["params"]
+        context = get_current_context()
+        params = context["params"]
+        form = list(context["dag"].params)  # the run's params also hold any key its conf had
+        unknown = sorted(set(context["dag_run"].conf or {}) - set(form))
+        if unknown:
+            raise ConfigError(f"news_backfill params: unknown {', '.join(unknown)} (the form has "
+                              f"{', '.join(form)})")
         if params["start"] and params["end"] and params["start"] > params["end"]:
             raise ConfigError(f"news_backfill params: the first day {params['start']} is after the "
                               f"last day {params['end']}")
@@ -113,7 +124,13 @@ def news_backfill() -> None:
 
 
 def _day_after(day: str) -> str:
-    return pendulum.parse(day).add(days=1).to_date_string()  # type: ignore[union-attr]
+    from pipeline.errors import ConfigError
+
+    try:
+        return pendulum.parse(day).add(days=1).to_date_string()  # type: ignore[union-attr]
+    except (OverflowError, ValueError):  # 9999-12-31: no day after it
+        raise ConfigError(f"news_backfill params: end: {day} is past the last day that can be "
+                          "counted to") from None
 
 
 news_backfill()

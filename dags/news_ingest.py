@@ -44,8 +44,13 @@ def news_ingest() -> None:
     @fail_fast
     def ingest(run: str) -> dict[str, Any]:
         from pipeline import intervals
+        from pipeline.errors import ConfigError
 
         context = get_current_context()
+        asked = sorted(context["dag_run"].conf or {})
+        if asked:  # it has nothing to take them: a mistaken run, said so, not a plain poll
+            raise ConfigError(f"news_ingest takes no conf (got {', '.join(asked)}): to reprocess a window, "
+                              "trigger news_process with since/until, or news_backfill's form")
         # a manual run triggered with no logical date (Airflow 3's default) has no data
         # interval: it polls now, like a live scheduled run
         return intervals.ingest(settings(), run, context.get("data_interval_start"),

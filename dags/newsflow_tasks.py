@@ -56,8 +56,10 @@ def record_failure(context: Any) -> None:
         exc = context.get("exception")
         where = ti.task_id if getattr(ti, "map_index", -1) in (-1, None) else f"{ti.task_id}[{ti.map_index}]"
         reason = f"task {where} failed: {type(exc).__name__}: {exc}" if exc else f"task {where} failed"
-        # a bad Variable is what failed the task: the reason then goes to the environment's database
-        cfg = newsflow_settings.settings_or_env(log, "failure callback")
+        try:
+            cfg = run_settings(context)
+        except Exception:  # a bad Variable failed the task: the reason goes to the environment's database
+            cfg = newsflow_settings.settings_or_env(log, "failure callback")
         with store.open_db(cfg) as con:
             store.fail_run(con, cfg, pipeline_run_id(context), f"airflow:{ti.dag_id}", reason[:2000])
     except Exception:
@@ -104,12 +106,37 @@ def fail_fast(body: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+#: The XCom in which `begin` keeps the `newsflow_settings` Variable as its run began. The run's
+#: later tasks take their settings from it, so a Variable changed while a run goes on (another
+#: database, say) reaches the next run whole instead of the rest of this one.
+PINNED = "newsflow_settings"
+
+
+def _pinned(context: Any) -> dict[str, Any] | None:
+    """{"value": the Variable as `begin` read it} for a later task of a run that began so."""
+    ti = context["ti"]
+    if ti.task_id == "begin" or "begin" not in context["dag"].task_ids:
+        return None
+    held = ti.xcom_pull(task_ids="begin", key=PINNED)
+    return held if isinstance(held, dict) else None
+
+
+def run_settings(context: Any | None = None) -> Settings:
+    """The settings of this task's run: NEWSFLOW_* environment, overridden by the
+    `newsflow_settings` Variable (plugins/newsflow_settings.py, shared with the plugins) as it
+    was when the run began. A bad one is a ConfigError naming it."""
+    from pipeline.config import Settings
+
+    held = _pinned(context or get_current_context())
+    if held is None:
+        return newsflow_settings.settings()
+    return Settings.from_env().overridden(held.get("value"), newsflow_settings.SOURCE)
+
+
 @fail_fast
 def settings() -> Settings:
-    """Settings for a task: NEWSFLOW_* environment, overridden by the `newsflow_settings`
-    Variable (plugins/newsflow_settings.py, shared with the plugins). A bad one fails the task
-    at once."""
-    return newsflow_settings.settings()
+    """`run_settings` for a task body: a bad Variable fails the task at once."""
+    return run_settings()
 
 
 def pipeline_run_id(context: Any | None = None) -> str:
@@ -125,11 +152,15 @@ def pipeline_run_id(context: Any | None = None) -> str:
 def begin() -> str:
     """Migrate the database, sync feeds and topics, record the run in `pipeline_runs`."""
     from pipeline import run as chain
+    from pipeline.config import Settings
     from pipeline.sources import load_feeds
 
-    cfg = settings()
+    raw = newsflow_settings.variable()
+    cfg = Settings.from_env().overridden(raw, newsflow_settings.SOURCE)
+    context = get_current_context()
+    context["ti"].xcom_push(key=PINNED, value={"value": raw})  # the run's settings: `run_settings`
     run = pipeline_run_id()
-    chain.begin(cfg, load_feeds(cfg.feeds_file), run, f"airflow:{get_current_context()['dag'].dag_id}")
+    chain.begin(cfg, load_feeds(cfg.feeds_file), run, f"airflow:{context['dag'].dag_id}")
     return run
 
 

@@ -64,6 +64,17 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _writable(path: Path | None, option: str) -> None:
+    """Refuse an output file that cannot be written, before the work that would fill it."""
+    if path is None:
+        return
+    folder = path.parent if str(path.parent) else Path(".")
+    why = ("it is a folder" if path.is_dir() else "no such folder" if not folder.is_dir()
+           else "the folder is not writable" if not os.access(folder, os.W_OK) else None)
+    if why:
+        _fail(f"{option} {path}: cannot write there: {why}")
+
+
 @contextmanager
 def _feeds(settings: Settings, sample: bool) -> Iterator[tuple[Settings, list[FeedSource]]]:
     """The feed list, and for --sample the local server that serves it."""
@@ -275,12 +286,16 @@ def classify(input: Annotated[Path, typer.Option(  # noqa: A002
     items: list[tuple[str, str | None, str | None, datetime | None]] = []
     line_no = 0
     try:
-        for line_no, line in enumerate(input.read_text(encoding="utf-8").splitlines(), 1):  # noqa: B007
+        for line_no, line in enumerate(input.read_text(encoding="utf-8-sig").splitlines(), 1):  # noqa: B007
             if not line.strip():
                 continue
             obj = json.loads(line)
             if not isinstance(obj, dict) or "id" not in obj:
                 raise ValueError("expected an object with at least 'id'")
+            odd = [k for k in ("title", "text", "published") if not isinstance(obj.get(k) or "", str)]
+            if odd:
+                raise ValueError(f"{', '.join(odd)}: expected text, got "
+                                 f"{', '.join(type(obj[k]).__name__ for k in odd)}")
             published = datetime.fromisoformat(obj["published"]) if obj.get("published") else None
             items.append((str(obj["id"]), obj.get("title"), obj.get("text"), published))
     except (OSError, ValueError) as exc:
@@ -358,6 +373,7 @@ def eval_cmd(mode: ModeOpt = None,
         _fail(f"--worst {worst}: give 0 or more")
     if db is not None:
         _settings(db, existing=True)  # before a minute of evaluation, not after
+    _writable(json_out, "--json")
     chosen = _classifier(mode)
     embedder = CachedEmbedder()
     semantic = SemanticClassifier(embedder=embedder)
@@ -455,6 +471,9 @@ def eval_extract(corpus: Annotated[Path | None, typer.Option(
     (labelled by reading) and the others apart."""
     from pipeline import extract_eval, labelled
 
+    if limit is not None and limit < 1:
+        _fail(f"--limit {limit}: give a positive number")
+    _writable(json_out, "--json")
     root = corpus or labelled.CORPORA_DIR
     try:
         cases = extract_eval.load_cases(root)
@@ -504,9 +523,12 @@ def label(article_id: Annotated[str, typer.Argument(help="the article's id (arti
               "--by", help="who corrects [default: your user name]")] = None,
           note: Annotated[str | None, typer.Option("--note", help="why, in a few words")] = None,
           db: DbOpt = None) -> None:
-    """Correct the classifier on one article. The correction wins in the current_* views at once
-    (the model's decision stays beside it) and `newsflow train` learns from it."""
+    """Correct the classifier on one article. The correction wins in the current_* views at once,
+    and is published for analysts and the review queue (the model's decision stays beside it);
+    `newsflow train` learns from it."""
     import getpass
+
+    from pipeline import publish
 
     def yes_no(name: str, value: str | None) -> bool | None:
         if value is None:
@@ -533,9 +555,15 @@ def label(article_id: Annotated[str, typer.Argument(help="the article's id (arti
         status, why = target or ("", "")
         _fail(f"article {article_id!r} has no decision to correct: its extraction is {status!r}"
               + (f" ({why})" if why else "") + "; the classifier only decides articles with a text")
-    console.print(f"{article_id}: relevant {'yes' if is_relevant else 'no'}"
-                  + (f", peace {'yes' if is_peace else 'no'}" if is_peace is not None else "")
-                  + " (wins in current_classifications; `newsflow publish` updates the snapshot)")
+    said = (f"{article_id}: relevant {'yes' if is_relevant else 'no'}"
+            + (f", peace {'yes' if is_peace else 'no'}" if is_peace is not None else ""))
+    try:  # analysts read the published snapshot: the correction reaches it (and the review queue) now
+        publish.publish(settings)
+    except NewsflowError as exc:
+        err.print(f"{said} recorded; not yet published ({exc}): the next publish carries it",
+                  style="yellow", highlight=False, soft_wrap=True)
+        return
+    console.print(f"{said} (wins in current_classifications, published)", highlight=False)
 
 
 @app.command()
@@ -730,8 +758,8 @@ def ingest_warc(paths: Annotated[list[Path], typer.Argument(help="WARC files (.w
     for problem in summary.problems:
         err.print(f"refused: {problem}", style="yellow", highlight=False, soft_wrap=True)
     _print_summary(summary, settings)
-    if c["warc_records"] and c["warc_records"] == c["warc_errors"]:
-        _fail("no record of the given files could be read (see above; recorded in the errors table)")
+    if summary.status == "failed":
+        _fail(f"{summary.error} (see above)")
 
 
 @app.command("publish")

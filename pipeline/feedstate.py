@@ -67,8 +67,9 @@ class Skip:
     note: str
 
 
-def skip_reason(state: FeedState | None, now: datetime) -> Skip | None:
-    """Why the feed is not polled now, or None when it is due."""
+def skip_reason(state: FeedState | None, now: datetime, *, hints: bool = True) -> Skip | None:
+    """Why the feed is not polled now, or None when it is due. Without `hints`
+    (`Settings.respect_feed_hints` off), a wait the feed's own hint set earlier is not kept."""
     if state is None:
         return None
     if state.disabled_at is not None:
@@ -76,6 +77,8 @@ def skip_reason(state: FeedState | None, now: datetime) -> Skip | None:
     if state.next_poll_at is not None and state.next_poll_at > now:
         why, words = ((BACKING_OFF, "backing off after failures") if state.consecutive_failures
                       else (HINT, "feed's update hint"))
+        if why == HINT and not hints:
+            return None
         return Skip(why, f"not due until {state.next_poll_at:%Y-%m-%d %H:%M:%S} UTC ({words})")
     return None
 

@@ -51,7 +51,7 @@ def poll_feeds(
     with net.make_client(settings, archive=True, feeds=True) as client:
         for result in net.parallel_map(
             lambda f: poll_feed(client, f, run_id=run_id, deadline_s=settings.deadline,
-                                state=states.get(f.id)), enabled,
+                                state=states.get(f.id), hints=settings.respect_feed_hints), enabled,
             settings.concurrency,
         ):
             polls.append(result)
@@ -62,7 +62,7 @@ def poll_feeds(
 
 
 def poll_feed(client: net.Client, feed: FeedSource, *, run_id: str, deadline_s: float,
-              state: feedstate.FeedState | None = None) -> FeedPoll:
+              state: feedstate.FeedState | None = None, hints: bool = True) -> FeedPoll:
     polled_at = datetime.now(UTC)
     started = time.monotonic()
     poll_id = stable_id(run_id, feed.id, polled_at.isoformat())
@@ -77,7 +77,7 @@ def poll_feed(client: net.Client, feed: FeedSource, *, run_id: str, deadline_s: 
             retry_after=retry_after,
         )
 
-    skip = feedstate.skip_reason(state, polled_at)
+    skip = feedstate.skip_reason(state, polled_at, hints=hints)
     if skip:
         return FeedPoll(poll_id=poll_id, feed_id=feed.id, url=feed.url, polled_at=polled_at,
                         status="skipped", http_status=None, content_type=None, elapsed_ms=0.0,

@@ -401,7 +401,8 @@ def recorded(settings: Settings, summary: RunSummary) -> Iterator[None]:
     """Mark the run succeeded or failed in pipeline_runs, whatever happens inside."""
     try:
         yield
-        summary.status = "success"
+        if summary.status != "failed":  # the body may have judged the run failed without raising
+            summary.status = "success"
     except BaseException as exc:
         summary.status = "failed"
         summary.error = f"{type(exc).__name__}: {exc}"[:1000]

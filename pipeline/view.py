@@ -28,7 +28,7 @@ def summary(settings: Settings, day: date | None = None) -> dict[str, Any]:
         topics = con.execute(store.sql(settings, "report/view_subtopics_day"), {"day": day}).fetchall()
         review = closest_calls(settings, con, day)
     names = ("feed_id", "name", "enabled", "last_success", "last_status", "failure_streak",
-             "articles_per_day", "articles_total", "last_error")
+             "articles_per_day", "articles_total", "last_error", "disabled_at")
     return {
         "day": day.isoformat(),
         "snapshot": str(publish.where(settings)),
@@ -83,6 +83,9 @@ def page(figures: dict[str, Any]) -> str:
     for f in figures["feeds"]:
         state = (f'<span class="bad">{f["failure_streak"]} failed in a row</span>' if f["failure_streak"]
                  else f'<span class="ok">{escape(f["last_status"] or "not polled")}</span>')
+        if f["disabled_at"]:  # not polled again until an operator says so
+            state += (f'<div class="bad">disabled since {escape(f["disabled_at"][:16].replace("T", " "))}: '
+                      f'<code>newsflow enable-feed {escape(f["feed_id"])}</code></div>')
         rows.append(f'<tr><td>{escape(f["feed_id"])}</td><td>{state}</td>'
                     f'<td>{escape((f["last_success"] or "never")[:16].replace("T", " "))}</td>'
                     f'<td class="num">{f["articles_per_day"]:.2f}</td>'

@@ -13,6 +13,7 @@ file and the record's offset, and what was read before it is loaded.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -53,10 +54,16 @@ def read_records(stream: IO[bytes], source: str, max_bytes: int,
     archive written before the mark, or another crawler's), is a feed's answer, passed over. A
     read failure ends the stream with one Problem."""
     records = ArchiveIterator(stream)
-    offset = 0
+    offset, read = 0, 0
     try:
         for record in records:
-            item = _page(record, source, max_bytes, feed_urls)
+            read += 1
+            try:
+                item = _page(record, source, max_bytes, feed_urls)
+            except ValueError as exc:  # this record's own fields: the next record is read all the same
+                target = record.rec_headers.get_header("WARC-Target-URI") or f"{source}#{offset}"
+                item = Problem("ingest", target[:2000], "parse_error",
+                               f"unreadable record: {type(exc).__name__}: {exc}"[:400])
             # warcio knows a record's offset once the record is read to its end
             offset = records.get_record_offset()
             if isinstance(item, Problem):
@@ -67,6 +74,17 @@ def read_records(stream: IO[bytes], source: str, max_bytes: int,
         yield Problem("ingest", f"{source}#{offset}", "parse_error",
                       f"{source}: unreadable WARC record after offset {offset}: "
                       f"{type(exc).__name__}: {exc}"[:500])
+        return
+    # warcio ends quietly where a gzip member is cut off before its record's headers: what is
+    # left after the last whole record is that record, lost
+    end = records.get_record_offset() + records.get_record_length() if read else 0
+    size = os.fstat(stream.fileno()).st_size if hasattr(stream, "fileno") else end
+    if not read and not size:
+        yield Problem("ingest", source, "parse_error", f"{source}: an empty file, no WARC record in it")
+    elif end < size:
+        yield Problem("ingest", f"{source}#{end}", "parse_error",
+                      f"{source}: the file ends inside a record after offset {end} "
+                      f"({size - end} bytes of it, unreadable)")
 
 
 def _page(record: ArcWarcRecord, source: str, max_bytes: int, feed_urls: frozenset[str]) -> Item:
@@ -211,6 +229,9 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
             cluster()  # what the last publish has not carried, published below
         # warcio warns once per odd record (a space in a target URI): counted, not printed
         summary.counts.update({f"warcio: {kind}": n for kind, n in warnings.items()})
+        if summary.counts["warc_records"] == summary.counts["warc_errors"]:  # nothing to load
+            summary.status = "failed"
+            summary.error = "no record of the given files could be read (recorded in the errors table)"
     with summary.timed("publish"):
         publish.publish(settings)  # readers get the rest: the last snapshot and search index
     summary.counts["publishes"] += 1

@@ -169,3 +169,23 @@ def test_backfill_counts_on_a_dry_run_and_refuses_a_bad_window_in_one_line(tmp_p
     assert "the window is empty" in bad.output and len(bad.output.strip().splitlines()) == 1
     unknown = runner.invoke(app, ["backfill", "--db", str(db), "--source", "nope"])
     assert unknown.exit_code == 2 and "unknown source(s): nope" in unknown.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["eval", "--json", "/nonexistent-folder/figures.json"],
+     "--json /nonexistent-folder/figures.json: cannot write there: no such folder"),
+    (["eval-extract", "--limit", "0"], "--limit 0: give a positive number"),
+    (["eval-extract", "--limit", "-5"], "--limit -5: give a positive number"),
+])
+def test_a_long_evaluation_refuses_what_it_could_not_finish_before_it_starts(args, message):
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_classify_names_the_line_of_an_item_whose_fields_are_not_text(tmp_path):
+    items = tmp_path / "items.jsonl"
+    items.write_text('\ufeff{"id": "a", "title": "Ceasefire talks in Geneva"}\n'  # a BOM is read past
+                     '{"id": "b", "title": 123, "text": ["a"]}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["classify", "--input", str(items), "--mode", "lexical"])
+    assert result.exit_code == 2
+    assert f"{items}: line 2: title, text: expected text, got int, list" in result.output

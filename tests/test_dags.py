@@ -250,6 +250,10 @@ def test_a_news_process_run_whose_plan_fails_is_failed_and_says_why(bag, loaded_
                        "dry_run": False}, "the first day 2026-03-01 is after the last day 2026-02-01"),
     ("news_process", {"start": "2026-03-01", "end": "2026-03-04"},
      "start: news_process asks with since/until"),
+    ("news_ingest", {"since": "2026-02-01", "until": "2026-03-01"},
+     "news_ingest takes no conf (got since, until): to reprocess a window, trigger news_process"),
+    ("news_backfill", {"start": "2026-03-01", "end": "2026-03-02", "sources": [], "stage": "re-extract",
+                       "dry_run": True, "extra": 1}, "news_backfill params: unknown extra (the form has"),
 ])
 def test_a_request_in_the_wrong_words_is_refused_in_the_operators_words(bag, loaded_env, dag_id, conf,
                                                                         message):
@@ -304,6 +308,32 @@ def test_settings_come_from_the_newsflow_settings_variable(bag, loaded_env, tmp_
     assert run.state == "success"
     assert query(other, "SELECT trigger, status FROM pipeline_runs") == [("airflow:news_backfill", "success")]
     assert query(loaded_env.db, "SELECT count(*) FROM pipeline_runs WHERE trigger LIKE 'airflow:%'") == [(0,)]
+
+
+def test_a_run_keeps_the_settings_it_began_with_when_the_variable_changes(bag, loaded_env, tmp_path):
+    """A Variable changed while a run goes on (here right after its `begin`) reaches the next run:
+    this one's tasks all write where it began, not half here and half there."""
+    from airflow.models.variable import Variable
+
+    first, second = tmp_path / "first.duckdb", tmp_path / "second.duckdb"
+    begin = bag.dags["news_backfill"].get_task("begin")
+
+    def change(context):
+        Variable.set("newsflow_settings", json.dumps({"db": str(second)}))
+
+    Variable.set("newsflow_settings", json.dumps({"db": str(first)}))
+    callbacks, begin.on_success_callback = begin.on_success_callback, [change]
+    try:
+        run = bag.dags["news_backfill"].test(
+            run_conf={"start": "2026-02-24", "end": "2026-02-26", "sources": [], "stage": "re-classify",
+                      "dry_run": True})
+        assert Variable.get("newsflow_settings") == json.dumps({"db": str(second)})  # it did change
+    finally:
+        begin.on_success_callback = callbacks
+        Variable.delete("newsflow_settings")
+    assert run.state == "success"
+    assert query(first, "SELECT status FROM pipeline_runs") == [("success",)]
+    assert not second.exists()
 
 
 @pytest.mark.parametrize(("value", "reason"), [

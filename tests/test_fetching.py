@@ -414,3 +414,6 @@ def test_a_skipped_poll_says_why_in_words_and_as_a_kind_the_counts_read():
              for feed, skip in skips.items() if skip]
     # a feed waiting on its own hint is healthy: neither backing off nor disabled
     assert run.unpolled_after_failures(polls) == (["failing"], ["off"])
+    # with the feeds' hints turned off, a wait a hint set before is not kept; the others are
+    unhinted = {feed: feedstate.skip_reason(state, now, hints=False) for feed, state in cases.items()}
+    assert unhinted == {**skips, "hinted": None}

@@ -101,6 +101,24 @@ def test_the_week_s_closest_calls_come_first_and_end_with_the_week(client, loade
     assert calls_on(view.REVIEW_DAYS) == [] and calls_on(-1) == []
 
 
+def test_a_feed_disabled_after_failures_says_so_and_how_to_enable_it(settings, sample_feeds):
+    """Shown disabled in the view as in `newsflow status`: it is not polled again until then."""
+    from pipeline import view
+    from tests.test_fetching import poll_once
+
+    cfg = settings.with_(feed_backoff=0.0, feed_disable_after=2)
+    feeds = [f for f in sample_feeds if f.id in ("sample-error", "sample-world")]
+    for _ in range(3):
+        poll_once(cfg, feeds)
+    publish.publish(cfg)
+    figures = view.summary(cfg)
+    shown = {f["feed_id"]: f for f in figures["feeds"]}
+    assert shown["sample-error"]["disabled_at"] and shown["sample-world"]["disabled_at"] is None
+    assert [f["feed_id"] for f in figures["feeds"]][0] == "sample-error"  # first: it needs a hand
+    assert "newsflow enable-feed sample-error" in view.page(figures)
+    assert "newsflow enable-feed sample-world" not in view.page(figures)
+
+
 def test_the_page_shows_the_figures(client, loaded_day):
     page = client.get("/", params={"day": loaded_day})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

@@ -111,6 +111,44 @@ def test_a_truncated_file_loads_what_precedes_the_damage_and_records_it(warc, le
     assert "damaged.warc.gz" in errors[0][2]
 
 
+def test_a_record_with_an_unreadable_target_is_refused_alone_and_the_rest_loads(lexical, tmp_path):
+    path = tmp_path / "odd.warc.gz"
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for n, name in enumerate(PAGES[:4]):
+            # the second record's host is a bracketed "address" no parser takes
+            url = "http://[PORADNIK W PIGUŁCE]/x" if n == 1 else f"https://news.example.org/{name}"
+            response(writer, url, (SITE / "articles" / name).read_bytes())
+    summary = warc_ingest.ingest(lexical, [path])
+    assert summary.status == "success"
+    assert summary.counts["warc_records"] == 4 and summary.counts["warc_errors"] == 1
+    assert query(lexical.db, "SELECT count(*) FROM articles") == [(3,)]  # the records after it too
+    (target, message), = query(lexical.db, "SELECT target, message FROM errors")
+    assert "PORADNIK" in target and message.startswith("odd.warc.gz#") and "unreadable record" in message
+
+
+@pytest.mark.parametrize("keep", [0, 30, 300])
+def test_a_file_cut_off_inside_a_record_says_so_and_with_nothing_else_fails_the_run(warc, lexical, tmp_path,
+                                                                                   keep):
+    cut = tmp_path / "cut.warc.gz"  # empty, cut off inside its first record, or inside its second
+    cut.write_bytes(warc.read_bytes()[:keep])
+    summary = warc_ingest.ingest(lexical, [cut])
+    (message,), = query(lexical.db, "SELECT message FROM errors")
+    assert message.startswith("cut.warc.gz")
+    if keep == 0:
+        assert "an empty file" in message
+    else:
+        assert "the file ends inside a record after offset" in message
+    if keep < 300:  # nothing but the damage
+        assert summary.status == "failed" and summary.error.startswith("no record of the given files")
+        assert query(lexical.db, "SELECT status FROM pipeline_runs") == [("failed",)]
+    else:  # the warcinfo record whole, then the cut
+        assert summary.status == "success" and summary.counts["skipped_not_response"] == 1
+        return
+    result = CliRunner().invoke(app, ["ingest-warc", str(cut), "--db", str(lexical.db)])
+    assert result.exit_code == 2 and "no record of the given files could be read" in result.output
+
+
 def test_a_plain_uncompressed_warc_reads_the_same(warc, lexical, tmp_path):
     plain = tmp_path / "plain.warc"
     with gzip.open(warc) as unzipped:
