@@ -42,8 +42,8 @@ app = typer.Typer(help="newsflow: news feeds -> pages -> text -> topics -> DuckD
                   no_args_is_help=True, add_completion=False)
 #: Text from outside (titles, queries, ids, errors) is printed as it is: no Rich markup is read in
 #: it, so "[video]" in a title stays and "[/x]" cannot break a command. Styles are set explicitly.
-console = Console(stderr=False, markup=False)
-err = Console(stderr=True, markup=False)
+console = Console(stderr=False, markup=False, emoji=False)  # text from pages and users is shown as it is
+err = Console(stderr=True, markup=False, emoji=False)
 
 DbOpt = Annotated[Path | None,
                   typer.Option("--db", help="DuckDB file [default: data/newsflow.duckdb]")]
@@ -493,7 +493,7 @@ def eval_extract(corpus: Annotated[Path | None, typer.Option(
                 continue
             t.add_row(group, name, str(sc.pages), _pct(sc.body_f1), _rate(sc.title), _rate(sc.day),
                       _rate(sc.authors), f"{1000 * sc.seconds / sc.pages:.0f}")
-    Console(width=max(console.width, 132), markup=False).print(t)
+    Console(width=max(console.width, 132), markup=False, emoji=False).print(t)
     for what in ("day", "authors"):
         wrong = extract_eval.misses(outcomes, what)
         shown = min(worst, len(wrong))
@@ -860,12 +860,21 @@ def enable_feed(feed_id: Annotated[str, typer.Argument(help="the feed's id")], d
     settings = _settings(db, existing=True)
     try:
         with store.open_db(settings) as con:
-            found = store.enable_feed(con, settings, feed_id)
+            listed, disabled_at, failures = store.feed_standing(con, settings, feed_id)
+            if listed and (disabled_at or failures):
+                store.enable_feed(con, settings, feed_id)
     except NewsflowError as exc:
         _fail(str(exc))
-    if not found:
-        _fail(f"feed {feed_id!r} has no polling state in {settings.db}")
-    console.print(f"feed {feed_id} enabled; the next run polls it")
+    if listed is None:
+        _fail(f"feed {feed_id!r} is not in the feeds file of {settings.db}")
+    if not listed:
+        _fail(f"feed {feed_id!r} is switched off in the feeds file (enabled: false): change it there")
+    if not (disabled_at or failures):
+        console.print(f"feed {feed_id} was neither disabled nor backing off: nothing to do")
+        return
+    was = (f"disabled since {disabled_at:%Y-%m-%d %H:%M}" if disabled_at
+           else f"backing off after {failures} failures")
+    console.print(f"feed {feed_id} enabled (it was {was}); the next run polls it")
 
 
 @app.command()

@@ -453,6 +453,14 @@ def feed_states(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str,
     return {r[0]: feedstate.FeedState(**dict(zip(names, r, strict=True))) for r in cur.fetchall()}
 
 
+def feed_standing(con: duckdb.DuckDBPyConnection, settings: Settings,
+                  feed_id: str) -> tuple[bool | None, datetime | None, int]:
+    """(enabled in the feeds file, or None when it is not there; disabled after failures since;
+    failures in a row)."""
+    row = con.execute(sql(settings, "load/feed_standing"), {"feed_id": feed_id}).fetchone()
+    return (row[0], row[1], int(row[2])) if row else (None, None, 0)
+
+
 def enable_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed_id: str) -> bool:
     """Clear a feed's disabled state and backoff; False when the feed has no state."""
     row = con.execute(sql(settings, "load/enable_feed"), {"feed_id": feed_id}).fetchone()

@@ -189,3 +189,9 @@ def test_classify_names_the_line_of_an_item_whose_fields_are_not_text(tmp_path):
     result = CliRunner().invoke(app, ["classify", "--input", str(items), "--mode", "lexical"])
     assert result.exit_code == 2
     assert f"{items}: line 2: title, text: expected text, got int, list" in result.output
+
+
+def test_text_from_users_and_pages_is_printed_as_it_is_not_as_emoji_codes(tmp_path):
+    missing = tmp_path / "a:smile:b.jsonl"
+    result = CliRunner().invoke(app, ["classify", "--input", str(missing)])
+    assert result.exit_code == 2 and "a:smile:b.jsonl" in result.output

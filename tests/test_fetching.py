@@ -241,8 +241,12 @@ def test_a_failing_feed_backs_off_honours_retry_after_and_is_disabled(server, cf
     assert chain.poll_counts(polls, new)["feeds_disabled"] == 1  # still failing, as the counts say
     shown = CliRunner().invoke(app, ["status", "--db", str(cfg.db)], env={"COLUMNS": "160"}).output
     assert "failed ×2, disabled (newsflow enable-feed)" in shown
-    with store.open_db(cfg) as con:
-        assert store.enable_feed(con, cfg, "limited")
+    enabled = CliRunner().invoke(app, ["enable-feed", "limited", "--db", str(cfg.db)])
+    assert enabled.exit_code == 0 and "feed limited enabled (it was disabled since" in enabled.output
+    again = CliRunner().invoke(app, ["enable-feed", "limited", "--db", str(cfg.db)])
+    assert "was neither disabled nor backing off: nothing to do" in again.output
+    unknown = CliRunner().invoke(app, ["enable-feed", "nope", "--db", str(cfg.db)])
+    assert unknown.exit_code == 2 and "feed 'nope' is not in the feeds file" in unknown.output
     assert poll_once(cfg, feeds) == {"limited": "failed"}
 
 
