@@ -663,6 +663,9 @@ def status(db: DbOpt = None, runs: Annotated[int, typer.Option(help="how many ru
         t.add_row(r[0], r[1], f"{r[2]:%Y-%m-%d %H:%M}", r[3], f"{r[4] or 0}/{r[5] or 0}",
                   str(r[6] or 0), str(r[7] or 0))
     console.print(t)
+    for r in run_rows:  # why, under the table: the reasons are long
+        if r[3] != "success" and r[8]:
+            console.print(f"  {r[0]} {r[3]}: {r[8]}", highlight=False, soft_wrap=True)
     # ids and times never wrap; the error takes what width is left. "failed ×3": 3 in a row.
     f = Table(Column("feed", no_wrap=True), Column("last status", no_wrap=True),
               Column("last success", no_wrap=True), Column("polls", justify="right"),

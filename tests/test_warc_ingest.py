@@ -147,6 +147,8 @@ def test_a_file_cut_off_inside_a_record_says_so_and_with_nothing_else_fails_the_
         return
     result = CliRunner().invoke(app, ["ingest-warc", str(cut), "--db", str(lexical.db)])
     assert result.exit_code == 2 and "no record of the given files could be read" in result.output
+    shown = CliRunner().invoke(app, ["status", "--db", str(lexical.db)], env={"COLUMNS": "200"}).output
+    assert "failed: no record of the given files could be read" in shown  # why, under the runs
 
 
 def test_a_plain_uncompressed_warc_reads_the_same(warc, lexical, tmp_path):
