@@ -293,18 +293,23 @@ def test_sources_may_be_a_list_or_one_string_and_blanks_are_dropped(sources, exp
     assert backfill.Backfill.parse({"feed_ids": sources}).feed_ids == expected
 
 
-def test_settings_come_from_the_newsflow_settings_variable(bag, loaded_env, tmp_path):
-    # a Variable (`airflow variables set newsflow_settings '{"db": ...}'`) overrides the environment
+def dry_backfill_under(bag, variable: str):
+    """A news_backfill dry run under the `newsflow_settings` Variable `variable` (deleted after)."""
     from airflow.models.variable import Variable
 
-    other = tmp_path / "other.duckdb"
-    Variable.set("newsflow_settings", json.dumps({"db": str(other)}))
+    Variable.set("newsflow_settings", variable)
     try:
-        run = bag.dags["news_backfill"].test(
+        return bag.dags["news_backfill"].test(
             run_conf={"start": "2026-02-24", "end": "2026-02-26", "sources": [], "stage": "re-classify",
                       "dry_run": True})
     finally:
         Variable.delete("newsflow_settings")
+
+
+def test_settings_come_from_the_newsflow_settings_variable(bag, loaded_env, tmp_path):
+    # a Variable (`airflow variables set newsflow_settings '{"db": ...}'`) overrides the environment
+    other = tmp_path / "other.duckdb"
+    run = dry_backfill_under(bag, json.dumps({"db": str(other)}))
     assert run.state == "success"
     assert query(other, "SELECT trigger, status FROM pipeline_runs") == [("airflow:news_backfill", "success")]
     assert query(loaded_env.db, "SELECT count(*) FROM pipeline_runs WHERE trigger LIKE 'airflow:%'") == [(0,)]
@@ -318,19 +323,18 @@ def test_a_run_keeps_the_settings_it_began_with_when_the_variable_changes(bag, l
     first, second = tmp_path / "first.duckdb", tmp_path / "second.duckdb"
     begin = bag.dags["news_backfill"].get_task("begin")
 
+    changed = []
+
     def change(context):
         Variable.set("newsflow_settings", json.dumps({"db": str(second)}))
+        changed.append(True)
 
-    Variable.set("newsflow_settings", json.dumps({"db": str(first)}))
     callbacks, begin.on_success_callback = begin.on_success_callback, [change]
     try:
-        run = bag.dags["news_backfill"].test(
-            run_conf={"start": "2026-02-24", "end": "2026-02-26", "sources": [], "stage": "re-classify",
-                      "dry_run": True})
-        assert Variable.get("newsflow_settings") == json.dumps({"db": str(second)})  # it did change
+        run = dry_backfill_under(bag, json.dumps({"db": str(first)}))
     finally:
         begin.on_success_callback = callbacks
-        Variable.delete("newsflow_settings")
+    assert changed  # it did change, right after begin
     assert run.state == "success"
     assert query(first, "SELECT status FROM pipeline_runs") == [("success",)]
     assert not second.exists()
@@ -343,15 +347,7 @@ def test_a_run_keeps_the_settings_it_began_with_when_the_variable_changes(bag, l
     ('{"bach_size": 500}', "Airflow Variable newsflow_settings: setting bach_size: Extra inputs are not"),
 ])
 def test_a_bad_newsflow_settings_variable_fails_the_run_at_once_and_says_why(bag, loaded_env, value, reason):
-    from airflow.models.variable import Variable
-
-    Variable.set("newsflow_settings", value)
-    try:
-        run = bag.dags["news_backfill"].test(
-            run_conf={"start": "2026-02-24", "end": "2026-02-26", "sources": [], "stage": "re-classify",
-                      "dry_run": True})
-    finally:
-        Variable.delete("newsflow_settings")
+    run = dry_backfill_under(bag, value)
     assert run.state == "failed"
     assert {ti.try_number for ti in run.get_task_instances() if ti.state == "failed"} == {1}
     # the reason is recorded where the environment points, the only database known then
