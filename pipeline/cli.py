@@ -292,7 +292,8 @@ def classify(input: Annotated[Path, typer.Option(  # noqa: A002
             obj = json.loads(line)
             if not isinstance(obj, dict) or "id" not in obj:
                 raise ValueError("expected an object with at least 'id'")
-            odd = [k for k in ("title", "text", "published") if not isinstance(obj.get(k) or "", str)]
+            odd = [k for k in ("title", "text", "published")
+                   if obj.get(k) is not None and not isinstance(obj[k], str)]
             if odd:
                 raise ValueError(f"{', '.join(odd)}: expected text, got "
                                  f"{', '.join(type(obj[k]).__name__ for k in odd)}")
@@ -528,8 +529,6 @@ def label(article_id: Annotated[str, typer.Argument(help="the article's id (arti
     `newsflow train` learns from it."""
     import getpass
 
-    from pipeline import publish
-
     def yes_no(name: str, value: str | None) -> bool | None:
         if value is None:
             return None
@@ -557,13 +556,26 @@ def label(article_id: Annotated[str, typer.Argument(help="the article's id (arti
               + (f" ({why})" if why else "") + "; the classifier only decides articles with a text")
     said = (f"{article_id}: relevant {'yes' if is_relevant else 'no'}"
             + (f", peace {'yes' if is_peace else 'no'}" if is_peace is not None else ""))
-    try:  # analysts read the published snapshot: the correction reaches it (and the review queue) now
+    _publish_now(settings, f"{said} (wins in current_classifications")
+
+
+def _publish_now(settings: Settings, said: str) -> None:
+    """Publish a small change for analysts at once (a correction, a re-enabled feed): only to a
+    DuckLake these settings find (another would be built whole, and take the pending changes
+    that belong to the real one: a shell without the deployment's NEWSFLOW_LAKE_CATALOG)."""
+    from pipeline import lake, publish
+
+    if not lake.exists(settings):
+        console.print(f"{said}; no published snapshot at {lake.catalog(settings)}: the next publish "
+                      "carries it)", highlight=False, soft_wrap=True)
+        return
+    try:
         publish.publish(settings)
     except NewsflowError as exc:
-        err.print(f"{said} recorded; not yet published ({exc}): the next publish carries it",
+        err.print(f"{said}; recorded, not yet published: {exc}; the next publish carries it)",
                   style="yellow", highlight=False, soft_wrap=True)
         return
-    console.print(f"{said} (wins in current_classifications, published)", highlight=False)
+    console.print(f"{said}, published)", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -869,15 +881,16 @@ def enable_feed(feed_id: Annotated[str, typer.Argument(help="the feed's id")], d
     except NewsflowError as exc:
         _fail(str(exc))
     if listed is None:
-        _fail(f"feed {feed_id!r} is not in the feeds file of {settings.db}")
+        _fail(f"feed {feed_id!r} is not in the feeds file as {settings.db}'s last run read it")
     if not listed:
-        _fail(f"feed {feed_id!r} is switched off in the feeds file (enabled: false): change it there")
+        _fail(f"feed {feed_id!r} is switched off in (or gone from) the feeds file as the last run read "
+              "it: change the file")
     if not (disabled_at or failures):
         console.print(f"feed {feed_id} was neither disabled nor backing off: nothing to do")
         return
     was = (f"disabled since {disabled_at:%Y-%m-%d %H:%M}" if disabled_at
            else f"backing off after {failures} failures")
-    console.print(f"feed {feed_id} enabled (it was {was}); the next run polls it")
+    _publish_now(settings, f"feed {feed_id} enabled (it was {was}; the next run polls it")
 
 
 @app.command()

@@ -77,8 +77,11 @@ def read_records(stream: IO[bytes], source: str, max_bytes: int,
         return
     # warcio ends quietly where a gzip member is cut off before its record's headers: what is
     # left after the last whole record is that record, lost
-    end = records.get_record_offset() + records.get_record_length() if read else 0
-    size = os.fstat(stream.fileno()).st_size if hasattr(stream, "fileno") else end
+    end = records.offset if read else 0  # past the last record and its closing blank lines
+    try:
+        size = os.fstat(stream.fileno()).st_size
+    except (AttributeError, OSError, ValueError):  # not a file (BytesIO): nothing to compare with
+        size = end
     if not read and not size:
         yield Problem("ingest", source, "parse_error", f"{source}: an empty file, no WARC record in it")
     elif end < size:

@@ -10,7 +10,8 @@ it registers no plugin.
 Tasks and the triggerer reach the Variable through their supervisor (the Task SDK), the
 api-server reads Airflow's metadata database: `variable()` takes whichever path the process has,
 as `airflow.models.Variable` itself does (without its deprecation warning in a task). The
-Variable is read on every call, so a change reaches the next task, page or watcher round.
+Variable is read on every call, so a change reaches the next page or watcher round; a DAG run's
+tasks use the value its `begin` read (`dags/newsflow_tasks.py`, `run_settings`).
 """
 
 from __future__ import annotations
@@ -60,3 +61,23 @@ def settings_or_env(log: logging.Logger, what: str) -> Settings:
         log.error("newsflow %s: cannot read the Airflow Variable %s (%s: %s); using the NEWSFLOW_* "
                   "environment alone", what, VARIABLE, type(exc).__name__, exc)
     return Settings.from_env()
+
+
+_last_problem: dict[str, str] = {}
+
+
+def settings_or_last(last: Settings, log: logging.Logger, what: str) -> Settings:
+    """`settings()`, or where the Variable cannot be read or is wrong, `last` (the last good
+    ones): for a loop such as the watcher's, which a moment's error must not send to other
+    settings. The problem is logged once, until it changes."""
+    try:
+        found = settings()
+    except Exception as exc:  # a bad Variable, or the metadata database or supervisor not answering
+        problem = f"{type(exc).__name__}: {exc}"
+        if _last_problem.get(what) != problem:
+            log.error("newsflow %s: cannot use the Airflow Variable %s (%s); keeping the settings "
+                      "it had", what, VARIABLE, problem)
+            _last_problem[what] = problem
+        return last
+    _last_problem.pop(what, None)
+    return found

@@ -40,7 +40,7 @@ class FeedWatcher(BaseEventTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         # the pipeline's modules (httpx, lxml, feedparser) load in a thread: the loop never waits
         await asyncio.to_thread(importlib.import_module, "pipeline.watch")
-        from newsflow_settings import settings_or_env
+        from newsflow_settings import settings_or_env, settings_or_last
 
         from pipeline import watch
         from pipeline.errors import NewsflowError
@@ -52,8 +52,9 @@ class FeedWatcher(BaseEventTrigger):
                         "feed state lives in memory only")
         states: dict[str, dict[str, Any] | None] = {}
         watching: tuple[Any, ...] = ()
-        while True:
-            settings = await asyncio.to_thread(settings_or_env, log, "watcher")  # a change counts now
+        settings = await asyncio.to_thread(settings_or_env, log, "watcher")
+        while True:  # the Variable read again each round (a change counts now); the last good kept
+            settings = await asyncio.to_thread(settings_or_last, settings, log, "watcher")
             if (settings.feeds_file, settings.watch_min_interval) != watching:
                 watching = (settings.feeds_file, settings.watch_min_interval)
                 log.info("newsflow watcher: watching %s, no feed more often than every %g s", *watching)

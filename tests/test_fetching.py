@@ -246,7 +246,7 @@ def test_a_failing_feed_backs_off_honours_retry_after_and_is_disabled(server, cf
     again = CliRunner().invoke(app, ["enable-feed", "limited", "--db", str(cfg.db)])
     assert "was neither disabled nor backing off: nothing to do" in again.output
     unknown = CliRunner().invoke(app, ["enable-feed", "nope", "--db", str(cfg.db)])
-    assert unknown.exit_code == 2 and "feed 'nope' is not in the feeds file" in unknown.output
+    assert unknown.exit_code == 2 and "feed 'nope' is not in the feeds file as" in unknown.output
     assert poll_once(cfg, feeds) == {"limited": "failed"}
 
 

@@ -155,7 +155,9 @@ def test_a_plain_uncompressed_warc_reads_the_same(warc, lexical, tmp_path):
     plain = tmp_path / "plain.warc"
     with gzip.open(warc) as unzipped:
         plain.write_bytes(unzipped.read())
-    assert warc_ingest.ingest(lexical, [plain]).counts["articles_new"] == len(PAGES)
+    counts = warc_ingest.ingest(lexical, [plain]).counts
+    assert counts["articles_new"] == len(PAGES) and counts["warc_errors"] == 0
+    assert query(lexical.db, "SELECT count(*) FROM errors WHERE stage = 'ingest'") == [(0,)]
 
 
 def test_the_command_loads_a_file_and_refuses_a_missing_one_in_one_line(warc, tmp_path, monkeypatch):

@@ -133,7 +133,8 @@ def test_a_watched_feed_is_polled_by_processing_even_within_its_hint(settings, s
     assert query(settings.db, "SELECT status FROM feed_polls WHERE run_id = 'process-1'") == [("ok",)]
 
 
-def test_the_trigger_says_what_is_wrong_with_a_feed_list_and_keeps_watching(tmp_path, site, monkeypatch):
+def test_the_trigger_says_what_is_wrong_with_a_feed_list_and_keeps_watching(tmp_path, site, monkeypatch,
+                                                                           airflow_db):
     import asyncio
 
     import airflow  # noqa: F401  (puts plugins/ on sys.path, as in the triggerer)
@@ -158,7 +159,10 @@ def test_the_trigger_says_what_is_wrong_with_a_feed_list_and_keeps_watching(tmp_
 
     async def scenario() -> dict:
         watching = asyncio.create_task(first_event())
-        await asyncio.sleep(1)  # the broken list is reported, the watcher waits
+        for _ in range(300):  # the broken list is reported, the watcher waits
+            if any("invalid YAML" in m for m in heard):
+                break
+            await asyncio.sleep(0.1)
         feeds_file.write_text(yaml.safe_dump({"feeds": [{"id": "world", "url": url}]}), encoding="utf-8")
         while not site.polls("world"):
             await asyncio.sleep(0.1)
