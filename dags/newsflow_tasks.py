@@ -125,12 +125,8 @@ def run_settings(context: Any | None = None) -> Settings:
     """The settings of this task's run: NEWSFLOW_* environment, overridden by the
     `newsflow_settings` Variable (plugins/newsflow_settings.py, shared with the plugins) as it
     was when the run began. A bad one is a ConfigError naming it."""
-    from pipeline.config import Settings
-
     held = _pinned(context or get_current_context())
-    if held is None:
-        return newsflow_settings.settings()
-    return Settings.from_env().overridden(held.get("value"), newsflow_settings.SOURCE)
+    return newsflow_settings.settings() if held is None else newsflow_settings.from_value(held.get("value"))
 
 
 @fail_fast
@@ -152,11 +148,10 @@ def pipeline_run_id(context: Any | None = None) -> str:
 def begin() -> str:
     """Migrate the database, sync feeds and topics, record the run in `pipeline_runs`."""
     from pipeline import run as chain
-    from pipeline.config import Settings
     from pipeline.sources import load_feeds
 
     raw = newsflow_settings.variable()
-    cfg = Settings.from_env().overridden(raw, newsflow_settings.SOURCE)
+    cfg = newsflow_settings.from_value(raw)
     context = get_current_context()
     context["ti"].xcom_push(key=PINNED, value={"value": raw})  # the run's settings: `run_settings`
     run = pipeline_run_id()

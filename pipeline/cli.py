@@ -556,7 +556,7 @@ def label(article_id: Annotated[str, typer.Argument(help="the article's id (arti
               + (f" ({why})" if why else "") + "; the classifier only decides articles with a text")
     said = (f"{article_id}: relevant {'yes' if is_relevant else 'no'}"
             + (f", peace {'yes' if is_peace else 'no'}" if is_peace is not None else ""))
-    _publish_now(settings, f"{said} (wins in current_classifications")
+    _publish_now(settings, f"{said}: wins in current_classifications")
 
 
 def _publish_now(settings: Settings, said: str) -> None:
@@ -567,15 +567,15 @@ def _publish_now(settings: Settings, said: str) -> None:
 
     if not lake.exists(settings):
         console.print(f"{said}; no published snapshot at {lake.catalog(settings)}: the next publish "
-                      "carries it)", highlight=False, soft_wrap=True)
+                      "carries it", highlight=False, soft_wrap=True)
         return
     try:
         publish.publish(settings)
     except NewsflowError as exc:
-        err.print(f"{said}; recorded, not yet published: {exc}; the next publish carries it)",
+        err.print(f"{said}; not yet published: {exc}; the next publish carries it",
                   style="yellow", highlight=False, soft_wrap=True)
         return
-    console.print(f"{said}, published)", highlight=False, soft_wrap=True)
+    console.print(f"{said}; published", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -890,7 +890,7 @@ def enable_feed(feed_id: Annotated[str, typer.Argument(help="the feed's id")], d
         return
     was = (f"disabled since {disabled_at:%Y-%m-%d %H:%M}" if disabled_at
            else f"backing off after {failures} failures")
-    _publish_now(settings, f"feed {feed_id} enabled (it was {was}; the next run polls it")
+    _publish_now(settings, f"feed {feed_id} enabled (it was {was}): the next run polls it")
 
 
 @app.command()

@@ -461,10 +461,9 @@ def feed_standing(con: duckdb.DuckDBPyConnection, settings: Settings,
     return (row[0], row[1], int(row[2])) if row else (None, None, 0)
 
 
-def enable_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed_id: str) -> bool:
-    """Clear a feed's disabled state and backoff; False when the feed has no state."""
-    row = con.execute(sql(settings, "load/enable_feed"), {"feed_id": feed_id}).fetchone()
-    return bool(row and row[0])
+def enable_feed(con: duckdb.DuckDBPyConnection, settings: Settings, feed_id: str) -> None:
+    """Clear a feed's disabled state and backoff (`feed_standing` says whether it had any)."""
+    con.execute(sql(settings, "load/enable_feed"), {"feed_id": feed_id})
 
 
 def save_label(con: duckdb.DuckDBPyConnection, settings: Settings, article_id: str, *,

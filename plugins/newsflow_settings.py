@@ -39,12 +39,17 @@ def variable() -> object:
     return Stored.get(VARIABLE, default_var=None)
 
 
-def settings() -> Settings:
-    """The settings of this component: environment, then the Variable. A Variable that is not a
-    JSON object of valid settings is a one-line ConfigError naming it."""
+def from_value(raw: object) -> Settings:
+    """The environment's settings overridden by `raw`, a value of the Variable (None: not set). A
+    value that is not a JSON object of valid settings is a one-line ConfigError naming it."""
     from pipeline.config import Settings
 
-    return Settings.from_env().overridden(variable(), SOURCE)
+    return Settings.from_env().overridden(raw, SOURCE)
+
+
+def settings() -> Settings:
+    """The settings of this component: environment, then the Variable as it is now."""
+    return from_value(variable())
 
 
 def settings_or_env(log: logging.Logger, what: str) -> Settings:

@@ -40,9 +40,10 @@ class FeedWatcher(BaseEventTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         # the pipeline's modules (httpx, lxml, feedparser) load in a thread: the loop never waits
         await asyncio.to_thread(importlib.import_module, "pipeline.watch")
-        from newsflow_settings import settings_or_env, settings_or_last
+        from newsflow_settings import settings_or_last
 
         from pipeline import watch
+        from pipeline.config import Settings
         from pipeline.errors import NewsflowError
         from pipeline.sources import load_feeds
 
@@ -52,7 +53,7 @@ class FeedWatcher(BaseEventTrigger):
                         "feed state lives in memory only")
         states: dict[str, dict[str, Any] | None] = {}
         watching: tuple[Any, ...] = ()
-        settings = await asyncio.to_thread(settings_or_env, log, "watcher")
+        settings = Settings.from_env()  # what a Variable unreadable from the first round leaves
         while True:  # the Variable read again each round (a change counts now); the last good kept
             settings = await asyncio.to_thread(settings_or_last, settings, log, "watcher")
             if (settings.feeds_file, settings.watch_min_interval) != watching:
