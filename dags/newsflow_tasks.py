@@ -109,7 +109,7 @@ def fail_fast(body: Callable[..., T]) -> Callable[..., T]:
 #: The XCom in which `begin` keeps the `newsflow_settings` Variable as its run began. The run's
 #: later tasks take their settings from it, so a Variable changed while a run goes on (another
 #: database, say) reaches the next run whole instead of the rest of this one.
-PINNED = "newsflow_settings"
+PINNED = newsflow_settings.PINNED
 
 
 def _pinned(context: Any) -> dict[str, Any] | None:

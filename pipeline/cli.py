@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -410,7 +411,7 @@ def eval_cmd(mode: ModeOpt = None,
                           f"{sum(i['relevant'] for i in items)} on the story, "
                           f"{sum(i['peace'] for i in items)} on the peace talks")
     mine = next(r for r in runs if r.name.startswith(chosen.mode))
-    for decision in ("relevant", "peace"):
+    for decision in ("relevant", "peace") if worst else ():
         fps, fns = evaluate.worst(items, mine, worst, decision)
         for label, rows_ in (("false positives (highest scores)", fps),
                              ("false negatives (lowest scores)", fns)):
@@ -674,7 +675,8 @@ def status(db: DbOpt = None, runs: Annotated[int, typer.Option(help="how many ru
     for r in run_rows:
         t.add_row(r[0], r[1], f"{r[2]:%Y-%m-%d %H:%M}", r[3], f"{r[4] or 0}/{r[5] or 0}",
                   str(r[6] or 0), str(r[7] or 0))
-    console.print(t)
+    if runs:  # --runs 0: the feeds alone
+        console.print(t)
     for r in run_rows:  # why, under the table: the reasons are long
         if r[3] != "success" and r[8]:
             console.print(f"  {r[0]} {r[3]}: {r[8]}", highlight=False, soft_wrap=True)
@@ -827,6 +829,9 @@ def search(query: Annotated[str, typer.Argument(help="words to look for (BM25 ov
         _fail(str(exc))
     if not hits:
         console.print(f"no articles match {query!r}")
+        if re.search(r'[:~*"+()^]|\b(AND|OR|NOT)\b', query):
+            console.print("  search takes plain words, ranked by how well an article matches them all: no "
+                          "fields (title:), quotes, wildcards or operators; --topic and --since narrow it")
     for i, h in enumerate(hits, 1):
         day = f"{h.published:%Y-%m-%d}" if h.published else "----------"
         mark = (Text(h.topic or "no subtopic", style="green") if h.on_topic

@@ -30,6 +30,10 @@ def export(settings: Settings, query: str, fmt: str, out: Path) -> int:
         raise ExportError("empty query")
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:  # find out before the query runs, so that its error is not taken for the query's
+        temp.touch()
+    except OSError as exc:
+        raise ExportError(f"{out}: cannot write there: {exc.strerror or exc}") from None
     target = store.quote_literal(str(temp))
     try:
         with publish.read(settings) as con:

@@ -15,6 +15,7 @@ split is never used here):
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,15 @@ MIN_DF = 2
 #: Scale of the standardised embedding beside the binary word features (per dimension):
 #: 0.5, 1 and 1.5 were within 0.01 F1 of each other.
 EMB_SCALE = 1.0
+#: How many fold draws' out-of-fold scores, pooled, choose each decision line.
+DRAWS = 5
+
+
+def folds_of(ids: Sequence[str], draw: int = 0) -> np.ndarray:
+    """Each item's fold, from a hash of its id and the draw: an item added (a correction) joins a
+    fold and leaves every other item where it was, so the lines do not move with a new draw."""
+    return np.array([int.from_bytes(hashlib.blake2b(f"{draw}:{i}".encode(), digest_size=8).digest(), "big")
+                     % FOLDS for i in ids], dtype=np.int64)
 
 
 def head_inputs(items: Sequence[dict[str, Any]], lexical: LexicalClassifier,
@@ -169,17 +179,18 @@ def head_inputs(items: Sequence[dict[str, Any]], lexical: LexicalClassifier,
 
 def fit_heads(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any, ...],
               c: float | None = None, emb_scale: float = EMB_SCALE,
-              trained_on: dict[str, Any] | None = None) -> Heads:
+              trained_on: dict[str, Any] | None = None, draws: int = DRAWS) -> Heads:
     """Relevance and peace over the items the gate lets through (peace over all of them, so that
-    talks on other wars teach it too). Thresholds: best F1 on 5-fold out-of-fold predictions;
-    then refitted on all. The semantic mode keeps the items as its memory of labelled
-    neighbours; their neighbour features in training are out-of-fold as well."""
+    talks on other wars teach it too). Thresholds: best F1 on the out-of-fold predictions of
+    `draws` draws of 5 folds pooled (`folds_of`: by the items' ids); then refitted on all. The
+    semantic mode keeps the items as its memory of labelled neighbours; their neighbour features
+    in training are out-of-fold as well."""
     keep = np.flatnonzero(inputs[3]).tolist()
     terms, ev, emb, _passed = _subset(inputs, keep)
     c = HEAD_C[mode] if c is None else c
     y_rel = np.array([int(items[k]["relevant"]) for k in keep])
     y_peace = np.array([int(items[k]["peace"]) for k in keep])
-    folds = np.random.default_rng(SEED).permutation(len(keep)) % FOLDS
+    ids = [str(items[k]["id"]) for k in keep]
     df: dict[str, int] = {}
     for feats in terms:
         for f in feats:
@@ -191,21 +202,39 @@ def fit_heads(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any, ...
         assert emb is not None
         emb_mu, scale = emb.mean(axis=0), emb_scale / float(emb.std(axis=0).mean())
         memory = unit(emb).astype(np.float16)
-        shares = np.zeros((len(keep), 2 * len(NEIGHBOURS) + 1))
-        for f in range(FOLDS):
-            shares[folds == f] = neighbour_labels(emb[folds == f], memory[folds != f],
-                                                  labels[folds != f])[0]
-        ev = np.hstack([ev, shares])
     else:
         emb, emb_mu, scale = None, np.zeros(0), 0.0
-    ev_mu, ev_sd = ev.mean(axis=0), ev.std(axis=0) + 1e-9
+    # the heads learn from the first draw's out-of-fold neighbours; every draw's out-of-fold
+    # scores, pooled, choose the lines
+    ev0 = _with_neighbours(ev, emb, memory, labels, folds_of(ids, 0))
+    ev_mu, ev_sd = ev0.mean(axis=0), ev0.std(axis=0) + 1e-9
     draft = Heads(mode, vocab, ev_mu, ev_sd, emb_mu, scale, Head(np.zeros(1), 0.5), Head(np.zeros(1), 0.5))
-    x = draft.matrix(terms, ev, emb)
-    relevant = Head(fit_lr(x, y_rel, c), best_threshold(oof(x, y_rel, folds, c), y_rel))
-    peace = Head(fit_lr(x, y_peace, c), best_threshold(oof(x, y_peace, folds, c), y_peace))
+    x = draft.matrix(terms, ev0, emb)
+    scores_rel, scores_peace = [], []
+    for draw in range(draws):
+        folds = folds_of(ids, draw)
+        x_draw = x if draw == 0 else draft.matrix(
+            terms, _with_neighbours(ev, emb, memory, labels, folds), emb)
+        scores_rel.append(oof(x_draw, y_rel, folds, c))
+        scores_peace.append(oof(x_draw, y_peace, folds, c))
+    relevant = Head(fit_lr(x, y_rel, c), best_threshold(np.concatenate(scores_rel), np.tile(y_rel, draws)))
+    peace = Head(fit_lr(x, y_peace, c), best_threshold(np.concatenate(scores_peace), np.tile(y_peace, draws)))
     titles = tuple(items[k]["title"] for k in keep) if len(memory) else ()
     return Heads(mode, vocab, ev_mu, ev_sd, emb_mu, scale, relevant, peace, trained_on or {},
                  memory, labels if len(memory) else np.zeros((0, 2), np.uint8), titles)
+
+
+def _with_neighbours(ev: np.ndarray, emb: np.ndarray | None, memory: np.ndarray, labels: np.ndarray,
+                     folds: np.ndarray) -> np.ndarray:
+    """The evidence with each item's labelled neighbours among the other folds' items beside it
+    (nothing beside it without a memory: the lexical mode)."""
+    if not len(memory):
+        return ev
+    assert emb is not None
+    shares = np.zeros((len(ev), 2 * len(NEIGHBOURS) + 1))
+    for f in range(FOLDS):
+        shares[folds == f] = neighbour_labels(emb[folds == f], memory[folds != f], labels[folds != f])[0]
+    return np.hstack([ev, shares])
 
 
 def cross_validate(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any, ...],

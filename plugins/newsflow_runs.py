@@ -12,8 +12,9 @@ scheduler ends has its reason from its own task, which may come after the schedu
 (a lost worker's task callback runs later, in the dag-processor), and the scheduler never opens
 the DuckDB file. The write is `pipeline.store.mark_run`, in a thread, so the api-server's answer
 never waits on the DuckDB lock. Settings are the tasks' own: the NEWSFLOW_* environment and the
-`newsflow_settings` Variable (`newsflow_settings`), so the row is marked in the database the
-run's tasks wrote.
+`newsflow_settings` Variable as the run's `begin` read it and kept it in an XCom
+(`newsflow_settings.pinned`; the Variable as it is now for a run that kept none), so the row is
+marked in the database the run's tasks wrote, even after the Variable changed.
 """
 
 from __future__ import annotations
@@ -40,11 +41,13 @@ def record(dag_id: str, run_id: str, status: str, msg: str | None) -> bool:
     'success') and Airflow's message; returns whether it changed. Never raises: a listener's
     failure is only logged."""
     try:
-        from newsflow_settings import settings as current
+        import newsflow_settings
 
         from pipeline import store
 
-        settings = current()
+        held = newsflow_settings.pinned(dag_id, run_id)  # the settings the run's tasks used
+        settings = (newsflow_settings.settings() if held is None
+                    else newsflow_settings.from_value(held.get("value")))
         if not settings.db.exists():
             return False
         note = f"marked {status} in Airflow while running: {msg or 'no reason given'}"

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 #: The Airflow Variable that may hold a JSON object of `Settings` fields (over NEWSFLOW_* env).
 VARIABLE = "newsflow_settings"
 SOURCE = f"Airflow Variable {VARIABLE}"
+#: The XCom key under which a run's `begin` keeps {"value": the Variable as it read it}.
+PINNED = "newsflow_settings"
 
 
 def variable() -> object:
@@ -45,6 +47,19 @@ def from_value(raw: object) -> Settings:
     from pipeline.config import Settings
 
     return Settings.from_env().overridden(raw, SOURCE)
+
+
+def pinned(dag_id: str, run_id: str) -> dict[str, object] | None:
+    """What the run's `begin` kept of the Variable ({"value": ...}), read from Airflow's metadata
+    database (the api-server's path; a task reads it with `xcom_pull`); None when it kept none."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        row = session.scalars(XComModel.get_many(run_id=run_id, dag_ids=dag_id, task_ids="begin",
+                                                 key=PINNED, limit=1)).first()
+        held = XComModel.deserialize_value(row) if row is not None else None
+    return held if isinstance(held, dict) else None
 
 
 def settings() -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -62,3 +63,12 @@ def test_a_bad_query_is_a_one_line_error(sample_db, env, tmp_path):
             "--out", str(tmp_path / "a.parquet")]
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 2 and "query failed" in result.output and "nope" in result.output
+
+
+def test_a_place_that_cannot_be_written_is_named_before_the_query_runs(sample_db, env, tmp_path):
+    """The output's fault is not the query's: the error names the file and the reason."""
+    out = Path("/proc/newsflow-export.csv")  # not writable, even by root
+    result = CliRunner().invoke(app, ["export", "--db", str(sample_db.db), "--query", "SELECT 1",
+                                      "--format", "csv", "--out", str(out)], env=env)
+    assert result.exit_code == 2 and "query failed" not in result.output
+    assert f"{out}: cannot write there" in " ".join(result.output.split())

@@ -215,6 +215,21 @@ def test_training_learns_the_corrections_and_shows_them_as_neighbours(db):
     assert np.isfinite(decision.score)
 
 
+def test_a_correction_moves_the_decision_lines_no_more_than_what_it_teaches():
+    """The lines are chosen on folds drawn from the items' ids: an added correction joins one fold
+    and leaves every other item where it was, so one headline more cannot redraw the lot."""
+    items = labelled.headlines("train")
+    fix = dict(items[7], id="correction-1", relevant=not items[7]["relevant"], peace=False)
+    ids = [i["id"] for i in items]
+    assert (fitting.folds_of(ids, 3) == fitting.folds_of([*ids, fix["id"]], 3)[:-1]).all()
+    assert len({tuple(fitting.folds_of(ids, d)) for d in range(fitting.DRAWS)}) == fitting.DRAWS
+    lexical = LexicalClassifier()
+    before = fitting.fit_heads("lexical", items, fitting.head_inputs(items, lexical))
+    after = fitting.fit_heads("lexical", [*items, fix], fitting.head_inputs([*items, fix], lexical))
+    assert abs(after.relevant.threshold - before.relevant.threshold) < 0.02
+    assert abs(after.peace.threshold - before.peace.threshold) < 0.02
+
+
 def review_ids(db: Settings, *args: str) -> list[str]:
     """The article ids `newsflow review` lists, in its order."""
     run = newsflow("review", "--db", str(db.db), "--limit", "100", *args)

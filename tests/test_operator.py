@@ -88,7 +88,8 @@ def status_of(db: Path, run: str) -> str | None:
 def test_a_run_marked_failed_in_airflow_while_it_runs_is_recorded_failed(airflow):
     """Airflow calls no task callback when an operator marks a run failed: the listener plugin
     (plugins/newsflow_runs.py) gives the row, still `running`, Airflow's verdict and why, in the
-    database the run's tasks write to (here one the `newsflow_settings` Variable names)."""
+    database the run's tasks write to (here one the `newsflow_settings` Variable named when the run
+    began, though it names another by then)."""
     base, env, default_db = airflow
     db = default_db.with_name("variable.duckdb")
     assert httpx.patch(f"{base}/api/v2/dags/news_ingest", json={"is_paused": False}).status_code == 200
@@ -102,6 +103,10 @@ def test_a_run_marked_failed_in_airflow_while_it_runs_is_recorded_failed(airflow
         run_id = posted.json()["dag_run_id"]
         row = f"news_ingest:{run_id}"
         wait_until(lambda: status_of(db, row) == "running", 120, f"{row} recorded running")
+        # the Variable moved on to another database while the run goes on: the row is still the
+        # run's own, in the database its begin was given
+        moved = {"key": "newsflow_settings", "value": json.dumps({"db": str(db.with_name("moved.duckdb"))})}
+        assert httpx.patch(f"{base}/api/v2/variables/newsflow_settings", json=moved).status_code == 200
         marked = httpx.patch(f"{base}/api/v2/dags/news_ingest/dagRuns/{run_id}", json={"state": "failed"})
         assert marked.status_code == 200, marked.text
         wait_until(lambda: status_of(db, row) not in (None, "running"), 60, f"{row} recorded as ended")

@@ -83,6 +83,9 @@ def test_newsflow_search_prints_ranked_hits_with_snippets(sample_db):
     assert "shadow" in first.split("ontopic-sanctions.html")[1].lower()  # the snippet follows
     bad = CliRunner().invoke(app, ["search", "x", "--db", str(sample_db.db), "--topic", "nope"])
     assert bad.exit_code == 2 and "unknown topic 'nope'" in bad.output
+    syntax = CliRunner().invoke(app, ["search", 'title:"shadow fleet"~', "--db", str(sample_db.db)],
+                                terminal_width=200)
+    assert syntax.exit_code == 0 and "search takes plain words" in syntax.output
 
 
 @pytest.mark.parametrize(("text", "query", "expected"), [
