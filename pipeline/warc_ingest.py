@@ -23,6 +23,7 @@ from typing import IO
 
 import pyarrow.compute as pc
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
 from pipeline import archive, progress, publish, stages, store, workers
@@ -70,7 +71,13 @@ def read_records(stream: IO[bytes], source: str, max_bytes: int,
                 item = Problem(item.stage, item.target, item.error_class,
                                f"{source}#{offset}: {item.message}")
             yield item
-    except Exception as exc:  # noqa: BLE001 - ArchiveLoadFailed, zlib, and warcio's own slips on cut headers
+    except ArchiveLoadFailed as exc:
+        # warcio's message quotes the first line, which in a binary file is noise
+        why = ("not a WARC file: it does not begin with a WARC record" if not read else
+               f"unreadable WARC record after offset {offset}: {str(exc).split(', first line')[0]}")
+        yield Problem("ingest", f"{source}#{offset}", "parse_error", f"{source}: {why}"[:500])
+        return
+    except Exception as exc:  # noqa: BLE001 - zlib, and warcio's own slips on cut headers
         yield Problem("ingest", f"{source}#{offset}", "parse_error",
                       f"{source}: unreadable WARC record after offset {offset}: "
                       f"{type(exc).__name__}: {exc}"[:500])
@@ -91,6 +98,9 @@ def read_records(stream: IO[bytes], source: str, max_bytes: int,
 
 
 def _page(record: ArcWarcRecord, source: str, max_bytes: int, feed_urls: frozenset[str]) -> Item:
+    if record.format.startswith("arc") and not (record.rec_headers.get_header("length") or "").isdigit():
+        # warcio reads any first line of five words as an old ARC header: text, not an archive
+        raise ValueError("not a WARC or ARC record (an ARC header line with no length)")
     if record.rec_type != "response":
         return Skipped("not_response")
     url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip("<> ")

@@ -171,11 +171,15 @@ def test_the_command_loads_a_file_and_refuses_a_missing_one_in_one_line(warc, tm
     assert "no such file" in missing.output and len(missing.output.strip().splitlines()) == 1
     # a file that is no WARC at all: said, with the file and the reason, and not a success
     (tmp_path / "notes.txt").write_text("hello, not a warc\n")
-    other = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest-warc", str(tmp_path / "notes.txt"),
-                            "--db", str(db)], capture_output=True, text=True,
-                           env={**os.environ, "NEWSFLOW_CLASSIFIER": "lexical"})
+    (tmp_path / "five.txt").write_text("five words on one line\n")  # what warcio takes for an ARC header
+    (tmp_path / "noise.warc.gz").write_bytes(gzip.compress(bytes(range(256)) * 8))
+    other = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest-warc", *(
+        str(tmp_path / name) for name in ("notes.txt", "five.txt", "noise.warc.gz")), "--db", str(db)],
+        capture_output=True, text=True, env={**os.environ, "NEWSFLOW_CLASSIFIER": "lexical"})
     assert other.returncode == 2
-    assert "refused: notes.txt: unreadable WARC record after offset 0" in other.stderr
+    assert "refused: notes.txt: not a WARC file: it does not begin with a WARC record" in other.stderr
+    assert "refused: noise.warc.gz: not a WARC file: it does not begin with a WARC record\n" in other.stderr
+    assert "refused: five.txt#0: unreadable record: ValueError: not a WARC or ARC record" in other.stderr
     assert "no record of the given files could be read" in other.stderr
 
 
