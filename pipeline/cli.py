@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -828,10 +827,7 @@ def search(query: Annotated[str, typer.Argument(help="words to look for (BM25 ov
     except NewsflowError as exc:
         _fail(str(exc))
     if not hits:
-        console.print(f"no articles match {query!r}")
-        if re.search(r'[:~*"+()^]|\b(AND|OR|NOT)\b', query):
-            console.print("  search takes plain words, ranked by how well an article matches them all: no "
-                          "fields (title:), quotes, wildcards or operators; --topic and --since narrow it")
+        console.print(f"no articles match {query!r} (search reads {fts.QUERY_HELP})")
     for i, h in enumerate(hits, 1):
         day = f"{h.published:%Y-%m-%d}" if h.published else "----------"
         mark = (Text(h.topic or "no subtopic", style="green") if h.on_topic

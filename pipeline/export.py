@@ -28,6 +28,8 @@ def export(settings: Settings, query: str, fmt: str, out: Path) -> int:
     body = query.strip().rstrip(";").strip()
     if not body:
         raise ExportError("empty query")
+    if out.is_dir():
+        raise ExportError(f"{out}: is a folder: give a file name")
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:  # find out before the query runs, so that its error is not taken for the query's

@@ -246,6 +246,28 @@ class Hit:
     snippet: str
 
 
+#: The fields a query may name: `title:` and `text:` (each indexed once per analyser).
+QUERY_FIELDS = ("title", "text")
+#: What the query language reads, for a query that found nothing.
+QUERY_HELP = ('words (an article needs one of them; more of them rank higher), "a phrase", +must, '
+              "-not, AND, OR, title:word and text:word")
+_FIELD = re.compile(r'(?<![\w:])(title|text):("[^"]*"(?:~\d+)?|[^\s()"]+)')
+_FIELD_NAME = re.compile(r"(?<![\w:])(?:title|text):")
+_OTHER_FIELD = re.compile(r"(?<![\w:])(\w+):(?!//)")
+
+
+def query_text(query: str) -> str:
+    """The query as the index reads it: `title:w` and `text:w` (a word or a "phrase") searched in
+    that field's every analyser; any other `word:` (a headline's "Ukraine: ..." pasted, a field
+    the index does not search) read as the word, not as a field that matches nothing."""
+
+    def expand(m: re.Match[str]) -> str:
+        return "(" + " ".join(f"{m[1]}_{name}:{m[2]}" for name in ANALYZERS) + ")"
+
+    plain = _OTHER_FIELD.sub(lambda m: m[0] if m[1] in QUERY_FIELDS else f"{m[1]} ", query)
+    return _FIELD.sub(expand, plain)
+
+
 def search(con: duckdb.DuckDBPyConnection, settings: Settings, query: str, *,
            topic: str | None = None, since: datetime | None = None, limit: int = 10) -> list[Hit]:
     """The best `limit` usable articles for `query` by BM25, optionally of one subtopic (the
@@ -264,7 +286,7 @@ def search(con: duckdb.DuckDBPyConnection, settings: Settings, query: str, *,
     sch = index.schema
     fields = [f"{part}_{name}" for part in ("title", "text") for name in ANALYZERS]
     boosts = {f"title_{name}": TITLE_BOOST for name in ANALYZERS}
-    words, _errors = index.parse_query_lenient(query, fields, field_boosts=boosts)
+    words, _errors = index.parse_query_lenient(query_text(query), fields, field_boosts=boosts)
     must = [(tantivy.Occur.Must, words)]
     # the filters score nothing: a hit's score is its words' alone, the same with or without them
     if topic is not None:
@@ -281,7 +303,7 @@ def search(con: duckdb.DuckDBPyConnection, settings: Settings, query: str, *,
     return [Hit(score=score, article_id=doc["article_id"][0], published=_first(doc, "published"),
                 source=_first(doc, "source"), on_topic=bool(_first(doc, "on_topic")),
                 topic=_first(doc, "topic"), title=_first(doc, "title"), url=_first(doc, "url"),
-                snippet=snippet(found_texts.get(doc["article_id"][0], ""), query))
+                snippet=snippet(found_texts.get(doc["article_id"][0], ""), _FIELD_NAME.sub("", query)))
             for score, doc in docs]
 
 

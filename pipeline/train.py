@@ -185,6 +185,8 @@ def fit_heads(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any, ...
     `draws` draws of 5 folds pooled (`folds_of`: by the items' ids); then refitted on all. The
     semantic mode keeps the items as its memory of labelled neighbours; their neighbour features
     in training are out-of-fold as well."""
+    if draws < 1:
+        raise ValueError(f"draws must be at least 1, got {draws}")
     keep = np.flatnonzero(inputs[3]).tolist()
     terms, ev, emb, _passed = _subset(inputs, keep)
     c = HEAD_C[mode] if c is None else c

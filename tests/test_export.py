@@ -72,3 +72,6 @@ def test_a_place_that_cannot_be_written_is_named_before_the_query_runs(sample_db
                                       "--format", "csv", "--out", str(out)], env=env)
     assert result.exit_code == 2 and "query failed" not in result.output
     assert f"{out}: cannot write there" in " ".join(result.output.split())
+    folder = CliRunner().invoke(app, ["export", "--db", str(sample_db.db), "--query", "SELECT nope",
+                                      "--out", str(tmp_path)], env=env)
+    assert folder.exit_code == 2 and f"{tmp_path}: is a folder" in " ".join(folder.output.split())

@@ -83,9 +83,26 @@ def test_newsflow_search_prints_ranked_hits_with_snippets(sample_db):
     assert "shadow" in first.split("ontopic-sanctions.html")[1].lower()  # the snippet follows
     bad = CliRunner().invoke(app, ["search", "x", "--db", str(sample_db.db), "--topic", "nope"])
     assert bad.exit_code == 2 and "unknown topic 'nope'" in bad.output
-    syntax = CliRunner().invoke(app, ["search", 'title:"shadow fleet"~', "--db", str(sample_db.db)],
-                                terminal_width=200)
-    assert syntax.exit_code == 0 and "search takes plain words" in syntax.output
+    nothing = CliRunner().invoke(app, ["search", '"fleet shadow"', "--db", str(sample_db.db)],
+                                 terminal_width=300)
+    assert nothing.exit_code == 0 and "no articles match" in nothing.output
+    assert 'search reads words (an article needs one of them' in " ".join(nothing.output.split())
+
+
+def test_a_query_may_ask_for_title_or_text_and_a_pasted_colon_is_a_word(sample_db):
+    """`title:w` and `text:w` search that field (in every language's analyser); `Ukraine: ...`
+    as pasted from a headline is not taken for a field that matches nothing."""
+    with publish.read(sample_db) as con:
+        def ids(q: str) -> list[str]:
+            return [h.article_id for h in fts.search(con, sample_db, q, limit=50)]
+
+        in_titles = {h.article_id: h.title for h in fts.search(con, sample_db, "title:sanctions", limit=50)}
+        assert in_titles and all("sanction" in t.lower() for t in in_titles.values())
+        assert set(in_titles) < set(ids("sanctions"))  # more articles name sanctions in the text alone
+        assert set(ids('title:"sanctions package"')) <= set(in_titles)
+        assert ids("text:tankers") == ids("tankers")  # no title names tankers without its text
+        assert ids("Ukraine: sanctions") == ids("Ukraine sanctions") != []
+        assert ids("foo:shadow") == ids("shadow") != []
 
 
 @pytest.mark.parametrize(("text", "query", "expected"), [
