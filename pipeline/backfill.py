@@ -298,6 +298,9 @@ def run(settings: Settings, feeds: Sequence[FeedSource], backfill: Backfill, *,
             with summary.timed("cluster"):
                 clustered = chain.cluster_step(settings, since=backfill.since, until=backfill.until)
             summary.counts["stories"] = clustered["stories"]
+            ends = [f"{word} {day:%Y-%m-%d}" for word, day in (("from", backfill.since),
+                                                                ("before", backfill.until)) if day]
+            summary.stories_of = "published " + " ".join(ends) if ends else "all articles"
         shutil.rmtree(settings.staging_dir / summary.run_id, ignore_errors=True)
     if not backfill.dry_run:
         with summary.timed("publish"):

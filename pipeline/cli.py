@@ -944,7 +944,7 @@ def _print_summary(summary: chain.RunSummary, settings: Settings) -> None:
         t.add_row("reprocessed articles", f"{c['articles_reprocessed']} ({c['pages_from_archive']} pages "
                   "read from the archive)")
     t.add_row("on topic", str(c["on_topic"]))
-    t.add_row("stories (clusters)", str(c["stories"]))
+    t.add_row("stories (clusters)", f"{c['stories']} (of the articles {summary.stories_of})")
     t.add_row("top subtopics", ", ".join(f"{k} {v}" for k, v in summary.top_topics[:4]) or "-")
     t.add_row("time per stage", ", ".join(f"{k} {v:.1f}s" for k, v in summary.stage_seconds.items()))
     if any(k in summary.stage_seconds for k in ("extract", "classify")):

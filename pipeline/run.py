@@ -39,6 +39,8 @@ class RunSummary:
     problems: list[str] = field(default_factory=list)
     top_topics: list[tuple[str, int]] = field(default_factory=list)
     error: str | None = None
+    #: which articles `counts["stories"]` groups: the clustering window, in words
+    stories_of: str = "all articles"
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
@@ -391,6 +393,7 @@ def run(settings: Settings, feeds: Sequence[FeedSource], *, trigger: str = "cli"
         with summary.timed("cluster"):
             clustered = cluster_step(settings, since=default_cluster_window(settings))
         summary.counts["stories"] = clustered["stories"]
+        summary.stories_of = f"published or first seen in the last {settings.cluster_days} days"
     publish.publish(settings)  # readers get the new snapshot and search index
     publish.compact(settings)  # merges what publishes left, when enough has piled up
     return summary

@@ -188,6 +188,7 @@ def ingest(settings: Settings, paths: Sequence[Path], feeds: Sequence[FeedSource
                 clustered = chain.cluster_step(settings, since=min(window),
                                                until=max(window) + _MICROSECOND)
             summary.counts["stories"] = clustered["stories"]
+            summary.stories_of = f"published {min(window):%Y-%m-%d} to {max(window):%Y-%m-%d}"
 
     publisher = chain.AsYouGo(settings, summary, cluster)
     load_rows = min(settings.load_rows, settings.publish_rows)

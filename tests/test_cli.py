@@ -69,7 +69,8 @@ def test_run_loads_the_sample_and_prints_a_closing_table(tmp_path, sample_feeds_
                            "--allow-host", "127.0.0.1"],
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
-    for words in ("feeds ok / failed", "4 / 3", "on topic", "time per stage", "sample-error failed"):
+    for words in ("feeds ok / failed", "4 / 3", "on topic", "time per stage", "sample-error failed",
+                  "(of the articles published or first seen in the last 14 days)"):
         assert words in proc.stdout
     status = subprocess.run([NEWSFLOW, "status", "--db", str(db)], capture_output=True, text=True,
                             env=env)
