@@ -271,11 +271,29 @@ _BROKEN_ENTITY = re.compile(
     r"(?:^|;\s*)(?:[a-z]{1,2}(?:acute|grave|uml|tilde|circ|cedil)|szlig|nbsp|amp)(?:\s*;|$)", re.IGNORECASE)
 
 
-def from_trafilatura(byline: str | None) -> tuple[str, ...]:
-    """trafilatura's byline as names; none when it is a commenter's or broken."""
+def from_trafilatura(byline: str | None, tree: Any = None) -> tuple[str, ...]:
+    """trafilatura's byline as names; none when it is a commenter's or broken. The words of an
+    author meta tag that holds a link (`/authors/dokafor`) are not names: trafilatura reads that
+    link's path as "Authors; Dokafor"."""
     if not byline or _COMMENTER.search(byline) or _BROKEN_ENTITY.search(byline):
         return ()
-    return clean(byline)
+    parts = [p.casefold() for link in _author_links(tree) for p in re.split(r"[/?#=&:]+", link) if p]
+    path_words = {*parts, *(re.sub(r"[._]+", " ", p).strip() for p in parts)}
+    return tuple(n for n in clean(byline) if n.casefold() not in path_words)
+
+
+def _is_link(content: str) -> bool:
+    """An author meta tag's content that is a link to a profile, not a name: an address, or a path
+    (absolute, or relative as a template left it: `{{BASE}}/profile/daniel-okafor`)."""
+    text = content.strip()
+    return text.startswith(("http://", "https://", "/")) or ("/" in text and " " not in text)
+
+
+def _author_links(tree: Any) -> list[str]:
+    if tree is None:
+        return []
+    return [c for meta in tree.xpath("//meta[@content]") if _is_link(c := meta.get("content") or "")
+            and set((meta.get("name") or meta.get("property") or "").lower().split()) & set(AUTHOR_META)]
 
 
 def from_jsonld(article: dict[str, Any] | None) -> tuple[str, ...]:
@@ -451,7 +469,7 @@ def from_meta(tree: Any) -> tuple[str, ...]:
     for meta in tree.xpath("//meta[@content]"):
         keys = (meta.get("name") or meta.get("property") or "").lower().split()
         content = meta.get("content") or ""
-        if content.strip().startswith(("http://", "https://", "/")):
+        if _is_link(content):
             continue
         for key in keys:
             if key in AUTHOR_META:

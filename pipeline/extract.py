@@ -117,7 +117,7 @@ def page_authors(tree: HtmlElement | None, url: str | None, meta: dict[str, Any]
     page prints it), any byline printed on the page; when nobody signs, whom the story credits
     (`bylines.credited`); see `bylines.choose`."""
     site = bylines.Site.of(url, meta.get("sitename"), bylines.publisher(article))
-    trafilaturas = bylines.from_trafilatura(meta.get("author"))
+    trafilaturas = bylines.from_trafilatura(meta.get("author"), tree)
     near = bylines.after_headline(tree) if tree is not None else ()
     sources = (bylines.from_jsonld(article), bylines.as_signed(near), bylines.from_meta(tree), trafilaturas)
     printed = bylines.from_page(tree, near) or bylines.closing(tree, meta.get("text"))

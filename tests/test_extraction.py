@@ -131,6 +131,16 @@ def test_a_blogs_profile_button_is_not_its_author(profile):
     assert fields(html).authors == (("Jane Roe",) if profile else ())
 
 
+@pytest.mark.parametrize("link", ["https://news.example.org/authors/dokafor", "/authors/dokafor",
+                                  "//news.example.org/authors/dokafor", "{{BASE}}/profile/daniel-okafor"])
+def test_an_author_tag_that_links_to_a_profile_gives_no_names(link):
+    """`article:author` may hold the author's profile link; trafilatura reads its path as names
+    ("Authors; Dokafor"), which are not the byline's."""
+    html = page_html(head=f'<meta property="article:author" content="{link}">'
+                          '<meta name="author" content="Daniel Okafor">')
+    assert fields(html).authors == ("Daniel Okafor",)
+
+
 def test_the_article_objects_authors_come_first_as_the_publisher_wrote_them():
     html = page_html(head=ld({"@type": "NewsArticle", "author": [
         {"@type": "Person", "name": "Perry Bacon Jr."},

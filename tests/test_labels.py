@@ -146,16 +146,39 @@ def test_a_version_that_decides_some_articles_leaves_the_others_decisions_and_co
     assert on_topic == query(db.db, "SELECT count(*) FILTER (WHERE on_topic) FROM report_articles")[0][0] > 0
 
 
+def test_an_article_put_on_the_story_counts_under_its_best_subtopic(db):
+    """A correction puts on the story an article the model scored but set aside: its
+    highest-scoring subtopic is its primary, in the database and the published DuckLake (the
+    report's table too), while the stored row keeps the model's own decision."""
+    (article, best), *_ = query(db.db, """
+        SELECT c.article_id, arg_max(t.topic_id, t.score) FROM current_classifications c
+        JOIN current_article_topics t USING (article_id)
+        WHERE NOT c.relevant AND (c.explanation->>'not_scored') IS NULL
+        GROUP BY 1 HAVING NOT bool_or(t.is_primary) AND max(t.score) > 0 ORDER BY 1""")
+    assert newsflow("publish", "--db", str(db.db)).returncode == 0
+    assert newsflow("label", article, "--relevant", "yes", "--db", str(db.db)).returncode == 0  # publishes it
+    primary = "SELECT topic_id FROM current_article_topics WHERE article_id = ? AND is_primary"
+    assert query(db.db, primary, [article]) == [(best,)]
+    assert query(db.db, "SELECT primary_topic, on_topic FROM report_articles WHERE article_id = ?",
+                 [article]) == [(best, True)]
+    assert query(db.db, "SELECT count(*) FROM article_topics WHERE article_id = ? AND is_primary",
+                 [article]) == [(0,)]
+    with publish.read(db) as con:
+        assert con.execute(primary, [article]).fetchall() == [(best,)]
+        assert con.execute("SELECT primary_topic FROM report_articles WHERE article_id = ?",
+                           [article]).fetchall() == [(best,)]
+
+
 def test_an_article_put_on_the_story_with_no_subtopic_shows_in_the_report_and_the_view(db, tmp_path):
-    """A correction puts on the story an article the model gave no primary subtopic: the report
-    and the Airflow view count it under "No subtopic" rather than failing."""
+    """A correction puts on the story an article the model set aside unscored (no story term: no
+    subtopic scores above 0): the report and the Airflow view count it under "No subtopic"
+    rather than failing."""
     from pipeline import view
 
     (article, day), *_ = query(db.db, """
         SELECT c.article_id, CAST(a.first_seen_at AS DATE) FROM current_classifications c
         JOIN articles a USING (article_id)
-        WHERE NOT c.relevant AND a.extraction_status = 'ok' AND NOT EXISTS (
-            SELECT 1 FROM current_article_topics t WHERE t.article_id = c.article_id AND t.is_primary)
+        WHERE NOT c.relevant AND a.extraction_status = 'ok' AND (c.explanation->>'not_scored') IS NOT NULL
         ORDER BY 1""")
     assert newsflow("label", article, "--relevant", "yes", "--db", str(db.db)).returncode == 0
     assert newsflow("publish", "--db", str(db.db)).returncode == 0

@@ -27,11 +27,19 @@ l AS (
     WHERE article_id IN (SELECT article_id FROM carried)
     QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY labelled_at DESC) = 1
 ),
-p AS (
-    SELECT article_id, topic_id FROM main.article_topics
+t AS (
+    SELECT article_id, topic_id, score, is_primary FROM main.article_topics
     WHERE ({article_topics} AND article_id IN (SELECT article_id FROM carried WHERE fresh)
            OR article_id IN (SELECT article_id FROM carried WHERE NOT fresh))
-      AND is_primary AND is_current
+      AND is_current
+),
+-- the primary subtopic, or for an article an analyst put on the story that has none, its
+-- highest-scoring one (as current_article_topics, migration 029)
+p AS (
+    SELECT t.article_id, t.topic_id FROM t LEFT JOIN l USING (article_id)
+    QUALIFY row_number() OVER (PARTITION BY t.article_id
+                               ORDER BY t.is_primary DESC, t.score DESC, t.topic_id) = 1
+        AND (t.is_primary OR l.relevant AND t.score > 0)
 )
 SELECT
     a.article_id,
