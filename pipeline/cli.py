@@ -34,7 +34,7 @@ from pipeline import backfill as backfills
 from pipeline import run as chain
 from pipeline import store
 from pipeline.classify import Classifier, default_classifier
-from pipeline.config import Settings
+from pipeline.config import ROOT, Settings
 from pipeline.errors import NewsflowError
 from pipeline.sources import FeedSource, load_feeds
 
@@ -54,7 +54,7 @@ BatchOpt = Annotated[int | None, typer.Option("--batch-size", help="pages per pr
 AllowOpt = Annotated[list[str] | None, typer.Option(
     "--allow-host", help="fetch this host (or host:port) even if it is private or local (repeatable)")]
 
-DEMO_DB = Path("data/demo.duckdb")
+DEMO_DB = ROOT / "data" / "demo.duckdb"  # beside the default database, wherever it is run from
 #: Sample runs give up on a slow server after this many seconds (the sample has one on purpose).
 SAMPLE_TIMEOUT = 3.0
 
@@ -827,7 +827,10 @@ def search(query: Annotated[str, typer.Argument(help="words to look for (BM25 ov
     except NewsflowError as exc:
         _fail(str(exc))
     if not hits:
-        console.print(f"no articles match {query!r} (search reads {fts.QUERY_HELP})")
+        narrowed = " and ".join(f"--{name} {value}" for name, value in (("topic", topic), (
+            "since", f"{since:%Y-%m-%d}" if since else None)) if value)
+        console.print(f"no articles match {query!r}" + (f" with {narrowed}" if narrowed else
+                                                         f" (search reads {fts.QUERY_HELP})"))
     for i, h in enumerate(hits, 1):
         day = f"{h.published:%Y-%m-%d}" if h.published else "----------"
         mark = (Text(h.topic or "no subtopic", style="green") if h.on_topic
@@ -856,13 +859,14 @@ def report_cmd(out: Annotated[Path, typer.Option("--out", help="HTML file to wri
 @app.command("export")
 def export_cmd(query: Annotated[str, typer.Option("--query", help="a SELECT over the tables and views")],
                out: Annotated[Path, typer.Option("--out", help="file to write")],
-               fmt: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
+               fmt: Annotated[str | None, typer.Option(
+                   "--format", help="parquet or csv [default: csv for a .csv file, else parquet]")] = None,
                db: DbOpt = None) -> None:
     """Export a query's rows from the read-only snapshot as Parquet or CSV (DuckDB COPY)."""
     from pipeline import export
 
     try:
-        rows = export.export(_settings(db), query, fmt, out)
+        rows = export.export(_settings(db), query, export.format_for(out, fmt), out)
     except NewsflowError as exc:
         _fail(str(exc))
     except OSError as exc:

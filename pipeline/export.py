@@ -21,6 +21,13 @@ class ExportError(NewsflowError):
     """The query or the output cannot be exported (a caller's mistake)."""
 
 
+def format_for(out: Path, fmt: str | None) -> str:
+    """The format asked for (any case), else the one the file's extension names, else Parquet."""
+    if fmt is not None:
+        return fmt.lower()
+    return "csv" if out.suffix.lower() == ".csv" else "parquet"
+
+
 def export(settings: Settings, query: str, fmt: str, out: Path) -> int:
     """Run `query` on the snapshot and write its rows to `out`; returns how many rows."""
     if fmt not in FORMATS:

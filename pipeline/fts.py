@@ -251,7 +251,7 @@ QUERY_FIELDS = ("title", "text")
 #: What the query language reads, for a query that found nothing.
 QUERY_HELP = ('words (an article needs one of them; more of them rank higher), "a phrase", +must, '
               "-not, AND, OR, title:word and text:word")
-_FIELD = re.compile(r'(?<![\w:])(title|text):("[^"]*"(?:~\d+)?|[^\s()"]+)')
+_FIELD = re.compile(r'(?<![\w:])(title|text):\s*("[^"]*"(?:~\d+)?|[^\s()"]+)')
 _FIELD_NAME = re.compile(r"(?<![\w:])(?:title|text):")
 _OTHER_FIELD = re.compile(r"(?<![\w:])(\w+):(?!//)")
 
@@ -265,7 +265,10 @@ def query_text(query: str) -> str:
         return "(" + " ".join(f"{m[1]}_{name}:{m[2]}" for name in ANALYZERS) + ")"
 
     plain = _OTHER_FIELD.sub(lambda m: m[0] if m[1] in QUERY_FIELDS else f"{m[1]} ", query)
-    return _FIELD.sub(expand, plain)
+    if plain.count('"') % 2:  # a quote left open: the words, not a phrase that never ends
+        plain = plain.replace('"', " ")
+    # a field name with nothing it can take after it is a word
+    return _FIELD_NAME.sub(lambda m: m[0][:-1] + " ", _FIELD.sub(expand, plain))
 
 
 def search(con: duckdb.DuckDBPyConnection, settings: Settings, query: str, *,

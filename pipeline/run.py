@@ -56,7 +56,7 @@ class RunSummary:
         for key in topics:
             del self.counts[key]
         self.top_topics = sorted(((k.removeprefix("topic:"), v) for k, v in topics.items()),
-                                 key=lambda kv: -kv[1])
+                                 key=lambda kv: (-kv[1], kv[0]))
 
     def add_seconds(self, seconds: dict[str, float]) -> None:
         for stage, secs in seconds.items():

@@ -32,10 +32,13 @@ def test_export_writes_parquet_with_the_query_rows(sample_db, env, tmp_path):
         sample_db.db, "SELECT article_id FROM current_classifications WHERE relevant ORDER BY 1")]
 
 
-def test_export_writes_csv_with_a_header(sample_db, env, tmp_path):
-    out = tmp_path / "sources.csv"
+@pytest.mark.parametrize("name, fmt", [("sources.csv", ["--format", "csv"]), ("sources.csv", []),
+                                       ("sources.out", ["--format", "CSV"])])
+def test_export_writes_csv_with_a_header(sample_db, env, tmp_path, name, fmt):
+    """CSV when asked for (in any case), or when the file's name ends in .csv."""
+    out = tmp_path / name
     result = CliRunner().invoke(app, [
-        "export", "--db", str(sample_db.db), "--format", "csv", "--out", str(out),
+        "export", "--db", str(sample_db.db), *fmt, "--out", str(out),
         "--query", "SELECT source, sum(articles) AS articles FROM report_source_volume "
                    "GROUP BY 1 ORDER BY 1"],
         env=env)

@@ -87,6 +87,12 @@ def test_newsflow_search_prints_ranked_hits_with_snippets(sample_db):
                                  terminal_width=300)
     assert nothing.exit_code == 0 and "no articles match" in nothing.output
     assert 'search reads words (an article needs one of them' in " ".join(nothing.output.split())
+    filtered = CliRunner().invoke(app, ["search", "shadow", "--since", "2030-01-01",
+                                        "--db", str(sample_db.db)], terminal_width=300)
+    assert "no articles match 'shadow' with --since 2030-01-01" in filtered.output
+    first = CliRunner().invoke(app, ["search", "--db", str(sample_db.db), "--", "-shadow sanctions"],
+                               terminal_width=300)  # a query that starts with -word, as README says
+    assert first.exit_code == 0 and "1. " in first.output and "shadow" not in first.output.lower()
 
 
 def test_a_query_may_ask_for_title_or_text_and_a_pasted_colon_is_a_word(sample_db):
@@ -103,6 +109,8 @@ def test_a_query_may_ask_for_title_or_text_and_a_pasted_colon_is_a_word(sample_d
         assert ids("text:tankers") == ids("tankers")  # no title names tankers without its text
         assert ids("Ukraine: sanctions") == ids("Ukraine sanctions") != []
         assert ids("foo:shadow") == ids("shadow") != []
+        assert ids("title: sanctions") == ids('title:"sanctions') == list(in_titles)  # typed loosely
+        assert ids("title:") == ids("title")
 
 
 @pytest.mark.parametrize(("text", "query", "expected"), [
