@@ -23,23 +23,15 @@ c AS (
       AND is_current
 ),
 l AS (
-    SELECT article_id, relevant FROM main.labels
+    SELECT article_id, relevant, topic_id FROM main.labels
     WHERE article_id IN (SELECT article_id FROM carried)
     QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY labelled_at DESC) = 1
 ),
-t AS (
-    SELECT article_id, topic_id, score, is_primary FROM main.article_topics
+p AS (
+    SELECT article_id, topic_id FROM main.article_topics
     WHERE ({article_topics} AND article_id IN (SELECT article_id FROM carried WHERE fresh)
            OR article_id IN (SELECT article_id FROM carried WHERE NOT fresh))
-      AND is_current
-),
--- the primary subtopic, or for an article an analyst put on the story that has none, its
--- highest-scoring one (as current_article_topics, migration 029)
-p AS (
-    SELECT t.article_id, t.topic_id FROM t LEFT JOIN l USING (article_id)
-    QUALIFY row_number() OVER (PARTITION BY t.article_id
-                               ORDER BY t.is_primary DESC, t.score DESC, t.topic_id) = 1
-        AND (t.is_primary OR l.relevant AND t.score > 0)
+      AND is_primary AND is_current
 )
 SELECT
     a.article_id,
@@ -55,7 +47,8 @@ SELECT
     a.final_url,
     coalesce(CASE WHEN c.article_id IS NOT NULL THEN coalesce(l.relevant, c.relevant) END, false) AS on_topic,
     c.score AS relevance,
-    p.topic_id AS primary_topic
+    -- the subtopic an analyst's correction counts it under, else the model's (migration 029)
+    coalesce(l.topic_id, p.topic_id) AS primary_topic
 FROM a
 LEFT JOIN main.feeds f USING (feed_id)
 LEFT JOIN c USING (article_id)
