@@ -102,7 +102,8 @@ def duplicate_ids(db: Path) -> list[tuple]:
 #: none of them.
 ADDED = {27: ((("classifications", "is_current"), ("article_topics", "is_current")),
               ("current_classifications", "current_article_topics")),
-         28: ((("reprocess_requests", "error"),), ())}
+         28: ((("reprocess_requests", "error"),), ()),
+         29: ((("labels", "topic_id"),), ("current_labels",))}
 
 
 def forget_migrations(con: duckdb.DuckDBPyConnection, first: int, *, only: bool = False,
