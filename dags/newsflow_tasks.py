@@ -126,7 +126,7 @@ def run_settings(context: Any | None = None) -> Settings:
     `newsflow_settings` Variable (plugins/newsflow_settings.py, shared with the plugins) as it
     was when the run began. A bad one is a ConfigError naming it."""
     held = _pinned(context or get_current_context())
-    return newsflow_settings.settings() if held is None else newsflow_settings.from_value(held.get("value"))
+    return newsflow_settings.of_run(held)
 
 
 @fail_fast

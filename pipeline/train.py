@@ -208,13 +208,13 @@ def fit_heads(mode: str, items: Sequence[dict[str, Any]], inputs: tuple[Any, ...
         emb, emb_mu, scale = None, np.zeros(0), 0.0
     # the heads learn from the first draw's out-of-fold neighbours; every draw's out-of-fold
     # scores, pooled, choose the lines
-    ev0 = _with_neighbours(ev, emb, memory, labels, folds_of(ids, 0))
+    draw_folds = [folds_of(ids, draw) for draw in range(draws)]
+    ev0 = _with_neighbours(ev, emb, memory, labels, draw_folds[0])
     ev_mu, ev_sd = ev0.mean(axis=0), ev0.std(axis=0) + 1e-9
     draft = Heads(mode, vocab, ev_mu, ev_sd, emb_mu, scale, Head(np.zeros(1), 0.5), Head(np.zeros(1), 0.5))
     x = draft.matrix(terms, ev0, emb)
     scores_rel, scores_peace = [], []
-    for draw in range(draws):
-        folds = folds_of(ids, draw)
+    for draw, folds in enumerate(draw_folds):
         x_draw = x if draw == 0 else draft.matrix(
             terms, _with_neighbours(ev, emb, memory, labels, folds), emb)
         scores_rel.append(oof(x_draw, y_rel, folds, c))

@@ -46,8 +46,7 @@ def record(dag_id: str, run_id: str, status: str, msg: str | None) -> bool:
         from pipeline import store
 
         held = newsflow_settings.pinned(dag_id, run_id)  # the settings the run's tasks used
-        settings = (newsflow_settings.settings() if held is None
-                    else newsflow_settings.from_value(held.get("value")))
+        settings = newsflow_settings.of_run(held)
         if not settings.db.exists():
             return False
         note = f"marked {status} in Airflow while running: {msg or 'no reason given'}"

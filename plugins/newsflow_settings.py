@@ -67,6 +67,12 @@ def settings() -> Settings:
     return from_value(variable())
 
 
+def of_run(held: dict[str, object] | None) -> Settings:
+    """A run's settings: the Variable as its `begin` kept it (`held`), or as it is now for a run
+    that kept none."""
+    return settings() if held is None else from_value(held.get("value"))
+
+
 def settings_or_env(log: logging.Logger, what: str) -> Settings:
     """`settings()`, or where the Variable cannot be read or is wrong, the environment's alone,
     with the reason logged: for the work that must be done even then (recording a late report)."""
